@@ -1,0 +1,218 @@
+"""The `nowva` command. It only builds settings and hands them to the parts (as uvicorn's CLI does)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from app.settings import Settings
+
+log = logging.getLogger("nowva")
+
+
+# ---------------------------------------------------------------- database
+
+
+@contextlib.contextmanager
+def database(settings: Settings) -> Iterator[str]:
+    """DATABASE_URL when set; else the embedded server in the data dir, released on exit."""
+    if settings.database_url:
+        yield settings.database_url
+        return
+    from app.embedded import EmbeddedPostgres
+
+    embedded = EmbeddedPostgres(settings.data_dir)
+    url = embedded.start()
+    try:
+        yield url
+    finally:
+        embedded.stop()
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+def _install_stop_handlers(on_stop: Callable[[], None]) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_stop)
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    from app.migrate import migrate
+
+    with database(settings) as url:
+        applied = run(migrate(url))
+    print("applied: " + (", ".join(applied) if applied else "nothing (up to date)"))
+    return 0
+
+
+def cmd_db_url(settings: Settings, _args: argparse.Namespace) -> int:
+    with database(settings) as url:
+        print(url)
+    return 0
+
+
+def cmd_keys_create(settings: Settings, args: argparse.Namespace) -> int:
+    from app.migrate import migrate
+    from app.tools import create_key
+
+    with database(settings) as url:
+        run(migrate(url))
+        token = run(create_key(url, args.name, args.user_id))
+    kind = f"user key for {args.user_id}" if args.user_id else "service key"
+    print(f"Created a {kind}. It is shown only once:", file=sys.stderr)
+    print(token)
+    return 0
+
+
+def cmd_keys_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    from app.tools import revoke_key
+
+    with database(settings) as url:
+        found = run(revoke_key(url, args.prefix))
+    if not found:
+        print(f"no key with prefix {args.prefix}", file=sys.stderr)
+        return 1
+    print(f"revoked {args.prefix}")
+    return 0
+
+
+def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
+    from app.serve import serve
+
+    with database(settings) as url:
+        return int(run(serve(settings, url, embedded=not settings.database_url)))
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from app.migrate import migrate
+    from jobs.worker import run_worker
+
+    async def main() -> None:
+        await migrate(url)
+        stop = asyncio.Event()
+        _install_stop_handlers(stop.set)
+        log.info("worker starting (concurrency %d, engine %s)", settings.concurrency, settings.engine_name)
+        await run_worker(settings, url, stop, name=args.name)
+        log.info("worker stopped")
+
+    with database(settings) as url:
+        run(main())
+    return 0
+
+
+def cmd_generate(settings: Settings, args: argparse.Namespace) -> int:
+    from app.client_cli import generate
+
+    return int(run(generate(settings, args)))
+
+
+def cmd_watch(settings: Settings, args: argparse.Namespace) -> int:
+    from app.client_cli import watch
+
+    return int(run(watch(settings, args)))
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, help="where the embedded database lives (env NOWVA_DATA_DIR, "
+                        "default ./.nowva)")
+    common.add_argument("--log-format", choices=["text", "json"], help="log lines as text (default) or JSON")
+    common.add_argument("--log-level", help="DEBUG, INFO (default), WARNING")
+
+    parser = argparse.ArgumentParser(prog="nowva", description="Nowva program generation service")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", parents=[common], help="migrate, then run the API and an in-process worker")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--no-worker", action="store_true", help="run the API only")
+    p.add_argument("--concurrency", type=int, help="jobs the in-process worker runs at once (default 50)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", parents=[common], help="run a standalone worker (any number may run)")
+    p.add_argument("--concurrency", type=int, help="jobs this worker runs at once (default 50)")
+    p.add_argument("--name", help="worker name in logs")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("migrate", parents=[common], help="apply database migrations")
+    p.set_defaults(func=cmd_migrate)
+
+    db = sub.add_parser("db", help="the database").add_subparsers(dest="db_command", required=True)
+    p = db.add_parser("url", parents=[common], help="print the connection URL (for psql)")
+    p.set_defaults(func=cmd_db_url)
+
+    keys = sub.add_parser("keys", help="API keys").add_subparsers(dest="keys_command", required=True)
+    p = keys.add_parser("create", parents=[common], help="create a key; prints it on the last line")
+    p.add_argument("--user-id", help="bind the key to one user (default: a service key)")
+    p.add_argument("--name", help="a label for the key")
+    p.set_defaults(func=cmd_keys_create)
+    p = keys.add_parser("revoke", parents=[common], help="revoke a key by its prefix")
+    p.add_argument("prefix", help="the 8 characters after nwv_")
+    p.set_defaults(func=cmd_keys_revoke)
+
+    p = sub.add_parser("generate", parents=[common], help="submit a generation through the API")
+    p.add_argument("--user-id", help="an existing user (default: create one)")
+    p.add_argument("--height-cm", type=float, required=True)
+    p.add_argument("--weight-kg", type=float, required=True)
+    p.add_argument("--goal", dest="goal_category", choices=["power", "strength", "hypertrophy"], required=True)
+    p.add_argument("--goal-raw", default="", help="the goal in the person's words")
+    p.add_argument("--weeks", dest="duration_weeks", type=int, required=True)
+    p.add_argument("--days", dest="days_per_week", type=int, required=True)
+    p.add_argument("--level", dest="fitness_level", choices=["beginner", "intermediate", "advanced"],
+                   required=True)
+    p.add_argument("--watch", action="store_true", help="show live progress, then print the program")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("watch", parents=[common], help="follow a job's progress live")
+    p.add_argument("job_id")
+    p.set_defaults(func=cmd_watch)
+
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    changes: dict[str, Any] = {}
+    if getattr(args, "data_dir", None):
+        changes["data_dir"] = args.data_dir
+    for name in ("host", "port", "concurrency", "log_format", "log_level"):
+        value = getattr(args, name, None)
+        if value is not None:
+            changes[name] = value
+    if getattr(args, "no_worker", False):
+        changes["run_worker"] = False
+    return settings.with_(**changes) if changes else settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = settings_from(args)
+    except ValueError as exc:
+        print(f"nowva: {exc}", file=sys.stderr)
+        return 2
+    from app.logs import configure_logging
+
+    configure_logging(settings.log_format, settings.log_level)
+    result: int = args.func(settings, args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""HTTP plumbing shared by the routes: parsing with pydantic, JSON responses, error mapping."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.auth import Principal
+from app.errors import NowvaError, PayloadTooLarge, RateLimited, RequestInvalid, status_code_for
+from app.services import Services
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+
+def services(request: Request) -> Services:
+    svc: Services = request.state.services
+    return svc
+
+
+async def principal(request: Request) -> Principal:
+    return await services(request).keys.authenticate(request.headers.get("authorization"))
+
+
+def _detail(exc: ValidationError, where: str) -> list[dict[str, Any]]:
+    return [
+        {"loc": [where, *err["loc"]], "msg": err["msg"], "type": err["type"]}
+        for err in exc.errors(include_url=False, include_context=False, include_input=False)
+    ]
+
+
+async def read_model(request: Request, model: type[M]) -> M:
+    body = await request.body()
+    if not body:
+        raise RequestInvalid([{"loc": ["body"], "msg": "Field required", "type": "missing"}])
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        raise RequestInvalid(_detail(exc, "body")) from None
+
+
+def parse_param(value: str | None, adapter: TypeAdapter[T], where: str, name: str) -> T:
+    try:
+        return adapter.validate_python(value)
+    except ValidationError as exc:
+        raise RequestInvalid(
+            [{"loc": [where, *([name] if name else []), *err["loc"]], "msg": err["msg"], "type": err["type"]}
+             for err in exc.errors(include_url=False, include_context=False, include_input=False)]
+        ) from None
+
+
+def path_uuid(request: Request, name: str) -> UUID:
+    """A malformed id is a missing object: 404, never a 500 or a 422."""
+    from app.errors import NotFound
+
+    try:
+        return UUID(request.path_params[name])
+    except (ValueError, KeyError):
+        raise NotFound() from None
+
+
+def json_response(
+    content: BaseModel | dict[str, Any] | list[Any], status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    if isinstance(content, BaseModel):
+        body = content.model_dump_json().encode()
+    else:
+        from pydantic_core import to_json
+
+        body = to_json(content)
+    return Response(body, status_code=status_code, headers=headers, media_type="application/json")
+
+
+async def handle_nowva_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, NowvaError)
+    status = status_code_for(exc)
+    headers: dict[str, str] = {}
+    if isinstance(exc, RequestInvalid):
+        return json_response({"detail": exc.errors}, status)
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after_s)
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return json_response({"detail": exc.message, **exc.extra}, status, headers)
+
+
+async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return json_response({"detail": "Internal server error"}, 500)
+
+
+class BodyLimitMiddleware:
+    """Refuse request bodies over the limit with 413, whether or not Content-Length is sent."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > self.max_bytes
+                except ValueError:
+                    too_big = False
+                if too_big:
+                    await self._reject(scope, receive, send)
+                    return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise PayloadTooLarge(f"Request body over {self.max_bytes} bytes.")
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = json_response({"detail": f"Request body over {self.max_bytes} bytes."}, 413)
+        await response(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    """Conservative headers on every response (OWASP API8: security misconfiguration)."""
+
+    HEADERS = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"x-frame-options", b"DENY"),
+        (b"cache-control", b"no-store"),
+    ]
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(n, v) for n, v in self.HEADERS if n not in present]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

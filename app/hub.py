@@ -1,0 +1,273 @@
+"""The events hub: one LISTEN connection per API process, fanned out to in-process subscribers.
+
+NOTIFY is only a doorbell ('<job_id>:<seq>'); the hub reads the event rows the
+doorbells name (one query per batch of doorbells) and hands them to the queues of
+the subscribers of those jobs. The table stays the truth:
+
+* a follower replays from the table after subscribing, then de-duplicates by seq;
+* a gap in seqs (a lost doorbell) makes the follower read the table again;
+* after the LISTEN connection drops, the hub reconnects and catches every subscriber
+  up from its last seq; and a slow poll does the same in case doorbells stop
+  altogether (e.g. behind a transaction-mode pooler, where LISTEN cannot work).
+
+No per-client database connections: followers share the API pool for their reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import AsyncIterator
+from uuid import UUID
+
+import asyncpg
+
+from app import queries as q
+from app.db import connect
+from app.queries import Event
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "nowva_events"
+
+
+class Subscription:
+    """A queue of live events for one job (or, with job_id None, for every job)."""
+
+    __slots__ = ("job_id", "last", "queue")
+
+    def __init__(self, job_id: UUID | None, last: int) -> None:
+        self.job_id = job_id
+        self.last = last  # last seq (or global event id for the firehose) handed to the client
+        self.queue: asyncio.Queue[Event] = asyncio.Queue()
+
+
+class Hub:
+    def __init__(self, listen_url: str, pool: asyncpg.Pool, poll_interval_s: float = 5.0) -> None:
+        self._url = listen_url
+        self._pool = pool
+        self._poll_interval_s = poll_interval_s
+        self._by_job: dict[UUID, set[Subscription]] = {}
+        self._firehose: set[Subscription] = set()
+        self._pending: set[tuple[UUID, int]] = set()
+        self._flush_scheduled = False
+        self._tasks: list[asyncio.Task[None]] = []
+        self._listen_conn: asyncpg.Connection | None = None
+        self._connected = asyncio.Event()
+        self.reconnects = 0
+        self.notifications = 0
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._listen_forever(), name="hub-listen"),
+            asyncio.create_task(self._poll_forever(), name="hub-poll"),
+        ]
+        # Serve even if the database is down at start: the listener keeps retrying.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._connected.wait(), timeout=5)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._listen_conn is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._listen_conn.close(), timeout=2)
+
+    @property
+    def subscriber_count(self) -> int:
+        return sum(len(s) for s in self._by_job.values()) + len(self._firehose)
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    # ------------------------------------------------------------ subscribing
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, job_id: UUID, after: int = 0) -> AsyncIterator[Subscription]:
+        sub = Subscription(job_id, after)
+        self._by_job.setdefault(job_id, set()).add(sub)
+        try:
+            yield sub
+        finally:
+            subs = self._by_job.get(job_id)
+            if subs is not None:
+                subs.discard(sub)
+                if not subs:
+                    del self._by_job[job_id]
+
+    @contextlib.asynccontextmanager
+    async def subscribe_all(self, after_id: int = 0) -> AsyncIterator[Subscription]:
+        sub = Subscription(None, after_id)
+        self._firehose.add(sub)
+        try:
+            yield sub
+        finally:
+            self._firehose.discard(sub)
+
+    async def follow(self, job_id: UUID, after: int = 0) -> AsyncIterator[Event]:
+        """Every event of a job after `after`, in order, exactly once; ends after the terminal one."""
+        async with self.subscribe(job_id, after) as sub:
+            async for event in self._replay(sub):
+                yield event
+                if event.is_terminal:
+                    return
+            while True:
+                event = await sub.queue.get()
+                if event.seq <= sub.last:
+                    continue  # already replayed or caught up
+                if event.seq > sub.last + 1:
+                    # A doorbell was lost: the table has what we missed.
+                    async for missed in self._replay(sub):
+                        yield missed
+                        if missed.is_terminal:
+                            return
+                    continue
+                sub.last = event.seq
+                yield event
+                if event.is_terminal:
+                    return
+
+    async def follow_all(self, after_id: int = 0) -> AsyncIterator[Event]:
+        """Every job's events after a global event id, live; never ends."""
+        seen: deque[int] = deque(maxlen=4096)
+        seen_set: set[int] = set()
+
+        def fresh(event: Event) -> bool:
+            # Global ids are assigned at insert, not commit, so they may arrive out of
+            # order: de-duplicate by a window of recent ids, not by "<= last".
+            if event.id in seen_set:
+                return False
+            if len(seen) == seen.maxlen:
+                seen_set.discard(seen[0])
+            seen.append(event.id)
+            seen_set.add(event.id)
+            return True
+
+        async with self.subscribe_all(after_id) as sub:
+            while True:
+                batch = await q.firehose_after(self._pool, sub.last, 1000)
+                for event in batch:
+                    if fresh(event):
+                        yield event
+                    sub.last = max(sub.last, event.id)
+                if len(batch) < 1000:
+                    break
+            while True:
+                event = await sub.queue.get()
+                if fresh(event):
+                    sub.last = max(sub.last, event.id)
+                    yield event
+
+    async def _replay(self, sub: Subscription) -> AsyncIterator[Event]:
+        assert sub.job_id is not None
+        for event in await q.events_after(self._pool, sub.job_id, sub.last):
+            sub.last = event.seq
+            yield event
+
+    # ------------------------------------------------------------ doorbells
+
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        self.notifications += 1
+        job_text, _, seq_text = payload.partition(":")
+        try:
+            key = (UUID(job_text), int(seq_text))
+        except ValueError:
+            log.warning("ignoring malformed notification %r", payload)
+            return
+        if key[0] not in self._by_job and not self._firehose:
+            return  # nobody here listens to that job
+        self._pending.add(key)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().create_task(self._flush())
+
+    async def _flush(self) -> None:
+        # Doorbells that ring while this query runs are batched into the next flush.
+        self._flush_scheduled = False
+        keys, self._pending = list(self._pending), set()
+        try:
+            events = await q.events_by_keys(self._pool, keys)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("hub could not read %d events (%s); the next catch-up will", len(keys), exc)
+            return
+        for event in events:
+            self._dispatch(event)
+
+    def _dispatch(self, event: Event) -> None:
+        for sub in self._by_job.get(event.job_id, ()):
+            sub.queue.put_nowait(event)
+        for sub in self._firehose:
+            sub.queue.put_nowait(event)
+
+    async def catch_up(self) -> None:
+        """Hand every subscriber what the table has past its last seq."""
+        afters = [(job_id, min(s.last for s in subs)) for job_id, subs in list(self._by_job.items()) if subs]
+        if afters:
+            for event in await q.events_after_many(self._pool, afters):
+                self._dispatch(event)
+        if self._firehose:
+            after_id = min(s.last for s in self._firehose)
+            for event in await q.firehose_after(self._pool, after_id, 10_000):
+                for sub in self._firehose:
+                    if event.id > sub.last:
+                        sub.queue.put_nowait(event)
+
+    # ------------------------------------------------------------ background tasks
+
+    async def _listen_forever(self) -> None:
+        delay = 0.1
+        while True:
+            lost = asyncio.Event()
+            try:
+                conn = await connect(self._url, timeout=5)
+                conn.add_termination_listener(lambda _c: lost.set())
+                await conn.add_listener(CHANNEL, self._on_notify)
+                self._listen_conn = conn
+                self._connected.set()
+                delay = 0.1
+                log.info("hub listening on %s", CHANNEL)
+                await self.catch_up()  # whatever happened while we were not listening
+                while not lost.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(lost.wait(), timeout=self._poll_interval_s)
+                    if not lost.is_set() and not await self._alive(conn):
+                        break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("hub listener error: %s", exc)
+            self._connected.clear()
+            if self._listen_conn is not None:
+                conn, self._listen_conn = self._listen_conn, None
+                conn.terminate()
+            self.reconnects += 1
+            log.warning("hub lost its LISTEN connection; reconnecting in %.1fs", delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    @staticmethod
+    async def _alive(conn: asyncpg.Connection) -> bool:
+        try:
+            await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=5)
+        except Exception:
+            return False
+        return True
+
+    async def _poll_forever(self) -> None:
+        # The fallback when doorbells stop: cheap, and does nothing without subscribers.
+        while True:
+            await asyncio.sleep(self._poll_interval_s)
+            try:
+                await self.catch_up()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("hub poll failed: %s", exc)

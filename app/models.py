@@ -1,0 +1,258 @@
+"""Pydantic models: the one source of validation and of the OpenAPI document.
+
+This module is part of the core: it imports no web framework, queue or LLM SDK,
+so the worker, the CLI and the agent tests can use it freely.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+
+class GoalCategory(str, enum.Enum):
+    power = "power"
+    strength = "strength"
+    hypertrophy = "hypertrophy"
+
+
+class FitnessLevel(str, enum.Enum):
+    beginner = "beginner"
+    intermediate = "intermediate"
+    advanced = "advanced"
+
+
+class JobStatus(str, enum.Enum):
+    pending = "pending"
+    in_progress = "in_progress"
+    completed = "completed"
+    failed = "failed"
+    cancelled = "cancelled"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in (JobStatus.completed, JobStatus.failed, JobStatus.cancelled)
+
+
+TERMINAL_EVENT_TYPES = frozenset({"completed", "failed", "cancelled"})
+
+Height = Annotated[float, Field(ge=100, le=250, description="Height in centimetres.", examples=[190.5])]
+Weight = Annotated[float, Field(ge=30, le=300, description="Body weight in kilograms.", examples=[87.5])]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class StrictModel(BaseModel):
+    """Request bodies reject unknown fields: a typo must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- requests
+
+
+class UserCreate(StrictModel):
+    display_name: DisplayName | None = Field(default=None, examples=["Sam"])
+    height_cm: Height | None = None
+    weight_kg: Weight | None = None
+    fitness_level: FitnessLevel | None = None
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"display_name": "Sam", "height_cm": 190.5, "weight_kg": 87.5,
+                                         "fitness_level": "intermediate"}]},
+    )
+
+
+class GenerateRequest(StrictModel):
+    """What the voice agent collected: the seed's body, unchanged."""
+
+    user_id: UUID
+    height_cm: Height
+    weight_kg: Weight
+    goal_category: GoalCategory
+    goal_raw: str = Field(default="", max_length=500, description="The goal in the person's own words.",
+                          examples=["muscle gain"])
+    duration_weeks: int = Field(ge=1, le=52, examples=[12])
+    days_per_week: int = Field(ge=1, le=7, examples=[4])
+    fitness_level: FitnessLevel
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{
+            "user_id": "7d8e4c1a-2f6b-4a7e-9a51-3c3f0e9f8b21", "height_cm": 190.5, "weight_kg": 87.5,
+            "goal_category": "hypertrophy", "goal_raw": "muscle gain", "duration_weeks": 12,
+            "days_per_week": 4, "fitness_level": "intermediate"}]},
+    )
+
+
+# ---------------------------------------------------------------- program content
+# These models double as the strict JSON schema the OpenAI engine asks for, so every
+# field is required and there are no open-ended dicts.
+
+RepsRange = Annotated[str, StringConstraints(pattern=r"^\d{1,3}(-\d{1,3})?( ?(s|m|sec|yd|per side))?$")]
+
+
+class Exercise(BaseModel):
+    name: str = Field(min_length=1, max_length=120)
+    sets: int = Field(ge=1, le=12)
+    reps: int | RepsRange = Field(description='A number, or a range such as "8-12" (a time like "30s" for holds).')
+    intensity: str = Field(max_length=120, description="Load guidance, e.g. 'RPE 8' or '75% 1RM'.")
+    rest_seconds: int = Field(ge=0, le=600)
+    notes: str = Field(max_length=300)
+
+
+class TrainingDay(BaseModel):
+    day: int = Field(ge=1, le=7)
+    name: str = Field(min_length=1, max_length=120)
+    exercises: list[Exercise] = Field(min_length=1, max_length=15)
+
+
+class TrainingWeek(BaseModel):
+    week: int = Field(ge=1, le=52)
+    focus: str = Field(max_length=200)
+    deload: bool
+    days: list[TrainingDay] = Field(min_length=1, max_length=7)
+
+
+class ProgramContent(BaseModel):
+    """A generated program, as an engine returns it."""
+
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field(max_length=2000)
+    summary: str = Field(max_length=600, description="Speakable, at most 60 words.")
+    weeks: list[TrainingWeek] = Field(min_length=1, max_length=52)
+
+
+# ---------------------------------------------------------------- responses
+
+
+class HealthOut(BaseModel):
+    status: Literal["healthy", "unhealthy"]
+    service: str
+    version: str
+
+
+class UserOut(BaseModel):
+    id: UUID
+    display_name: str | None
+    height_cm: float | None
+    weight_kg: float | None
+    fitness_level: FitnessLevel | None
+    created_at: datetime
+
+
+class GenerateAccepted(BaseModel):
+    job_id: UUID
+    status: JobStatus
+    message: str = Field(examples=["Program generation started"])
+    status_url: str
+    events_url: str = Field(description="SSE stream of this job; carries a short-lived token for EventSource.")
+
+
+class JobStatusOut(BaseModel):
+    job_id: UUID
+    user_id: UUID
+    status: JobStatus
+    progress: int = Field(ge=0, le=100)
+    stage: str
+    attempt: int
+    seq: int = Field(description="The latest event sequence number; pass it as ?after= to long-poll.")
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    program_id: UUID | None
+    error_message: str | None
+    events_url: str
+
+
+class ExerciseOut(BaseModel):
+    name: str
+    sets: int
+    reps: int | str
+    intensity: str
+    rest_seconds: int
+    notes: str
+
+
+class DayOut(BaseModel):
+    day: int
+    name: str
+    exercises: list[ExerciseOut]
+
+
+class WeekOut(BaseModel):
+    week: int
+    focus: str
+    deload: bool
+    days: list[DayOut]
+
+
+class ProgramOut(BaseModel):
+    id: UUID
+    user_id: UUID
+    job_id: UUID | None
+    name: str
+    description: str
+    summary: str
+    goal_category: GoalCategory
+    fitness_level: FitnessLevel
+    duration_weeks: int
+    days_per_week: int
+    engine: str
+    model: str | None
+    created_at: datetime
+    weeks: list[WeekOut]
+
+
+class ProgramListItem(BaseModel):
+    id: UUID
+    name: str
+    goal_category: GoalCategory
+    fitness_level: FitnessLevel
+    duration_weeks: int
+    days_per_week: int
+    summary: str
+    created_at: datetime
+
+
+class ProgramList(BaseModel):
+    items: list[ProgramListItem]
+    next_cursor: str | None = Field(description="Pass as ?cursor= to get the next page; null on the last page.")
+
+
+class EventOut(BaseModel):
+    job_id: UUID
+    seq: int
+    type: Literal["status", "progress", "completed", "failed", "cancelled"]
+    data: dict[str, Any]
+    created_at: datetime
+
+
+class ErrorItem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(BaseModel):
+    detail: list[ErrorItem]
+
+
+class ErrorOut(BaseModel):
+    detail: str
+
+
+class JobList(BaseModel):
+    items: list[JobStatusOut]
+    next_cursor: str | None
+    events_url: str = Field(description="The firehose of every job's events, with a short-lived token.")
+
+
+class QueueStats(BaseModel):
+    jobs: dict[str, int] = Field(description="Jobs by status.", examples=[{"pending": 2, "in_progress": 5}])
+    subscribers: int = Field(description="Open event streams on this API process.")
+    listening: bool = Field(description="Whether this API process's LISTEN connection is up.")

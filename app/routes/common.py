@@ -1,0 +1,72 @@
+"""Small helpers the route modules share: URLs, cursors, job views."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from pydantic import TypeAdapter
+from starlette.requests import Request
+
+from app.errors import RequestInvalid
+from app.http import parse_param, services
+from app.models import JobStatusOut
+
+LIMIT = TypeAdapter(int)
+
+
+def base_url(request: Request) -> str:
+    public = services(request).settings.public_url
+    return public.rstrip("/") if public else str(request.base_url).rstrip("/")
+
+
+def status_url(request: Request, job_id: UUID) -> str:
+    return f"{base_url(request)}/api/programs/status/{job_id}"
+
+
+def events_url(request: Request, job_id: UUID) -> str:
+    token = services(request).tokens.issue(f"job:{job_id}")
+    return f"{status_url(request, job_id)}/events?token={token}"
+
+
+def job_status(request: Request, row: asyncpg.Record) -> JobStatusOut:
+    return JobStatusOut(
+        job_id=row["id"], user_id=row["user_id"], status=row["status"], progress=row["progress"],
+        stage=row["stage"], attempt=row["attempt"], seq=row["last_seq"], created_at=row["created_at"],
+        started_at=row["started_at"], completed_at=row["completed_at"], program_id=row["program_id"],
+        error_message=row["error_message"], events_url=events_url(request, row["id"]),
+    )
+
+
+def page_limit(request: Request) -> int:
+    raw = request.query_params.get("limit", "20")
+    limit = parse_param(raw, LIMIT, "query", "limit")
+    if not 1 <= limit <= 100:
+        raise RequestInvalid([{"loc": ["query", "limit"], "msg": "Input should be between 1 and 100",
+                               "type": "range"}])
+    return limit
+
+
+def encode_cursor(created_at: datetime, row_id: UUID) -> str:
+    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{row_id}".encode()).decode()
+
+
+def decode_cursor(request: Request) -> tuple[datetime, UUID] | None:
+    raw = request.query_params.get("cursor")
+    if not raw:
+        return None
+    try:
+        created, _, row_id = base64.urlsafe_b64decode(raw.encode()).decode().partition("|")
+        return datetime.fromisoformat(created), UUID(row_id)
+    except (ValueError, UnicodeDecodeError):
+        raise RequestInvalid([{"loc": ["query", "cursor"], "msg": "Invalid cursor", "type": "value_error"}]) from None
+
+
+def next_cursor(rows: list[asyncpg.Record], limit: int) -> str | None:
+    if len(rows) < limit:
+        return None
+    last: Any = rows[-1]
+    return encode_cursor(last["created_at"], last["id"])

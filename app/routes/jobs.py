@@ -1,0 +1,99 @@
+"""Job status (plain or long-poll), cancel, and the operators' list and counts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app import queries as q
+from app.errors import Conflict, NotFound
+from app.hub import Subscription
+from app.http import json_response, parse_param, path_uuid, principal, services
+from app.models import JobList, JobStatus, QueueStats
+from app.routes.common import base_url, decode_cursor, job_status, next_cursor, page_limit
+
+
+class LongPoll(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    wait: float = Field(default=0, ge=0, le=60)
+    after: int | None = Field(default=None, ge=0)
+
+
+LONG_POLL = TypeAdapter(LongPoll)
+STATUS = TypeAdapter(JobStatus | None)
+USER = TypeAdapter(UUID | None)
+
+
+async def _newer_than(sub: Subscription, after: int) -> None:
+    while (await sub.queue.get()).seq <= after:
+        pass
+
+
+async def get_status(request: Request) -> Response:
+    who = await principal(request)
+    job_id = path_uuid(request, "job_id")
+    params = parse_param(dict(request.query_params), LONG_POLL, "query", "")
+    svc = services(request)
+    row = await q.get_job(svc.pool, job_id)
+    if row is None:
+        raise NotFound()
+    who.require_access(row["user_id"])
+    if params.wait > 0:
+        after = row["last_seq"] if params.after is None else params.after
+        if row["last_seq"] <= after and not JobStatus(row["status"]).is_terminal:
+            async with svc.hub.subscribe(job_id, after) as sub:
+                # Re-read after subscribing: an event may have landed in between.
+                row = await q.get_job(svc.pool, job_id)
+                if row is not None and row["last_seq"] <= after:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(_newer_than(sub, after), params.wait)
+            row = await q.get_job(svc.pool, job_id)
+            if row is None:
+                raise NotFound()
+    return json_response(job_status(request, row))
+
+
+async def cancel(request: Request) -> Response:
+    who = await principal(request)
+    job_id = path_uuid(request, "job_id")
+    svc = services(request)
+    owner = await q.get_job_owner(svc.pool, job_id)
+    who.require_access(owner)
+    await q.cancel_job(svc.pool, job_id)
+    row = await q.get_job(svc.pool, job_id)
+    if row is None:
+        raise NotFound()
+    if row["status"] != JobStatus.cancelled.value:
+        raise Conflict(f"The job is already {row['status']} and can no longer be cancelled.",
+                       status=row["status"])
+    return json_response(job_status(request, row))
+
+
+async def list_jobs(request: Request) -> Response:
+    who = await principal(request)
+    who.require_service()
+    status = parse_param(request.query_params.get("status"), STATUS, "query", "status")
+    user_id = parse_param(request.query_params.get("user_id"), USER, "query", "user_id")
+    limit = page_limit(request)
+    svc = services(request)
+    rows = await q.list_jobs(svc.pool, status.value if status else None, user_id, decode_cursor(request), limit)
+    token = svc.tokens.issue("events")
+    return json_response(JobList(
+        items=[job_status(request, r) for r in rows],
+        next_cursor=next_cursor(rows, limit),
+        events_url=f"{base_url(request)}/api/events?token={token}",
+    ))
+
+
+async def stats(request: Request) -> Response:
+    who = await principal(request)
+    who.require_service()
+    svc = services(request)
+    counts = await q.job_counts(svc.pool)
+    jobs = {s.value: counts.get(s.value, 0) for s in JobStatus}
+    return json_response(QueueStats(jobs=jobs, subscribers=svc.hub.subscriber_count, listening=svc.hub.connected))

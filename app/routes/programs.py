@@ -1,0 +1,104 @@
+"""Generating programs (a job, 202 at once) and reading the programs that jobs made."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from uuid import UUID
+
+from pydantic import TypeAdapter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app import queries as q
+from app.errors import Conflict, NotFound, RateLimited, RequestInvalid
+from app.http import json_response, parse_param, path_uuid, principal, read_model, services
+from app.models import GenerateAccepted, GenerateRequest, ProgramList, ProgramListItem, ProgramOut
+from app.routes.common import decode_cursor, events_url, next_cursor, page_limit, status_url
+
+MAX_IDEMPOTENCY_KEY = 200
+USER_ID = TypeAdapter(UUID)
+
+
+def _request_hash(body: GenerateRequest) -> str:
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
+        raise RequestInvalid([{"loc": ["header", "Idempotency-Key"],
+                               "msg": f"Must be 1 to {MAX_IDEMPOTENCY_KEY} characters", "type": "string_length"}])
+    return key
+
+
+def _accepted(request: Request, job_id: UUID, status: str, message: str) -> Response:
+    body = GenerateAccepted(job_id=job_id, status=status, message=message,  # type: ignore[arg-type]
+                            status_url=status_url(request, job_id), events_url=events_url(request, job_id))
+    return json_response(body, 202, headers={"Location": f"/api/programs/status/{job_id}"})
+
+
+async def generate(request: Request) -> Response:
+    who = await principal(request)
+    body = await read_model(request, GenerateRequest)
+    who.require_access(body.user_id)
+    idem_key = _idempotency_key(request)
+    request_hash = _request_hash(body)
+    svc = services(request)
+    settings = svc.settings
+    async with svc.pool.acquire() as conn, conn.transaction():
+        # The user row lock serialises one user's requests, so the checks below hold.
+        if not await q.lock_user(conn, body.user_id):
+            raise NotFound("User not found.")
+        if idem_key is not None:
+            earlier = await q.find_job_by_idempotency_key(conn, who.key_prefix, idem_key)
+            if earlier is not None:
+                if earlier["request_hash"] != request_hash:
+                    raise RequestInvalid([{"loc": ["header", "Idempotency-Key"],
+                                           "msg": "This Idempotency-Key was used with a different body",
+                                           "type": "idempotency_key_reused"}])
+                job = await q.get_job(conn, earlier["id"])
+                assert job is not None
+                return _accepted(request, job["id"], job["status"], "Program generation already started")
+        recent = await q.recent_generations_by_key(conn, who.key_prefix)
+        if recent.count >= settings.generate_rate_per_minute:
+            raise RateLimited(max(1, recent.retry_after_s),
+                              f"At most {settings.generate_rate_per_minute} generations per minute per key.")
+        active = await q.active_jobs_of_user(conn, body.user_id)
+        if len(active) >= settings.max_active_jobs_per_user:
+            raise Conflict("A program generation is already running for this user.", job_id=str(active[0]))
+        await q.update_user_profile(conn, body.user_id, body.height_cm, body.weight_kg, body.fitness_level.value)
+        job_id = uuid.uuid4()
+        await q.create_job(conn, job_id, body.user_id, body.model_dump(mode="json"), who.key_prefix, idem_key,
+                           request_hash)
+    return _accepted(request, job_id, "pending", "Program generation started")
+
+
+async def get_program(request: Request) -> Response:
+    who = await principal(request)
+    program_id = path_uuid(request, "program_id")
+    row = await q.get_program(services(request).pool, program_id)
+    if row is None:
+        raise NotFound()
+    who.require_access(row["user_id"])
+    data = dict(row)
+    data["weeks"] = data.pop("content")["weeks"]
+    return json_response(ProgramOut.model_validate(data))
+
+
+async def list_programs(request: Request) -> Response:
+    who = await principal(request)
+    raw_user = request.query_params.get("user_id")
+    if raw_user is None and who.user_id is not None:
+        user_id = who.user_id
+    else:
+        user_id = parse_param(raw_user, USER_ID, "query", "user_id")
+    who.require_access(user_id)
+    limit = page_limit(request)
+    rows = await q.list_programs(services(request).pool, user_id, decode_cursor(request), limit)
+    items = [ProgramListItem.model_validate(dict(r)) for r in rows]
+    return json_response(ProgramList(items=items, next_cursor=next_cursor(rows, limit)))

@@ -1,0 +1,90 @@
+"""`nowva serve`: migrate, then the API (uvicorn) and, by default, a worker in one event loop.
+
+We handle SIGTERM/SIGINT ourselves instead of letting uvicorn capture them: recent
+uvicorn re-raises the captured signal after its shutdown, which would kill the
+process before our own cleanup (stopping the embedded PostgreSQL) runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Iterator
+
+import uvicorn
+
+from app.migrate import migrate
+from app.settings import Settings
+from app.tools import ensure_local_service_key
+from app.web import create_app, running_services
+
+log = logging.getLogger(__name__)
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield  # signals are ours (see module docstring)
+
+
+def banner(settings: Settings, new_key: str | None) -> str:
+    url = settings.base_url
+    lines = [
+        "🚀 Nowva API Starting...",
+        f"📚 API Docs: {url}/docs",
+        f"🔍 ReDoc: {url}/redoc",
+        f"💚 Health Check: {url}/api/health",
+        f"🧪 Debug page: {url}/debug",
+        f"⚙️  Engine: {settings.engine_name}"
+        + (f" ({settings.openai_model})" if settings.engine_name == "openai" else " (offline, built in)")
+        + ("; in-process worker" if settings.run_worker else "; no worker (run `nowva worker`)"),
+    ]
+    if new_key:
+        lines += [
+            "🔑 A service key was created for this data dir (shown once):",
+            f"   {new_key}",
+            f"   saved to {settings.saved_key_path.resolve()} for local tools (nowva generate, the agent)",
+        ]
+    return "\n".join(lines)
+
+
+async def serve(settings: Settings, database_url: str, *, embedded: bool) -> int:
+    await migrate(database_url)
+    new_key = await ensure_local_service_key(database_url, settings.saved_key_path) if embedded else None
+    print(banner(settings, new_key), flush=True)
+
+    app = create_app(settings, database_url)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on", access_log=False,
+                            log_config=None, timeout_graceful_shutdown=max(1, int(settings.shutdown_grace_s)))
+    server = _Server(config)
+    stop = asyncio.Event()
+
+    def request_stop() -> None:
+        if stop.is_set():
+            server.force_exit = True  # a second Ctrl-C: stop waiting for connections
+            return
+        log.info("shutting down")
+        stop.set()
+        services = running_services(app)
+        if services is not None:
+            services.shutdown.set()  # open streams end now; clients resume elsewhere
+        server.should_exit = True
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, request_stop)
+
+    tasks = [asyncio.create_task(server.serve(), name="uvicorn")]
+    if settings.run_worker:
+        from jobs.worker import run_worker
+
+        tasks.append(asyncio.create_task(run_worker(settings, database_url, stop, name="serve"), name="worker"))
+    done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    if not stop.is_set():
+        # uvicorn ended by itself (e.g. the port is taken): stop the worker too.
+        request_stop()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    failed = not server.started
+    return 1 if failed else 0

@@ -1,0 +1,53 @@
+"""What an API process opens once at start and hands to every request (as lifespan state)."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import anyio
+import asyncpg
+
+from app import queries as q
+from app.auth import KeyCache
+from app.db import create_pool
+from app.hub import Hub
+from app.keys import StreamTokens
+from app.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    database_url: str
+    pool: asyncpg.Pool
+    hub: Hub
+    tokens: StreamTokens
+    keys: KeyCache
+    # Set when the process begins to shut down: open streams end cleanly so that
+    # clients resume (with Last-Event-ID) on another API process.
+    shutdown: anyio.Event = field(default_factory=anyio.Event)
+
+
+@contextlib.asynccontextmanager
+async def open_services(settings: Settings, database_url: str, listen_url: str | None = None) -> AsyncIterator[Services]:
+    pool = await create_pool(database_url, min_size=1, max_size=settings.api_pool_size)
+    try:
+        secret = await q.get_or_create_secret(pool, "stream_token", secrets.token_bytes(32))
+        hub = Hub(listen_url or database_url, pool, settings.hub_poll_s)
+        await hub.start()
+        try:
+            yield Services(
+                settings=settings,
+                database_url=database_url,
+                pool=pool,
+                hub=hub,
+                tokens=StreamTokens(secret, settings.stream_token_ttl_s),
+                keys=KeyCache(pool),
+            )
+        finally:
+            await hub.stop()
+    finally:
+        await pool.close()

@@ -1,0 +1,129 @@
+"""Settings: built once (from the environment and the CLI) and passed in, never read again.
+
+Core module: no web framework, queue or LLM imports.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+GeneratorChoice = Literal["auto", "builtin", "openai"]
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    return default if raw in (None, "") else int(raw)
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    return default if raw in (None, "") else float(raw)
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Settings:
+    # where the data lives
+    database_url: str | None = None
+    data_dir: Path = Path(".nowva")
+    # the API
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = None
+    max_body_bytes: int = 64 * 1024
+    stream_token_ttl_s: int = 3600
+    sse_ping_s: float = 15.0
+    sse_retry_ms: int = 3000
+    hub_poll_s: float = 5.0
+    long_poll_max_s: float = 60.0
+    api_pool_size: int = 10
+    # the worker
+    run_worker: bool = True
+    concurrency: int = 50
+    worker_pool_size: int = 4
+    generator: GeneratorChoice = "auto"
+    builtin_week_delay_s: float = 0.0
+    job_deadline_s: float = 300.0
+    max_attempts: int = 3
+    stall_after_s: float = 30.0
+    shutdown_grace_s: float = 20.0
+    # limits
+    generate_rate_per_minute: int = 30
+    max_active_jobs_per_user: int = 1
+    # OpenAI
+    openai_api_key: str | None = field(default=None, repr=False)
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-5-mini"
+    openai_timeout_s: float = 120.0
+    openai_max_retries: int = 2
+    # operations
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+    metrics_enabled: bool = True
+    metrics_require_key: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        e: Mapping[str, str] = os.environ if env is None else env
+        generator = e.get("NOWVA_GENERATOR", "auto") or "auto"
+        if generator not in ("auto", "builtin", "openai"):
+            raise ValueError(f"NOWVA_GENERATOR must be auto, builtin or openai, not {generator!r}")
+        log_format = e.get("NOWVA_LOG_FORMAT", "text") or "text"
+        if log_format not in ("text", "json"):
+            raise ValueError(f"NOWVA_LOG_FORMAT must be text or json, not {log_format!r}")
+        return cls(
+            database_url=e.get("DATABASE_URL") or None,
+            data_dir=Path(e.get("NOWVA_DATA_DIR") or ".nowva"),
+            public_url=e.get("NOWVA_PUBLIC_URL") or None,
+            concurrency=_int(e, "NOWVA_CONCURRENCY", 50),
+            generator=generator,  # type: ignore[arg-type]
+            builtin_week_delay_s=_float(e, "NOWVA_BUILTIN_WEEK_DELAY", 0.0),
+            job_deadline_s=_float(e, "NOWVA_JOB_DEADLINE", 300.0),
+            max_attempts=_int(e, "NOWVA_MAX_ATTEMPTS", 3),
+            stall_after_s=_float(e, "NOWVA_STALL_AFTER", 30.0),
+            shutdown_grace_s=_float(e, "NOWVA_SHUTDOWN_GRACE", 20.0),
+            hub_poll_s=_float(e, "NOWVA_HUB_POLL", 5.0),
+            generate_rate_per_minute=_int(e, "NOWVA_GENERATE_RATE_PER_MINUTE", 30),
+            max_active_jobs_per_user=_int(e, "NOWVA_MAX_ACTIVE_JOBS_PER_USER", 1),
+            stream_token_ttl_s=_int(e, "NOWVA_STREAM_TOKEN_TTL", 3600),
+            openai_api_key=e.get("OPENAI_API_KEY") or None,
+            openai_base_url=e.get("OPENAI_BASE_URL") or None,
+            openai_model=e.get("PROGRAM_CREATION_MODEL") or "gpt-5-mini",
+            openai_timeout_s=_float(e, "NOWVA_OPENAI_TIMEOUT", 120.0),
+            openai_max_retries=_int(e, "NOWVA_OPENAI_MAX_RETRIES", 2),
+            log_format=log_format,  # type: ignore[arg-type]
+            log_level=e.get("NOWVA_LOG_LEVEL") or "INFO",
+            metrics_enabled=_bool(e, "NOWVA_METRICS", True),
+            metrics_require_key=_bool(e, "NOWVA_METRICS_REQUIRE_KEY", False),
+        )
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def engine_name(self) -> Literal["builtin", "openai"]:
+        if self.generator == "auto":
+            return "openai" if self.openai_api_key else "builtin"
+        return self.generator
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def saved_key_path(self) -> Path:
+        """Where `serve` saves the first service key for local tools (CLI, agent)."""
+        return self.data_dir / "service_key"

@@ -1,0 +1,57 @@
+"""Key management used by the CLI and by `serve`'s first start."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from uuid import UUID
+
+from app import queries as q
+from app.db import connect
+from app.keys import new_key
+
+log = logging.getLogger(__name__)
+
+
+async def create_key(url: str, name: str | None, user_id: str | UUID | None) -> str:
+    key = new_key()
+    conn = await connect(url)
+    try:
+        uid = UUID(str(user_id)) if user_id else None
+        if uid is not None and await q.get_user(conn, uid) is None:
+            raise SystemExit(f"nowva: no user {uid}")
+        await q.create_api_key(conn, key.prefix, key.secret_hash, name, uid)
+    finally:
+        await conn.close()
+    return key.token
+
+
+async def revoke_key(url: str, prefix: str) -> bool:
+    conn = await connect(url)
+    try:
+        return await q.revoke_api_key(conn, prefix.removeprefix("nwv_")[:8])
+    finally:
+        await conn.close()
+
+
+async def ensure_local_service_key(url: str, path: Path) -> str | None:
+    """On a fresh data dir, create a service key for local tools and save it (mode 600).
+
+    Returns the new key (to print once), or None when one was saved before.
+    """
+    if path.exists():
+        return None
+    token = await create_key(url, "local tools (created by nowva serve)", None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(token + "\n")
+    return token
+
+
+def read_local_key(path: Path) -> str | None:
+    try:
+        return path.read_text().strip() or None
+    except OSError:
+        return None

@@ -1,0 +1,130 @@
+"""The Starlette application: routes, their OpenAPI description, middleware and lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Route
+
+from app.errors import NowvaError
+from app.http import BodyLimitMiddleware, SecurityHeadersMiddleware, handle_nowva_error, handle_unexpected
+from app.models import (
+    GenerateAccepted,
+    GenerateRequest,
+    HealthOut,
+    JobList,
+    JobStatusOut,
+    ProgramList,
+    ProgramOut,
+    QueueStats,
+    UserCreate,
+    UserOut,
+)
+from app.openapi import Operation, Param, build_spec
+from app.routes import debug, docs, health, jobs, programs, streams, users
+from app.services import Services, open_services
+from app.settings import Settings
+
+UUID_SCHEMA = {"type": "string", "format": "uuid"}
+JOB_ID = Param("job_id", "path", UUID_SCHEMA)
+PAGING = (
+    Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+    Param("cursor", "query", {"type": "string"}, "next_cursor of the previous page"),
+)
+RESUME = (
+    Param("after", "query", {"type": "integer", "minimum": 0}, "Resume after this event id"),
+    Param("Last-Event-ID", "header", {"type": "integer", "minimum": 0}, "Resume after this event id"),
+    Param("token", "query", {"type": "string"}, "Stream token from events_url (for EventSource)"),
+)
+
+OPERATIONS = [
+    Operation("GET", "/api/health", "Health check", "service", {200: HealthOut, 503: HealthOut}, auth=False),
+    Operation("POST", "/api/users", "Create a user", "users", {201: UserOut}, body=UserCreate, extra_errors=(403,)),
+    Operation("GET", "/api/users/{user_id}", "Get a user", "users", {200: UserOut},
+              params=(Param("user_id", "path", UUID_SCHEMA),), extra_errors=(404,)),
+    Operation("POST", "/api/programs/generate", "Start generating a program", "programs",
+              {202: GenerateAccepted}, body=GenerateRequest, extra_errors=(404, 409, 429),
+              params=(Param("Idempotency-Key", "header", {"type": "string", "maxLength": 200},
+                            "Retries with the same key and body return the same job"),),
+              description="Answers 202 at once with the job id. Follow the job at status_url or events_url."),
+    Operation("GET", "/api/programs/status/{job_id}", "Job status (poll or long-poll)", "jobs", {200: JobStatusOut},
+              params=(JOB_ID,
+                      Param("wait", "query", {"type": "number", "minimum": 0, "maximum": 60},
+                            "Long-poll: wait up to this many seconds for an event newer than `after`"),
+                      Param("after", "query", {"type": "integer", "minimum": 0},
+                            "Event seq already seen (default: the latest)")),
+              extra_errors=(404,)),
+    Operation("GET", "/api/programs/status/{job_id}/events", "Job events (Server-Sent Events)", "jobs",
+              {200: "text/event-stream: status, progress, completed, failed, cancelled; id is the seq"},
+              params=(JOB_ID, *RESUME), extra_errors=(404,)),
+    Operation("POST", "/api/programs/status/{job_id}/cancel", "Cancel a job", "jobs", {200: JobStatusOut},
+              params=(JOB_ID,), extra_errors=(404, 409)),
+    Operation("GET", "/api/programs/{program_id}", "Get a program", "programs", {200: ProgramOut},
+              params=(Param("program_id", "path", UUID_SCHEMA),), extra_errors=(404,)),
+    Operation("GET", "/api/programs", "List a user's programs", "programs", {200: ProgramList},
+              params=(Param("user_id", "query", UUID_SCHEMA, "Required for service keys"), *PAGING),
+              extra_errors=(404,)),
+    Operation("GET", "/api/jobs", "List jobs (service keys)", "operators", {200: JobList},
+              params=(Param("status", "query", {"type": "string", "enum": [
+                  "pending", "in_progress", "completed", "failed", "cancelled"]}),
+                      Param("user_id", "query", UUID_SCHEMA), *PAGING), extra_errors=(403,)),
+    Operation("GET", "/api/stats", "Queue counts (service keys)", "operators", {200: QueueStats},
+              extra_errors=(403,)),
+    Operation("GET", "/api/events", "Every job's events (SSE, service keys)", "operators",
+              {200: "text/event-stream of every job's events; id is a global event id"},
+              params=RESUME, extra_errors=(403,)),
+]
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/api/health", health.health),
+        Route("/api/users", users.create_user, methods=["POST"]),
+        Route("/api/users/{user_id}", users.get_user),
+        Route("/api/programs/generate", programs.generate, methods=["POST"]),
+        Route("/api/programs/status/{job_id}", jobs.get_status),
+        Route("/api/programs/status/{job_id}/events", streams.job_events),
+        Route("/api/programs/status/{job_id}/cancel", jobs.cancel, methods=["POST"]),
+        Route("/api/programs/{program_id}", programs.get_program),
+        Route("/api/programs", programs.list_programs),
+        Route("/api/jobs", jobs.list_jobs),
+        Route("/api/stats", jobs.stats),
+        Route("/api/events", streams.all_events),
+        Route("/openapi.json", docs.openapi_json),
+        Route("/docs", docs.swagger),
+        Route("/redoc", docs.redoc),
+        docs.assets,
+        Route("/debug", debug.page),
+        Route("/", debug.home),
+    ]
+
+
+def create_app(settings: Settings, database_url: str, listen_url: str | None = None) -> Starlette:
+    """The app; its lifespan opens the pool and the hub and yields them as request state."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        async with open_services(settings, database_url, listen_url) as services:
+            app.state.services_ref = services
+            yield {"services": services}
+
+    app = Starlette(
+        routes=routes(),
+        middleware=[
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+        ],
+        exception_handlers={NowvaError: handle_nowva_error, Exception: handle_unexpected},
+        lifespan=lifespan,
+    )
+    app.state.openapi = build_spec(OPERATIONS, settings.public_url)
+    return app
+
+
+def running_services(app: Starlette) -> Services | None:
+    """The services of a started app (for the process that must signal shutdown to streams)."""
+    return getattr(app.state, "services_ref", None)

@@ -1,0 +1,1 @@
+"""The worker side: the Procrastinate app and tasks, and the program engines."""

@@ -1,0 +1,269 @@
+-- Named queries, loaded once by app/queries.py. Format (as in Procrastinate):
+--   -- name --
+--   -- description
+--   SQL with asyncpg $n parameters
+--
+-- Every job state change is ONE statement: update the job row, insert the next event
+-- (seq = the row's new last_seq, serialised by the row lock, hence gap-free) and
+-- pg_notify('nowva_events', '<job_id>:<seq>'). NOTIFY is delivered at commit, so a
+-- listener that hears the doorbell always finds the row.
+
+-- check_connection --
+-- Health check
+SELECT 1;
+
+-- get_secret --
+-- Read a signing secret shared by all API processes
+SELECT secret FROM service_secrets WHERE name = $1;
+
+-- ensure_secret --
+-- Create a signing secret on first start (every process races; the first one wins)
+INSERT INTO service_secrets (name, secret) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING;
+
+-- create_user --
+-- Create a user
+INSERT INTO users (display_name, height_cm, weight_kg, fitness_level)
+VALUES ($1, $2, $3, $4)
+RETURNING id, display_name, height_cm, weight_kg, fitness_level, created_at;
+
+-- get_user --
+-- One user by id
+SELECT id, display_name, height_cm, weight_kg, fitness_level, created_at FROM users WHERE id = $1;
+
+-- update_user_profile --
+-- Keep the user's latest body measurements and level from a generation request
+UPDATE users SET height_cm = $2, weight_kg = $3, fitness_level = $4 WHERE id = $1;
+
+-- lock_user --
+-- Serialise generation requests of one user (limits and idempotency checks)
+SELECT id FROM users WHERE id = $1 FOR UPDATE;
+
+-- create_api_key --
+-- Store a new key: its public prefix and the hash of its secret, never the secret
+INSERT INTO api_keys (prefix, secret_hash, name, user_id) VALUES ($1, $2, $3, $4)
+RETURNING prefix, name, user_id, created_at;
+
+-- get_api_key --
+-- A key by its public prefix, for authentication
+SELECT prefix, secret_hash, user_id, revoked_at FROM api_keys WHERE prefix = $1;
+
+-- revoke_api_key --
+-- Revoke a key; revoking twice keeps the first time
+UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE prefix = $1 RETURNING prefix;
+
+-- find_job_by_idempotency_key --
+-- The job an earlier request with the same Idempotency-Key created
+SELECT id, request_hash FROM program_generation_jobs WHERE api_key_prefix = $1 AND idempotency_key = $2;
+
+-- recent_generations_by_key --
+-- How many jobs a key created in the last minute, and when the oldest leaves the window
+SELECT count(*)::int AS count,
+       coalesce(ceil(extract(epoch FROM min(created_at) + interval '1 minute' - now()))::int, 0) AS retry_after_s
+  FROM program_generation_jobs
+ WHERE api_key_prefix = $1 AND created_at > now() - interval '1 minute';
+
+-- active_jobs_of_user --
+-- Pending or running jobs of a user, oldest first
+SELECT id FROM program_generation_jobs
+ WHERE user_id = $1 AND status IN ('pending', 'in_progress')
+ ORDER BY created_at;
+
+-- create_job --
+-- Store an accepted request, its first event and its Procrastinate job atomically, so a
+-- crash at any instant neither loses the request nor leaves a job no worker will run.
+-- procrastinate_defer_jobs_v1 is Procrastinate's own defer function (what App.defer uses).
+WITH queued AS (
+    SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[
+        ROW('generation', 'generate_program', 0, NULL, NULL,
+            jsonb_build_object('job_id', $1::uuid), NULL)::procrastinate_job_to_defer_v1
+    ])) AS procrastinate_job_id
+), job AS (
+    INSERT INTO program_generation_jobs
+           (id, user_id, request, api_key_prefix, idempotency_key, request_hash, procrastinate_job_id, last_seq)
+    SELECT $1, $2, $3, $4, $5, $6, queued.procrastinate_job_id, 1 FROM queued
+    RETURNING id, status, last_seq
+), event AS (
+    INSERT INTO program_generation_events (job_id, seq, type, data)
+    SELECT id, 1, 'status', jsonb_build_object('status', 'pending') FROM job
+)
+SELECT id, status, last_seq, pg_notify('nowva_events', id::text || ':1') IS NULL AS notified FROM job;
+
+-- get_job --
+-- One job by id
+SELECT id, user_id, request, status, progress, stage, attempt, last_seq, created_at, started_at,
+       completed_at, program_id, error_message, engine, model, usage, procrastinate_job_id
+  FROM program_generation_jobs WHERE id = $1;
+
+-- get_job_owner --
+-- Who owns a job, and whether it exists
+SELECT user_id FROM program_generation_jobs WHERE id = $1;
+
+-- list_jobs --
+-- Jobs, newest first, filtered by status and user, keyset-paginated on (created_at, id)
+SELECT id, user_id, request, status, progress, stage, attempt, last_seq, created_at, started_at,
+       completed_at, program_id, error_message, engine, model, usage, procrastinate_job_id
+  FROM program_generation_jobs
+ WHERE ($1::text IS NULL OR status = $1)
+   AND ($2::uuid IS NULL OR user_id = $2)
+   AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
+ ORDER BY created_at DESC, id DESC
+ LIMIT $5;
+
+-- job_counts --
+-- Jobs by status, for the debug page and metrics
+SELECT status, count(*)::int AS jobs FROM program_generation_jobs GROUP BY status;
+
+-- events_after --
+-- A job's events after a seq, in order (replay and catch-up)
+SELECT job_id, seq, id, type, data, created_at FROM program_generation_events
+ WHERE job_id = $1 AND seq > $2 ORDER BY seq;
+
+-- events_by_keys --
+-- The events that notifications named, in one round trip for many doorbells
+SELECT e.job_id, e.seq, e.id, e.type, e.data, e.created_at
+  FROM unnest($1::uuid[], $2::int[]) AS k(job_id, seq)
+  JOIN program_generation_events e ON e.job_id = k.job_id AND e.seq = k.seq
+ ORDER BY e.job_id, e.seq;
+
+-- events_after_many --
+-- Catch-up for many jobs at once (after a reconnect, or the fallback poll)
+SELECT e.job_id, e.seq, e.id, e.type, e.data, e.created_at
+  FROM unnest($1::uuid[], $2::int[]) AS k(job_id, after_seq)
+  JOIN program_generation_events e ON e.job_id = k.job_id AND e.seq > k.after_seq
+ ORDER BY e.job_id, e.seq;
+
+-- firehose_after --
+-- Every job's events after a global event id (operators' firehose), oldest first
+SELECT job_id, seq, id, type, data, created_at FROM program_generation_events
+ WHERE id > $1 ORDER BY id LIMIT $2;
+
+-- latest_event_id --
+-- The newest global event id
+SELECT coalesce(max(id), 0) FROM program_generation_events;
+
+-- start_attempt --
+-- A worker takes the job: bump the attempt (the fence for all its later writes). Past the
+-- attempt cap the job fails instead. Finished or cancelled jobs are left alone.
+WITH job AS (
+    UPDATE program_generation_jobs
+       SET attempt = attempt + 1,
+           status = CASE WHEN attempt + 1 > $2 THEN 'failed' ELSE 'in_progress' END,
+           stage = CASE WHEN attempt + 1 > $2 THEN 'failed' ELSE 'starting' END,
+           error_message = CASE WHEN attempt + 1 > $2 THEN $3 END,
+           completed_at = CASE WHEN attempt + 1 > $2 THEN now() END,
+           started_at = coalesce(started_at, now()),
+           last_seq = last_seq + 1
+     WHERE id = $1 AND status IN ('pending', 'in_progress')
+    RETURNING id, user_id, request, status, attempt, last_seq, started_at, created_at, error_message
+), event AS (
+    INSERT INTO program_generation_events (job_id, seq, type, data)
+    SELECT id, last_seq,
+           CASE status WHEN 'failed' THEN 'failed' ELSE 'status' END,
+           CASE status WHEN 'failed' THEN jsonb_build_object('error_message', error_message)
+                       ELSE jsonb_build_object('status', 'in_progress', 'attempt', attempt) END
+      FROM job
+)
+SELECT id, user_id, request, status, attempt, last_seq, started_at, created_at,
+       pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified
+  FROM job;
+
+-- record_progress --
+-- Progress of the current attempt; never goes backwards. No row: fenced out (job was
+-- cancelled, finished, or taken over by a newer attempt).
+WITH job AS (
+    UPDATE program_generation_jobs
+       SET progress = GREATEST(progress, $3), stage = $4, last_seq = last_seq + 1
+     WHERE id = $1 AND attempt = $2 AND status = 'in_progress'
+    RETURNING id, last_seq, progress, stage
+), event AS (
+    INSERT INTO program_generation_events (job_id, seq, type, data)
+    SELECT id, last_seq, 'progress', jsonb_build_object('progress', progress, 'stage', stage, 'message', $5::text)
+      FROM job
+)
+SELECT last_seq, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified FROM job;
+
+-- complete_job --
+-- Store the program (unique per job) and complete the job, fenced by attempt
+WITH job AS (
+    UPDATE program_generation_jobs
+       SET status = 'completed', progress = 100, stage = 'completed', completed_at = now(),
+           program_id = $3, engine = $12, model = $13, usage = $14, last_seq = last_seq + 1
+     WHERE id = $1 AND attempt = $2 AND status = 'in_progress'
+    RETURNING id, user_id, last_seq
+), program AS (
+    INSERT INTO programs (id, user_id, job_id, name, description, goal_category, fitness_level,
+                          duration_weeks, days_per_week, content, summary, engine, model)
+    SELECT $3, job.user_id, job.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM job
+    ON CONFLICT (job_id) DO NOTHING
+), event AS (
+    INSERT INTO program_generation_events (job_id, seq, type, data)
+    SELECT id, last_seq, 'completed', jsonb_build_object('progress', 100, 'program_id', $3::uuid) FROM job
+)
+SELECT last_seq, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified FROM job;
+
+-- fail_job --
+-- Fail the job with a message for the user, fenced by attempt
+WITH job AS (
+    UPDATE program_generation_jobs
+       SET status = 'failed', stage = 'failed', error_message = $3, completed_at = now(),
+           engine = coalesce($4, engine), model = coalesce($5, model), usage = coalesce($6, usage),
+           last_seq = last_seq + 1
+     WHERE id = $1 AND attempt = $2 AND status = 'in_progress'
+    RETURNING id, last_seq
+), event AS (
+    INSERT INTO program_generation_events (job_id, seq, type, data)
+    SELECT id, last_seq, 'failed', jsonb_build_object('error_message', $3::text) FROM job
+)
+SELECT last_seq, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified FROM job;
+
+-- cancel_job --
+-- Cancel a pending or running job, and ask Procrastinate to drop it (todo) or abort it
+-- (doing: the worker cancels the task, which closes any LLM stream).
+WITH job AS (
+    UPDATE program_generation_jobs
+       SET status = 'cancelled', stage = 'cancelled', completed_at = now(), last_seq = last_seq + 1
+     WHERE id = $1 AND status IN ('pending', 'in_progress')
+    RETURNING id, last_seq, procrastinate_job_id
+), event AS (
+    INSERT INTO program_generation_events (job_id, seq, type, data)
+    SELECT id, last_seq, 'cancelled', '{}'::jsonb FROM job
+), aborted AS (
+    SELECT procrastinate_cancel_job_v1(procrastinate_job_id, true, false) AS id
+      FROM job WHERE procrastinate_job_id IS NOT NULL
+)
+SELECT last_seq, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified,
+       (SELECT count(*) FROM aborted) AS aborted
+  FROM job;
+
+-- get_program --
+-- One program by id
+SELECT id, user_id, job_id, name, description, summary, goal_category, fitness_level, duration_weeks,
+       days_per_week, engine, model, created_at, content
+  FROM programs WHERE id = $1;
+
+-- list_programs --
+-- A user's programs, newest first, keyset-paginated on (created_at, id)
+SELECT id, name, goal_category, fitness_level, duration_weeks, days_per_week, summary, created_at
+  FROM programs
+ WHERE user_id = $1
+   AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))
+ ORDER BY created_at DESC, id DESC
+ LIMIT $4;
+
+-- fail_orphaned_jobs --
+-- Jobs still pending or running whose Procrastinate job ended without finishing them
+-- (retries exhausted, or deleted): fail them so nobody waits forever.
+WITH job AS (
+    UPDATE program_generation_jobs j
+       SET status = 'failed', stage = 'failed', error_message = $1, completed_at = now(),
+           last_seq = j.last_seq + 1
+      FROM procrastinate_jobs pj
+     WHERE pj.id = j.procrastinate_job_id
+       AND j.status IN ('pending', 'in_progress')
+       AND pj.status IN ('failed', 'succeeded', 'aborted', 'cancelled')
+    RETURNING j.id, j.last_seq
+), event AS (
+    INSERT INTO program_generation_events (job_id, seq, type, data)
+    SELECT id, last_seq, 'failed', jsonb_build_object('error_message', $1::text) FROM job
+)
+SELECT id, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified FROM job;

@@ -1,0 +1,95 @@
+"""Fixtures: one embedded PostgreSQL per test session, a fresh database per test cloned from a
+migrated template (streams need real commits, so no rollback-per-test), real HTTP servers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from app.db import create_pool
+from app.embedded import EmbeddedPostgres
+from app.migrate import migrate
+from app.settings import Settings
+from app.tools import create_key
+from tests.support import Live, api_server, worker_task
+
+TEMPLATE = "nowva_template"
+
+
+@pytest.fixture(scope="session")
+def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+async def template_url(embedded: EmbeddedPostgres) -> str:
+    admin = await asyncpg.connect(embedded.url("postgres"))
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE}")
+        await admin.execute(f"CREATE DATABASE {TEMPLATE}")
+    finally:
+        await admin.close()
+    url = embedded.url(TEMPLATE)
+    await migrate(url)
+    return url
+
+
+@pytest.fixture
+async def db_url(embedded: EmbeddedPostgres, template_url: str) -> AsyncIterator[str]:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(embedded.url("postgres"))
+    try:
+        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    finally:
+        await admin.close()
+    yield embedded.url(name)
+    admin = await asyncpg.connect(embedded.url("postgres"))
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def pool(db_url: str) -> AsyncIterator[asyncpg.Pool]:
+    p = await create_pool(db_url, max_size=4)
+    yield p
+    await p.close()
+
+
+def make_settings(tmp_path: Path, **changes: Any) -> Settings:
+    base = Settings(data_dir=tmp_path, generator="builtin", stall_after_s=3, hub_poll_s=1.0,
+                    shutdown_grace_s=2, concurrency=10, generate_rate_per_minute=1000)
+    return base.with_(**changes) if changes else base
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+async def service_key(db_url: str) -> str:
+    return await create_key(db_url, "tests", None)
+
+
+@pytest.fixture
+async def live(settings: Settings, db_url: str, service_key: str) -> AsyncIterator[Live]:
+    """The API on a real uvicorn, and an in-process worker, on a fresh database."""
+    async with api_server(settings, db_url) as base, worker_task(settings, db_url):
+        yield Live(base, service_key, settings, db_url)
+
+
+@pytest.fixture
+async def api_only(settings: Settings, db_url: str, service_key: str) -> AsyncIterator[Live]:
+    """The API with no worker: jobs stay pending until a test runs one."""
+    async with api_server(settings, db_url) as base:
+        yield Live(base, service_key, settings, db_url)
