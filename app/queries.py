@@ -28,7 +28,18 @@ def parse_queries(text: str) -> dict[str, str]:
     return queries
 
 
-QUERIES = parse_queries((SQL_DIR / "queries.sql").read_text())
+def load_queries() -> dict[str, str]:
+    """sql/queries.sql plus any sql/queries_*.sql (one file per concern), names unique."""
+    queries: dict[str, str] = {}
+    for path in sorted(SQL_DIR.glob("queries*.sql")):
+        for name, text in parse_queries(path.read_text()).items():
+            if name in queries:
+                raise RuntimeError(f"query {name!r} is defined twice (in {path.name})")
+            queries[name] = text
+    return queries
+
+
+QUERIES = load_queries()
 
 
 class Executor(Protocol):
