@@ -31,17 +31,21 @@ from app.queries import Event
 log = logging.getLogger(__name__)
 
 CHANNEL = "nowva_events"
+# How far behind its cursor a firehose follower re-reads, for late commits. In-flight
+# transactions are bounded by the connections of all pools, far below this.
+FIREHOSE_LOOKBACK = 500
 
 
 class Subscription:
     """A queue of live events for one job (or, with job_id None, for every job)."""
 
-    __slots__ = ("job_id", "last", "queue")
+    __slots__ = ("job_id", "last", "queue", "wake")
 
     def __init__(self, job_id: UUID | None, last: int) -> None:
         self.job_id = job_id
         self.last = last  # last seq (or global event id for the firehose) handed to the client
         self.queue: asyncio.Queue[Event] = asyncio.Queue()
+        self.wake = asyncio.Event()  # the firehose reads the table itself when woken
 
 
 class Hub:
@@ -136,35 +140,32 @@ class Hub:
                     return
 
     async def follow_all(self, after_id: int = 0) -> AsyncIterator[Event]:
-        """Every job's events after a global event id, live; never ends."""
-        seen: deque[int] = deque(maxlen=4096)
+        """Every job's events after a global event id, live; never ends.
+
+        Global ids are assigned at insert, not at commit, so an event may commit after
+        one with a higher id. Doorbells only wake this follower; it then reads the table
+        from a little before its cursor and skips the ids it has already sent, so such
+        a straggler is still delivered (its id is then below the previous one).
+        """
+        seen: deque[int] = deque(maxlen=FIREHOSE_LOOKBACK * 2)
         seen_set: set[int] = set()
-
-        def fresh(event: Event) -> bool:
-            # Global ids are assigned at insert, not commit, so they may arrive out of
-            # order: de-duplicate by a window of recent ids, not by "<= last".
-            if event.id in seen_set:
-                return False
-            if len(seen) == seen.maxlen:
-                seen_set.discard(seen[0])
-            seen.append(event.id)
-            seen_set.add(event.id)
-            return True
-
         async with self.subscribe_all(after_id) as sub:
+            low = after_id  # resume: strictly after the client's cursor
             while True:
-                batch = await q.firehose_after(self._pool, sub.last, 1000)
+                sub.wake.clear()
+                batch = await q.firehose_after(self._pool, low, 1000)
                 for event in batch:
-                    if fresh(event):
-                        yield event
-                    sub.last = max(sub.last, event.id)
-                if len(batch) < 1000:
-                    break
-            while True:
-                event = await sub.queue.get()
-                if fresh(event):
+                    if event.id in seen_set:
+                        continue
+                    if len(seen) == seen.maxlen:
+                        seen_set.discard(seen[0])
+                    seen.append(event.id)
+                    seen_set.add(event.id)
                     sub.last = max(sub.last, event.id)
                     yield event
+                low = max(after_id, sub.last - FIREHOSE_LOOKBACK)
+                if len(batch) < 1000:
+                    await sub.wake.wait()
 
     async def _replay(self, sub: Subscription) -> AsyncIterator[Event]:
         assert sub.job_id is not None
@@ -182,8 +183,10 @@ class Hub:
         except ValueError:
             log.warning("ignoring malformed notification %r", payload)
             return
-        if key[0] not in self._by_job and not self._firehose:
-            return  # nobody here listens to that job
+        for sub in self._firehose:
+            sub.wake.set()
+        if key[0] not in self._by_job:
+            return  # nobody here follows that job
         self._pending.add(key)
         if not self._flush_scheduled:
             self._flush_scheduled = True
@@ -204,8 +207,6 @@ class Hub:
     def _dispatch(self, event: Event) -> None:
         for sub in self._by_job.get(event.job_id, ()):
             sub.queue.put_nowait(event)
-        for sub in self._firehose:
-            sub.queue.put_nowait(event)
 
     async def catch_up(self) -> None:
         """Hand every subscriber what the table has past its last seq."""
@@ -213,12 +214,8 @@ class Hub:
         if afters:
             for event in await q.events_after_many(self._pool, afters):
                 self._dispatch(event)
-        if self._firehose:
-            after_id = min(s.last for s in self._firehose)
-            for event in await q.firehose_after(self._pool, after_id, 10_000):
-                for sub in self._firehose:
-                    if event.id > sub.last:
-                        sub.queue.put_nowait(event)
+        for sub in self._firehose:
+            sub.wake.set()
 
     # ------------------------------------------------------------ background tasks
 

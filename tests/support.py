@@ -43,7 +43,8 @@ class Live:
     def client(self, key: str | None = None, **kwargs: Any) -> httpx.AsyncClient:
         token = self.key if key is None else key
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=30, **kwargs)
+        kwargs.setdefault("timeout", 30)
+        return httpx.AsyncClient(base_url=self.base_url, headers=headers, **kwargs)
 
 
 @contextlib.asynccontextmanager
