@@ -24,7 +24,7 @@ MAINTENANCE_QUEUE = "maintenance"
 
 def make_app(database_url: str, deps: WorkerDeps) -> procrastinate.App:
     settings = deps.settings
-    connector = procrastinate.PsycopgConnector(conninfo=database_url, kwargs={"max_size": 10})
+    connector = procrastinate.PsycopgConnector(conninfo=database_url, min_size=1, max_size=10)
     app = procrastinate.App(connector=connector)
 
     # Retries cover crashes and shutdowns (the job is handed back). Our own attempt
