@@ -81,6 +81,8 @@ async def _follow(client: httpx.AsyncClient, job_id: str) -> int:
                     await source.response.aread()
                     return _fail(source.response)
                 async for sse in source.aiter_sse():
+                    if not sse.data:
+                        continue  # the retry hint and heartbeats carry no data
                     event = json.loads(sse.data)
                     last = event["seq"]
                     data = event["data"]
