@@ -70,7 +70,8 @@ class KeyCache:
         if prefix in self._cache and now - self._fetched[prefix] < _CACHE_TTL_S:
             return self._cache[prefix]
         row = await q.get_api_key(self._pool, prefix)
-        entry = None if row is None else _CachedKey(row["secret_hash"], row["user_id"], row["revoked_at"] is not None, now)
+        entry = (None if row is None
+                 else _CachedKey(row["secret_hash"], row["user_id"], row["revoked_at"] is not None, now))
         if len(self._cache) > 10_000:  # bound memory against random-prefix floods
             self._cache.clear()
             self._fetched.clear()

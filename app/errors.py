@@ -72,5 +72,5 @@ STATUS_CODES: dict[type[NowvaError], int] = {
 def status_code_for(error: NowvaError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS_CODES:
-            return STATUS_CODES[cls]  # type: ignore[index]
+            return STATUS_CODES[cls]
     return 500

@@ -47,7 +47,7 @@ async def read_model(request: Request, model: type[M]) -> M:
         raise RequestInvalid(_detail(exc, "body")) from None
 
 
-def parse_param(value: str | None, adapter: TypeAdapter[T], where: str, name: str) -> T:
+def parse_param(value: object, adapter: TypeAdapter[T], where: str, name: str) -> T:
     try:
         return adapter.validate_python(value)
     except ValidationError as exc:

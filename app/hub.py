@@ -223,9 +223,13 @@ class Hub:
         delay = 0.1
         while True:
             lost = asyncio.Event()
+
+            def on_terminate(_conn: object, lost: asyncio.Event = lost) -> None:
+                lost.set()
+
             try:
                 conn = await connect(self._url, timeout=5)
-                conn.add_termination_listener(lambda _c: lost.set())
+                conn.add_termination_listener(on_terminate)
                 await conn.add_listener(CHANNEL, self._on_notify)
                 self._listen_conn = conn
                 self._connected.set()

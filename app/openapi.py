@@ -8,7 +8,7 @@ their JSON Schemas into components.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
@@ -64,9 +64,10 @@ def build_spec(operations: list[Operation], base_url: str | None = None) -> dict
         if op.body is not None:
             models.add(op.body)
         models.update(m for m in op.responses.values() if isinstance(m, type))
-    keyed = [(m, "validation" if m is op_body else "serialization")
-             for m in sorted(models, key=lambda m: m.__name__)
-             for op_body in [_is_body(m, operations)]]
+    bodies = {op.body for op in operations if op.body is not None}
+    keyed: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = [
+        (m, "validation" if m in bodies else "serialization") for m in sorted(models, key=lambda m: m.__name__)
+    ]
     _, schema = models_json_schema(keyed, ref_template="#/components/schemas/{model}")
     paths: dict[str, dict[str, Any]] = {}
     for op in operations:
@@ -93,10 +94,6 @@ def build_spec(operations: list[Operation], base_url: str | None = None) -> dict
     return spec
 
 
-def _is_body(model: type[BaseModel], operations: list[Operation]) -> type[BaseModel] | None:
-    return model if any(op.body is model for op in operations) else None
-
-
 def _operation(op: Operation) -> dict[str, Any]:
     out: dict[str, Any] = {
         "summary": op.summary,
@@ -116,7 +113,8 @@ def _operation(op: Operation) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     for code, model in op.responses.items():
         if isinstance(model, str):
-            responses[str(code)] = {"description": model, "content": {"text/event-stream": {"schema": {"type": "string"}}}}
+            responses[str(code)] = {"description": model,
+                                    "content": {"text/event-stream": {"schema": {"type": "string"}}}}
         else:
             responses[str(code)] = {"description": model.__doc__.strip().splitlines()[0] if model.__doc__ else "OK",
                                     "content": {"application/json": {"schema": _ref(model)}}}

@@ -55,7 +55,7 @@ async def serve(settings: Settings, database_url: str, *, embedded: bool) -> int
     new_key = await ensure_local_service_key(database_url, settings.saved_key_path) if embedded else None
     print(banner(settings, new_key), flush=True)
 
-    app = create_app(settings, database_url)
+    app = create_app(settings, database_url, settings.listen_database_url)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on", access_log=False,
                             log_config=None, timeout_graceful_shutdown=max(1, int(settings.shutdown_grace_s)))
     server = _Server(config)
@@ -81,7 +81,7 @@ async def serve(settings: Settings, database_url: str, *, embedded: bool) -> int
         from jobs.worker import run_worker
 
         tasks.append(asyncio.create_task(run_worker(settings, database_url, stop, name="serve"), name="worker"))
-    done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     if not stop.is_set():
         # uvicorn ended by itself (e.g. the port is taken): stop the worker too.
         request_stop()

@@ -32,7 +32,9 @@ class Services:
 
 
 @contextlib.asynccontextmanager
-async def open_services(settings: Settings, database_url: str, listen_url: str | None = None) -> AsyncIterator[Services]:
+async def open_services(
+    settings: Settings, database_url: str, listen_url: str | None = None
+) -> AsyncIterator[Services]:
     pool = await create_pool(database_url, min_size=1, max_size=settings.api_pool_size)
     try:
         secret = await q.get_or_create_secret(pool, "stream_token", secrets.token_bytes(32))

@@ -40,7 +40,7 @@ async def ensure_local_service_key(url: str, path: Path) -> str | None:
 
     Returns the new key (to print once), or None when one was saved before.
     """
-    if path.exists():
+    if path.exists():  # noqa: ASYNC240 - one stat at start-up
         return None
     token = await create_key(url, "local tools (created by nowva serve)", None)
     path.parent.mkdir(parents=True, exist_ok=True)

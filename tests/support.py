@@ -88,7 +88,7 @@ class Proc:
 
     def __init__(self, args: list[str], env: dict[str, str], log_path: Path) -> None:
         self.log_path = log_path
-        self._log = open(log_path, "wb")  # noqa: SIM115
+        self._log = open(log_path, "wb")
         self.popen = subprocess.Popen([sys.executable, "-m", "app.cli", *args], env=env, cwd=ROOT,
                                       stdout=self._log, stderr=subprocess.STDOUT)
 

@@ -103,7 +103,8 @@ async def test_missing_field_and_malformed_json(api_only: Live, pool: asyncpg.Po
         assert r.status_code == 422
         assert r.json()["detail"][0]["loc"] == ["body", "days_per_week"]
         assert r.json()["detail"][0]["type"] == "missing"
-        r = await c.post("/api/programs/generate", content=b'{"user_id": ', headers={"content-type": "application/json"})
+        r = await c.post("/api/programs/generate", content=b'{"user_id": ',
+                         headers={"content-type": "application/json"})
         assert r.status_code in (400, 422)
         assert "detail" in r.json()
         r = await c.post("/api/programs/generate", content=b"[1, 2]")

@@ -12,8 +12,8 @@ from starlette.responses import Response
 
 from app import queries as q
 from app.errors import Conflict, NotFound
-from app.hub import Subscription
 from app.http import json_response, parse_param, path_uuid, principal, services
+from app.hub import Subscription
 from app.models import JobList, JobStatus, QueueStats
 from app.routes.common import base_url, decode_cursor, job_status, next_cursor, page_limit
 
@@ -25,8 +25,8 @@ class LongPoll(BaseModel):
 
 
 LONG_POLL = TypeAdapter(LongPoll)
-STATUS = TypeAdapter(JobStatus | None)
-USER = TypeAdapter(UUID | None)
+STATUS: TypeAdapter[JobStatus | None] = TypeAdapter(JobStatus | None)
+USER: TypeAdapter[UUID | None] = TypeAdapter(UUID | None)
 
 
 async def _newer_than(sub: Subscription, after: int) -> None:
