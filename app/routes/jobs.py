@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from uuid import UUID
 
+import anyio
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from starlette.requests import Request
 from starlette.responses import Response
@@ -34,6 +34,16 @@ async def _newer_than(sub: Subscription, after: int) -> None:
         pass
 
 
+async def _wait_newer(sub: Subscription, after: int, timeout: float, shutdown: anyio.Event) -> None:
+    """Until an event newer than `after`, the timeout, or the process shutting down."""
+    waiters = [asyncio.ensure_future(_newer_than(sub, after)), asyncio.ensure_future(shutdown.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()
+
+
 async def get_status(request: Request) -> Response:
     who = await principal(request)
     job_id = path_uuid(request, "job_id")
@@ -50,8 +60,7 @@ async def get_status(request: Request) -> Response:
                 # Re-read after subscribing: an event may have landed in between.
                 row = await q.get_job(svc.pool, job_id)
                 if row is not None and row["last_seq"] <= after:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(_newer_than(sub, after), params.wait)
+                    await _wait_newer(sub, after, params.wait, svc.shutdown)
             row = await q.get_job(svc.pool, job_id)
             if row is None:
                 raise NotFound()
