@@ -71,6 +71,13 @@ class Settings:
     log_level: str = "INFO"
     metrics_enabled: bool = True
     metrics_require_key: bool = False
+    # A direct (session) connection for the hub's LISTEN, when DATABASE_URL goes through a
+    # transaction-mode pooler (PgBouncer), where LISTEN cannot work. None: DATABASE_URL.
+    listen_database_url: str | None = field(default=None, repr=False)
+    # retention: finished jobs, their events and queue rows older than this are pruned
+    # (0 turns the periodic pruning off); the maintenance tasks' own queue rows sooner.
+    retention_days: float = 30.0
+    retention_maintenance_hours: float = 24.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -105,6 +112,9 @@ class Settings:
             log_level=e.get("NOWVA_LOG_LEVEL") or "INFO",
             metrics_enabled=_bool(e, "NOWVA_METRICS", True),
             metrics_require_key=_bool(e, "NOWVA_METRICS_REQUIRE_KEY", False),
+            listen_database_url=e.get("NOWVA_LISTEN_DATABASE_URL") or None,
+            retention_days=_float(e, "NOWVA_RETENTION_DAYS", 30.0),
+            retention_maintenance_hours=_float(e, "NOWVA_RETENTION_MAINTENANCE_HOURS", 24.0),
         )
 
     def with_(self, **changes: object) -> Settings:
