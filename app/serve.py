@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
+import sys
 from collections.abc import Iterator
 
 import uvicorn
@@ -50,7 +52,25 @@ def banner(settings: Settings, new_key: str | None) -> str:
     return "\n".join(lines)
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind before anything starts, so a taken port is one clear line, not uvicorn's sys.exit."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(2048)
+    return sock
+
+
 async def serve(settings: Settings, database_url: str, *, embedded: bool) -> int:
+    try:
+        sock = _listen(settings.host, settings.port)
+    except OSError as exc:
+        print(f"nowva: cannot listen on {settings.host}:{settings.port}: {exc.strerror}", file=sys.stderr)
+        return 1
     await migrate(database_url)
     new_key = await ensure_local_service_key(database_url, settings.saved_key_path) if embedded else None
     print(banner(settings, new_key), flush=True)
@@ -76,7 +96,7 @@ async def serve(settings: Settings, database_url: str, *, embedded: bool) -> int
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, request_stop)
 
-    tasks = [asyncio.create_task(server.serve(), name="uvicorn")]
+    tasks = [asyncio.create_task(server.serve(sockets=[sock]), name="uvicorn")]
     if settings.run_worker:
         from jobs.worker import run_worker
 
