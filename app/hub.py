@@ -20,6 +20,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from uuid import UUID
 
 import asyncpg
@@ -34,6 +35,8 @@ CHANNEL = "nowva_events"
 # How far behind its cursor a firehose follower re-reads, for late commits. In-flight
 # transactions are bounded by the connections of all pools, far below this.
 FIREHOSE_LOOKBACK = 500
+# Put in a follower's queue to make it return (see Hub.close_streams).
+CLOSE = Event(UUID(int=0), 0, 0, "closed", {}, datetime.fromtimestamp(0, UTC))
 
 
 class Subscription:
@@ -60,6 +63,7 @@ class Hub:
         self._tasks: list[asyncio.Task[None]] = []
         self._listen_conn: asyncpg.Connection | None = None
         self._connected = asyncio.Event()
+        self._closing = False
         self.reconnects = 0
         self.notifications = 0
 
@@ -92,6 +96,15 @@ class Hub:
     def connected(self) -> bool:
         return self._connected.is_set()
 
+    def close_streams(self) -> None:
+        """Make every follower return, as after a terminal event (the process is stopping)."""
+        self._closing = True
+        for subs in self._by_job.values():
+            for sub in subs:
+                sub.queue.put_nowait(CLOSE)
+        for sub in self._firehose:
+            sub.wake.set()
+
     # ------------------------------------------------------------ subscribing
 
     @contextlib.asynccontextmanager
@@ -123,8 +136,10 @@ class Hub:
                 yield event
                 if event.is_terminal:
                     return
-            while True:
+            while not self._closing:
                 event = await sub.queue.get()
+                if event is CLOSE:
+                    return
                 if event.seq <= sub.last:
                     continue  # already replayed or caught up
                 if event.seq > sub.last + 1:
@@ -166,6 +181,8 @@ class Hub:
                 low = max(after_id, sub.last - FIREHOSE_LOOKBACK)
                 if len(batch) < 1000:
                     await sub.wake.wait()
+                if self._closing:
+                    return
 
     async def _replay(self, sub: Subscription) -> AsyncIterator[Event]:
         assert sub.job_id is not None

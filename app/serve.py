@@ -89,7 +89,7 @@ async def serve(settings: Settings, database_url: str, *, embedded: bool) -> int
         stop.set()
         services = running_services(app)
         if services is not None:
-            services.shutdown.set()  # open streams end now; clients resume elsewhere
+            services.begin_shutdown()  # open streams end now; clients resume elsewhere
         server.should_exit = True
 
     loop = asyncio.get_running_loop()

@@ -30,6 +30,11 @@ class Services:
     # clients resume (with Last-Event-ID) on another API process.
     shutdown: anyio.Event = field(default_factory=anyio.Event)
 
+    def begin_shutdown(self) -> None:
+        """End every open stream now, each with a complete response, so clients resume elsewhere."""
+        self.shutdown.set()
+        self.hub.close_streams()
+
 
 @contextlib.asynccontextmanager
 async def open_services(

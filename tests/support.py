@@ -66,7 +66,7 @@ async def api_server(settings: Settings, database_url: str, listen_url: str | No
     finally:
         services = running_services(app)
         if services is not None:
-            services.shutdown.set()
+            services.begin_shutdown()
         server.should_exit = True
         await asyncio.wait_for(task, timeout=15)
         sock.close()

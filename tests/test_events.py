@@ -387,3 +387,18 @@ async def test_firehose_and_job_list(api_only: Live, pool: asyncpg.Pool) -> None
                           stop_after=3)
         assert [e["id"] for e in resumed] == [e["id"] for e in fire[3:6]]
 
+
+
+async def test_heartbeat_comments_keep_idle_streams_alive(settings: Settings, db_url: str, service_key: str) -> None:
+    async with api_server(settings.with_(sse_ping_s=0.3), db_url) as base:
+        live = Live(base, service_key, settings, db_url)
+        job_id, _ = await new_job(live)
+        lines: list[str] = []
+        async with live.client() as c, c.stream("GET", f"/api/programs/status/{job_id}/events") as r:
+            assert r.headers["content-type"].startswith("text/event-stream")
+            async for line in r.aiter_lines():
+                lines.append(line)
+                if sum(1 for x in lines if x.startswith(": ping")) >= 2:
+                    break
+    assert "retry: 3000" in lines
+    assert "id: 1" in lines

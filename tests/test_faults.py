@@ -214,3 +214,53 @@ async def test_workers_and_the_api_survive_a_postgres_restart(
     finally:
         assert standalone.stop() == 0
         assert serve.stop() == 0, serve.output()
+
+
+async def test_sigterm_on_the_api_ends_streams_cleanly_and_clients_resume_elsewhere(
+    api_only: Live, db_url: str, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    import httpx
+    from httpx_sse import aconnect_sse
+
+    from tests.support import free_port
+
+    port = free_port()
+    api = Proc(["serve", "--no-worker", "--port", str(port)], env_for(db_url), tmp_path / "api.log")
+    job_id = await submit(api_only)
+    base = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Bearer {api_only.key}"}
+    try:
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as c:
+            async def up() -> bool:
+                try:
+                    return (await c.get("/api/health")).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+            await wait_until(up, timeout=30)
+            seen: list[int] = []
+            async with aconnect_sse(c, "GET", f"/api/programs/status/{job_id}/events") as source:
+                t0 = asyncio.get_running_loop().time()
+                async for sse in source.aiter_sse():
+                    if sse.data:
+                        seen.append(int(sse.id))
+                        api.signal(signal.SIGTERM)
+                # the stream ended (not hung) soon after SIGTERM
+                assert asyncio.get_running_loop().time() - t0 < 10
+        assert seen == [1]
+        assert await asyncio.to_thread(api.popen.wait, 20) == 0, api.output()
+    finally:
+        api.stop()
+    # the client resumes on another API process with Last-Event-ID and misses nothing
+    p = worker(db_url, tmp_path, "w", NOWVA_BUILTIN_WEEK_DELAY="0")
+    try:
+        async with api_only.client() as c:
+            rest: list[int] = []
+            async with aconnect_sse(c, "GET", f"/api/programs/status/{job_id}/events",
+                                    headers={"Last-Event-ID": "1"}) as source:
+                async for sse in source.aiter_sse():
+                    if sse.data:
+                        rest.append(int(sse.id))
+        assert rest == list(range(2, len(rest) + 2)) and len(rest) >= 3
+    finally:
+        p.stop()
