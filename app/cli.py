@@ -183,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("job_id")
     p.set_defaults(func=cmd_watch)
 
+    from app.admin_cli import add_jobs_commands
+
+    add_jobs_commands(sub, common)
     return parser
 
 

@@ -12,6 +12,8 @@ from starlette.routing import BaseRoute, Route
 
 from app.errors import NowvaError
 from app.http import BodyLimitMiddleware, SecurityHeadersMiddleware, handle_nowva_error, handle_unexpected
+from app.logs import RequestIdMiddleware
+from app.metrics import HttpMetrics, HttpMetricsMiddleware, metrics
 from app.models import (
     GenerateAccepted,
     GenerateRequest,
@@ -94,6 +96,7 @@ def routes() -> list[BaseRoute]:
         Route("/api/jobs", jobs.list_jobs),
         Route("/api/stats", jobs.stats),
         Route("/api/events", streams.all_events),
+        Route("/metrics", metrics),  # Prometheus text; not in OpenAPI (an operators' endpoint)
         Route("/openapi.json", docs.openapi_json),
         Route("/docs", docs.swagger),
         Route("/redoc", docs.redoc),
@@ -112,9 +115,12 @@ def create_app(settings: Settings, database_url: str, listen_url: str | None = N
             app.state.services_ref = services
             yield {"services": services}
 
+    http_metrics = HttpMetrics()
     app = Starlette(
         routes=routes(),
         middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(HttpMetricsMiddleware, metrics=http_metrics),
             Middleware(SecurityHeadersMiddleware),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
@@ -122,6 +128,7 @@ def create_app(settings: Settings, database_url: str, listen_url: str | None = N
         lifespan=lifespan,
     )
     app.state.openapi = build_spec(OPERATIONS, settings.public_url)
+    app.state.http_metrics = http_metrics
     return app
 
 

@@ -14,6 +14,7 @@ import procrastinate
 from procrastinate import JobContext, RetryStrategy
 
 from app import queries as q
+from jobs.retention import register_retention
 from jobs.runner import WorkerDeps, give_up_message, run_generation
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ def make_app(database_url: str, deps: WorkerDeps) -> procrastinate.App:
         for job_id in await q.fail_orphaned_jobs(deps.pool, give_up_message(settings)):
             log.warning("job %s was left unfinished by the queue; marked failed", job_id)
 
+    register_retention(app, deps)
     return app
 
 

@@ -17,6 +17,7 @@ from uuid import UUID
 import asyncpg
 
 from app import queries as q
+from app.logs import job_context
 from app.models import GenerateRequest
 from app.settings import Settings
 from jobs.engines.base import Engine, EngineError, Generated
@@ -41,6 +42,11 @@ def give_up_message(settings: Settings) -> str:
 
 
 async def run_generation(deps: WorkerDeps, job_id: UUID) -> None:
+    with job_context(job_id):  # every line logged during the attempt carries job_id
+        await _run_generation(deps, job_id)
+
+
+async def _run_generation(deps: WorkerDeps, job_id: UUID) -> None:
     settings, pool = deps.settings, deps.pool
     row = await q.start_attempt(pool, job_id, settings.max_attempts, give_up_message(settings))
     if row is None:
