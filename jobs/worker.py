@@ -38,8 +38,9 @@ async def run_worker(settings: Settings, database_url: str, stop: asyncio.Event,
 
 async def _run_once(settings: Settings, database_url: str, stop: asyncio.Event, name: str | None) -> None:
     pool = await create_pool(database_url, min_size=1, max_size=settings.worker_pool_size)
+    engine = make_engine(settings)
     try:
-        deps = WorkerDeps(settings=settings, pool=pool, engine=make_engine(settings))
+        deps = WorkerDeps(settings=settings, pool=pool, engine=engine)
         app = make_app(database_url, deps)
         async with app.open_async():
             worker = asyncio.create_task(app.run_worker_async(**worker_options(deps, name)), name="procrastinate")
@@ -55,4 +56,7 @@ async def _run_once(settings: Settings, database_url: str, stop: asyncio.Event, 
             if worker.done() and not worker.cancelled() and worker.exception() is not None:
                 raise worker.exception()  # type: ignore[misc]
     finally:
+        aclose = getattr(engine, "aclose", None)  # the OpenAI engine holds an HTTP connection pool
+        if aclose is not None:
+            await aclose()
         await pool.close()
