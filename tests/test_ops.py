@@ -402,6 +402,48 @@ async def test_pruning_removes_exactly_what_is_past_its_age(
     assert (await prune_now(pool, settings)).jobs == 0
 
 
+async def test_retry_requeues_a_failed_job_and_keeps_its_counts(
+    api_only: Live, settings: Settings, db_url: str, pool: asyncpg.Pool
+) -> None:
+    async with api_only.client() as c:
+        job_id = uuid.UUID(await submit(c, weeks=1))
+    old_pj = await pool.fetchval("SELECT procrastinate_job_id FROM program_generation_jobs WHERE id = $1", job_id)
+    # As a worker leaves a job whose LLM call failed: attempt 1, tokens spent, an error.
+    await pool.execute(
+        "UPDATE program_generation_jobs SET status = 'failed', stage = 'failed', attempt = 1, started_at = now(),"
+        " completed_at = now(), error_message = 'OpenAI did not answer within 120 s (after 2 retries).',"
+        " usage = '{\"prompt_tokens\": 900, \"completion_tokens\": 0, \"total_tokens\": 900}',"
+        " last_seq = 2 WHERE id = $1", job_id)
+    await pool.execute("INSERT INTO program_generation_events (job_id, seq, type, data) VALUES ($1, 2, 'failed', '{}')",
+                       job_id)
+    before = await aq.cluster_metrics(pool, 30)
+    assert before.fact("llm_errors", kind="timeout") == 1
+
+    retried = await aq.retry_job(pool, job_id)
+    assert retried is not None and (retried.seq, retried.retries) == (3, 1)
+    assert await aq.retry_job(pool, job_id) is None  # pending now: nothing to retry
+    row = await pool.fetchrow("SELECT * FROM program_generation_jobs WHERE id = $1", job_id)
+    assert row is not None
+    assert (row["status"], row["attempt"], row["attempt_base"], row["retries"]) == ("pending", 1, 1, 1)
+    assert row["error_message"] is None and row["usage"] is None and row["started_at"] is None
+    assert row["requeued_at"] is not None and row["procrastinate_job_id"] == retried.procrastinate_job_id != old_pj
+    assert await pool.fetchval("SELECT status::text FROM procrastinate_jobs WHERE id = $1", old_pj) == "cancelled"
+    # What the failed run counted stays counted, though the row no longer says it.
+    assert (await aq.cluster_metrics(pool, 30)).facts == pytest.approx(before.facts)
+
+    async with worker_task(settings, db_url):
+        await wait_status(pool, str(job_id), "completed")
+    after = await aq.cluster_metrics(pool, 30)
+    assert after.fact("finished", status="failed") == before.fact("finished", status="failed")
+    assert after.fact("finished", status="completed") == before.fact("finished", status="completed") + 1
+    assert after.fact("llm_tokens", kind="prompt") == 900
+    events = await pool.fetch("SELECT seq, type, data FROM program_generation_events WHERE job_id = $1 ORDER BY seq",
+                              job_id)
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert events[2]["data"]["previous_error"].startswith("OpenAI did not answer")
+    assert events[3]["data"] == {"status": "in_progress", "attempt": 2}
+
+
 async def finished_queue_row(pool: asyncpg.Pool, queue: str, at: datetime) -> int:
     """A Procrastinate row that ran and succeeded, its events dated `at`."""
     job_id: int = await pool.fetchval(
@@ -444,6 +486,37 @@ async def test_views_answer_in_psql_with_the_documented_columns(api_only: Live, 
             assert rows[0].split("|")[0] == failing and "|refusal|" in rows[0]
         if view == "active_generations":
             assert rows[0].split("|")[0] == pending
+
+
+ENGINE_ERRORS = [
+    ("Generation timed out after 300 seconds.", "timeout"),
+    ("Generation failed after 3 attempts: the worker running it crashed or stalled each time.", "worker_lost"),
+    ("The OpenAI engine is selected but OPENAI_API_KEY is not set.", "auth"),
+    ("The generated program did not pass validation: week 2 has 3 training days, not 4", "invalid_output"),
+    ("The model refused: I can't help with that.", "refusal"),
+    ("The model's output was stopped by OpenAI's content filter.", "refusal"),
+    ("The model's output was cut off at its length limit after 9000 characters (finish_reason 'length'); "
+     "try fewer weeks or days per week.", "truncated"),
+    ("The model's stream ended without finishing (finish_reason None).", "truncated"),
+    ("The OpenAI stream stalled: no data for 120 s in the middle of the answer.", "timeout"),
+    ("The connection to OpenAI broke in the middle of the answer: reset by peer", "upstream"),
+    ("OpenAI did not answer within 120 s (after 2 retries).", "timeout"),
+    ("Could not reach the OpenAI API (after 2 retries): [Errno 111]", "upstream"),
+    ("The OpenAI account has no quota left (insufficient_quota): You exceeded your quota", "quota"),
+    ("OpenAI kept rate-limiting the request (after 2 retries): Rate limit reached", "rate_limited"),
+    ("OpenAI rejected the API key (401): Incorrect API key provided", "auth"),
+    ("OpenAI answered 503 (server_error) after 2 retries: The server is overloaded", "upstream"),
+    ("OpenAI answered 400 (invalid_request_error): bad parameter", "invalid_output"),
+    ("OpenAI answered 404 (model_not_found): The model does not exist", "request_rejected"),
+    ("The built-in engine produced an invalid program: 1 validation error", "invalid_output"),
+    ("something new", "other"),
+]
+
+
+async def test_error_kinds_of_the_engines_messages(pool: asyncpg.Pool) -> None:
+    kinds = await pool.fetch("SELECT m, nowva_error_kind(m) AS kind FROM unnest($1::text[]) AS m",
+                             [message for message, _ in ENGINE_ERRORS])
+    assert [(r["m"], r["kind"]) for r in kinds] == ENGINE_ERRORS
 
 
 async def test_a_user_key_cannot_read_metrics_when_a_key_is_required(
