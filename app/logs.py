@@ -50,7 +50,10 @@ class RedactFilter(logging.Filter):
     """Rewrites the record in place: message, string extras, exception and stack text."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call: let the handler report it, as logging does
+            return True
         cleaned = redact(message)
         if cleaned != message or record.args:
             record.msg, record.args = cleaned, None
@@ -93,7 +96,10 @@ def _job_named_in(record: logging.LogRecord) -> str | None:
         kwargs = job.get("task_kwargs")
         if isinstance(kwargs, dict) and isinstance(kwargs.get("job_id"), str):
             return str(kwargs["job_id"])
-    match = _JOB_IN_TEXT.search(record.getMessage())
+    try:
+        match = _JOB_IN_TEXT.search(record.getMessage())
+    except Exception:  # a malformed call: the handler reports it
+        return None
     return match.group(1).lower() if match else None
 
 
