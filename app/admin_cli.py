@@ -201,10 +201,6 @@ async def retry_job(conn: asyncpg.Connection, args: argparse.Namespace, settings
         raise CliError(f"job {job_id} is {before['status']}; only failed or cancelled jobs can be retried")
     print(f"re-queued {job_id} (retry {done.retries}, event {done.seq}, procrastinate job "
           f"{done.procrastinate_job_id})")
-    if before["attempt"] >= settings.max_attempts:
-        print(f"warning: the job has used {before['attempt']} attempts and NOWVA_MAX_ATTEMPTS is "
-              f"{settings.max_attempts}; a worker that counts attempts from 0 rather than from "
-              "attempt_base gives it up at once", file=sys.stderr)
     return 0
 
 

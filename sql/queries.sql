@@ -147,10 +147,10 @@ SELECT coalesce(max(id), 0) FROM program_generation_events;
 WITH job AS (
     UPDATE program_generation_jobs
        SET attempt = attempt + 1,
-           status = CASE WHEN attempt + 1 > $2 THEN 'failed' ELSE 'in_progress' END,
-           stage = CASE WHEN attempt + 1 > $2 THEN 'failed' ELSE 'starting' END,
-           error_message = CASE WHEN attempt + 1 > $2 THEN $3 END,
-           completed_at = CASE WHEN attempt + 1 > $2 THEN now() END,
+           status = CASE WHEN attempt + 1 - attempt_base > $2 THEN 'failed' ELSE 'in_progress' END,
+           stage = CASE WHEN attempt + 1 - attempt_base > $2 THEN 'failed' ELSE 'starting' END,
+           error_message = CASE WHEN attempt + 1 - attempt_base > $2 THEN $3 END,
+           completed_at = CASE WHEN attempt + 1 - attempt_base > $2 THEN now() END,
            started_at = coalesce(started_at, now()),
            last_seq = last_seq + 1
      WHERE id = $1 AND status IN ('pending', 'in_progress')
