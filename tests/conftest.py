@@ -3,6 +3,7 @@ migrated template (streams need real commits, so no rollback-per-test), real HTT
 
 from __future__ import annotations
 
+import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,6 +20,32 @@ from app.tools import create_key
 from tests.support import Live, api_server, worker_task
 
 TEMPLATE = "nowva_template"
+LOOPBACK_HOSTS = ("127.", "::1", "localhost")
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
+    """No test reaches beyond loopback: any other connection fails at once, and fails the test."""
+    blocked: list[Any] = []
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def check(sock: socket.socket, address: Any) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not str(address[0]).startswith(LOOPBACK_HOSTS):
+            blocked.append(address)
+            raise ConnectionRefusedError(f"socket guard: {address!r} is not loopback")
+
+    def connect(sock: socket.socket, address: Any) -> None:
+        check(sock, address)
+        real_connect(sock, address)
+
+    def connect_ex(sock: socket.socket, address: Any) -> int:
+        check(sock, address)
+        return real_connect_ex(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    yield blocked
+    assert not blocked, f"connections to non-loopback addresses were attempted: {blocked}"
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import os
 import re
 import socket
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -60,32 +60,7 @@ GREETING = "Hi, I'm your Nowva coach! How tall are you, and what do you weigh?"
 
 # ---------------------------------------------------------------- the socket guard
 
-LOOPBACK_HOSTS = ("127.", "::1", "localhost")
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
-    """Any connection that is not loopback fails at once, and fails the test afterwards."""
-    blocked: list[Any] = []
-    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
-
-    def check(sock: socket.socket, address: Any) -> None:
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and not str(address[0]).startswith(LOOPBACK_HOSTS):
-            blocked.append(address)
-            raise ConnectionRefusedError(f"socket guard: {address!r} is not loopback")
-
-    def connect(sock: socket.socket, address: Any) -> None:
-        check(sock, address)
-        real_connect(sock, address)
-
-    def connect_ex(sock: socket.socket, address: Any) -> int:
-        check(sock, address)
-        return real_connect_ex(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
-    yield blocked
-    assert not blocked, f"connections to non-loopback addresses were attempted: {blocked}"
+# The guard itself is the autouse fixture `loopback_only` in tests/conftest.py.
 
 
 def test_socket_guard_refuses_non_loopback(loopback_only: list[Any]) -> None:

@@ -7,7 +7,6 @@ inside the real API and worker on a real PostgreSQL.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
 import time
 import uuid
@@ -49,40 +48,13 @@ from tests.support import Live, api_server, wait_until, worker_task
 MODEL = "gpt-test"
 
 
-# ---------------------------------------------------------------- no internet
+# ---------------------------------------------------------------- no internet (tests/conftest.py guards every test)
 
 
-def _refuse_non_loopback(sock: socket.socket, address: Any) -> None:
-    if sock.family not in (socket.AF_INET, socket.AF_INET6):
-        return  # unix sockets (the embedded PostgreSQL) are local by nature
-    host = address[0]
-    try:
-        local = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        local = False
-    if not local:
-        raise ConnectionRefusedError(f"test guard: no connections beyond loopback ({host})")
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    connect, connect_ex = socket.socket.connect, socket.socket.connect_ex
-
-    def guarded_connect(self: socket.socket, address: Any) -> None:
-        _refuse_non_loopback(self, address)
-        connect(self, address)
-
-    def guarded_connect_ex(self: socket.socket, address: Any) -> int:
-        _refuse_non_loopback(self, address)
-        return connect_ex(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
-
-
-def test_the_guard_refuses_the_internet() -> None:
+def test_the_guard_refuses_the_internet(loopback_only: list[Any]) -> None:
     with socket.socket() as s, pytest.raises(ConnectionRefusedError, match="loopback"):
         s.connect(("8.8.8.8", 443))
+    loopback_only.clear()  # expected here; any other test that trips the guard fails
 
 
 # ---------------------------------------------------------------- helpers
