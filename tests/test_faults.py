@@ -186,6 +186,16 @@ async def test_workers_and_the_api_survive_a_postgres_restart(
     serve = Proc(["serve", "--port", str(port)],
                  env_for(db_url, NOWVA_GENERATOR="builtin", NOWVA_STALL_AFTER="3"), tmp_path / "serve.log")
     try:
+        import httpx
+
+        async with httpx.AsyncClient(timeout=5) as probe:
+            async def serving() -> bool:
+                try:
+                    return (await probe.get(f"http://127.0.0.1:{port}/api/health")).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+            await wait_until(serving, timeout=30)
         pool = await asyncpg.connect(db_url)
         job_before = await submit(api_only, duration_weeks=1)
         await wait_until(lambda: pool.fetchval("SELECT status = 'completed' FROM program_generation_jobs"
