@@ -1,8 +1,8 @@
 """The events hub: one LISTEN connection per API process, fanned out to in-process subscribers.
 
 NOTIFY is only a doorbell ('<job_id>:<seq>'); the hub reads the event rows the
-doorbells name (one query per batch of doorbells) and hands them to the queues of
-the subscribers of those jobs. The table stays the truth:
+doorbells name (one query per batch of doorbells) and hands them to the subscriptions
+of those jobs. The table stays the truth:
 
 * a follower replays from the table after subscribing, then de-duplicates by seq;
 * a gap in seqs (a lost doorbell) makes the follower read the table again;
@@ -20,7 +20,6 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from uuid import UUID
 
 import asyncpg
@@ -35,20 +34,56 @@ CHANNEL = "nowva_events"
 # How far behind its cursor a firehose follower re-reads, for late commits. In-flight
 # transactions are bounded by the connections of all pools, far below this.
 FIREHOSE_LOOKBACK = 500
-# Put in a follower's queue to make it return (see Hub.close_streams).
-CLOSE = Event(UUID(int=0), 0, 0, "closed", {}, datetime.fromtimestamp(0, UTC))
 
 
 class Subscription:
-    """A queue of live events for one job (or, with job_id None, for every job)."""
+    """Live events of one job for one follower (job_id None: a firehose follower's wake-ups).
 
-    __slots__ = ("job_id", "last", "queue", "wake")
+    Deliberately small: at 10,000 open streams every object per stream counts, both in
+    memory and in the time the cyclic garbage collector spends walking them. A list of
+    pending events and one future to wake the follower, instead of an asyncio.Queue.
+    """
+
+    __slots__ = ("_pending", "_signal", "_waiter", "job_id", "last")
 
     def __init__(self, job_id: UUID | None, last: int) -> None:
         self.job_id = job_id
         self.last = last  # last seq (or global event id for the firehose) handed to the client
-        self.queue: asyncio.Queue[Event] = asyncio.Queue()
-        self.wake = asyncio.Event()  # the firehose reads the table itself when woken
+        self._pending: list[Event] = []
+        self._signal = False  # woken since the last wait() returned
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put(self, event: Event) -> None:
+        self._pending.append(event)
+        self.wake()
+
+    def wake(self) -> None:
+        """Make wait() return: an event arrived, a heartbeat is due, or the process is stopping."""
+        self._signal = True
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def clear(self) -> None:
+        """Forget wake-ups so far (the firehose, before it reads the table)."""
+        self._signal = False
+
+    async def wait(self) -> None:
+        """Until woken (at once if woken since the last call)."""
+        if not self._signal:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        self._signal = False
+
+    def take(self) -> list[Event]:
+        """The events handed over since the last take, oldest first (not yet de-duplicated)."""
+        pending = self._pending
+        if pending:
+            self._pending = []
+        return pending
 
 
 class Hub:
@@ -96,29 +131,42 @@ class Hub:
     def connected(self) -> bool:
         return self._connected.is_set()
 
+    @property
+    def closing(self) -> bool:
+        return self._closing
+
     def close_streams(self) -> None:
         """Make every follower return, as after a terminal event (the process is stopping)."""
         self._closing = True
         for subs in self._by_job.values():
             for sub in subs:
-                sub.queue.put_nowait(CLOSE)
+                sub.wake()
         for sub in self._firehose:
-            sub.wake.set()
+            sub.wake()
 
     # ------------------------------------------------------------ subscribing
 
-    @contextlib.asynccontextmanager
-    async def subscribe(self, job_id: UUID, after: int = 0) -> AsyncIterator[Subscription]:
+    def attach(self, job_id: UUID, after: int = 0) -> Subscription:
+        """Start receiving a job's live events; always detach() (see subscribe())."""
         sub = Subscription(job_id, after)
         self._by_job.setdefault(job_id, set()).add(sub)
+        return sub
+
+    def detach(self, sub: Subscription) -> None:
+        assert sub.job_id is not None
+        subs = self._by_job.get(sub.job_id)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs:
+                del self._by_job[sub.job_id]
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, job_id: UUID, after: int = 0) -> AsyncIterator[Subscription]:
+        sub = self.attach(job_id, after)
         try:
             yield sub
         finally:
-            subs = self._by_job.get(job_id)
-            if subs is not None:
-                subs.discard(sub)
-                if not subs:
-                    del self._by_job[job_id]
+            self.detach(sub)
 
     @contextlib.asynccontextmanager
     async def subscribe_all(self, after_id: int = 0) -> AsyncIterator[Subscription]:
@@ -129,30 +177,42 @@ class Hub:
         finally:
             self._firehose.discard(sub)
 
+    async def replay(self, sub: Subscription) -> list[Event]:
+        """What the table has past the subscription's last seq (call once after attaching)."""
+        assert sub.job_id is not None
+        events = await q.events_after(self._pool, sub.job_id, sub.last)
+        if events:
+            sub.last = events[-1].seq
+        return events
+
+    async def in_order(self, sub: Subscription) -> list[Event]:
+        """The live events handed over since the last call: in order, each once, gaps filled
+        from the table (a lost doorbell). Empty after a wake-up without new events."""
+        out: list[Event] = []
+        for event in sub.take():
+            if event.seq <= sub.last:
+                continue  # already replayed or caught up
+            if event.seq > sub.last + 1:
+                # A doorbell was lost: the table has what we missed, this event included.
+                out += await self.replay(sub)
+                continue
+            sub.last = event.seq
+            out.append(event)
+        return out
+
     async def follow(self, job_id: UUID, after: int = 0) -> AsyncIterator[Event]:
         """Every event of a job after `after`, in order, exactly once; ends after the terminal one."""
         async with self.subscribe(job_id, after) as sub:
-            async for event in self._replay(sub):
-                yield event
-                if event.is_terminal:
+            events = await self.replay(sub)
+            while True:
+                for event in events:
+                    yield event
+                    if event.is_terminal:
+                        return
+                if self._closing:
                     return
-            while not self._closing:
-                event = await sub.queue.get()
-                if event is CLOSE:
-                    return
-                if event.seq <= sub.last:
-                    continue  # already replayed or caught up
-                if event.seq > sub.last + 1:
-                    # A doorbell was lost: the table has what we missed.
-                    async for missed in self._replay(sub):
-                        yield missed
-                        if missed.is_terminal:
-                            return
-                    continue
-                sub.last = event.seq
-                yield event
-                if event.is_terminal:
-                    return
+                await sub.wait()
+                events = await self.in_order(sub)
 
     async def follow_all(self, after_id: int = 0) -> AsyncIterator[Event]:
         """Every job's events after a global event id, live; never ends.
@@ -167,7 +227,7 @@ class Hub:
         async with self.subscribe_all(after_id) as sub:
             low = after_id  # resume: strictly after the client's cursor
             while True:
-                sub.wake.clear()
+                sub.clear()
                 batch = await q.firehose_after(self._pool, low, 1000)
                 for event in batch:
                     if event.id in seen_set:
@@ -180,15 +240,9 @@ class Hub:
                     yield event
                 low = max(after_id, sub.last - FIREHOSE_LOOKBACK)
                 if len(batch) < 1000:
-                    await sub.wake.wait()
+                    await sub.wait()
                 if self._closing:
                     return
-
-    async def _replay(self, sub: Subscription) -> AsyncIterator[Event]:
-        assert sub.job_id is not None
-        for event in await q.events_after(self._pool, sub.job_id, sub.last):
-            sub.last = event.seq
-            yield event
 
     # ------------------------------------------------------------ doorbells
 
@@ -201,7 +255,7 @@ class Hub:
             log.warning("ignoring malformed notification %r", payload)
             return
         for sub in self._firehose:
-            sub.wake.set()
+            sub.wake()
         if key[0] not in self._by_job:
             return  # nobody here follows that job
         self._pending.add(key)
@@ -223,7 +277,8 @@ class Hub:
 
     def _dispatch(self, event: Event) -> None:
         for sub in self._by_job.get(event.job_id, ()):
-            sub.queue.put_nowait(event)
+            if event.seq > sub.last:  # a catch-up re-reads what most followers already have
+                sub.put(event)
 
     async def catch_up(self) -> None:
         """Hand every subscriber what the table has past its last seq."""
@@ -232,7 +287,7 @@ class Hub:
             for event in await q.events_after_many(self._pool, afters):
                 self._dispatch(event)
         for sub in self._firehose:
-            sub.wake.set()
+            sub.wake()
 
     # ------------------------------------------------------------ background tasks
 

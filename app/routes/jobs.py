@@ -30,8 +30,10 @@ USER: TypeAdapter[UUID | None] = TypeAdapter(UUID | None)
 
 
 async def _newer_than(sub: Subscription, after: int) -> None:
-    while (await sub.queue.get()).seq <= after:
-        pass
+    while True:
+        await sub.wait()
+        if any(event.seq > after for event in sub.take()):
+            return
 
 
 async def _wait_newer(sub: Subscription, after: int, timeout: float, shutdown: anyio.Event) -> None:

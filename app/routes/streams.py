@@ -3,24 +3,35 @@
 Both resume from Last-Event-ID (or ?after=): replay from the table, then live events
 from the hub, de-duplicated. A job stream ends after the terminal event. EventSource
 cannot send headers, so ?token= (short-lived, scoped to one stream) also authenticates.
+
+Job streams are what voice agents hold open, thousands per API process, so they are
+served by a small ASGI response of our own (JobStream); the firehose, for a few
+operators, by sse-starlette. Both write the same bytes.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from uuid import UUID
 
 from pydantic import TypeAdapter
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from pydantic_core import to_json
+from sse_starlette import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from app import queries as q
 from app.errors import NotFound, Unauthorized
 from app.http import parse_param, path_uuid, principal, services
+from app.hub import Hub, Subscription
 from app.queries import Event
 
 CURSOR = TypeAdapter(int)
+STREAM_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-store"),
+                  (b"connection", b"keep-alive"), (b"x-accel-buffering", b"no")]
 
 
 def _cursor(request: Request) -> int:
@@ -39,17 +50,146 @@ def _cursor(request: Request) -> int:
     return value
 
 
-def encode(event: Event, event_id: int) -> ServerSentEvent:
-    # Hand-assembled: this runs once per delivery, for thousands of streams.
+# ---------------------------------------------------------------- encoding
+
+
+def frame(event: Event, event_id: int) -> bytes:
+    """One event as SSE bytes: what sse-starlette writes for it (CRLF line ends)."""
     data = (f'{{"job_id":"{event.job_id}","seq":{event.seq},"type":"{event.type}",'
-            f'"data":{_json(event.data)},"created_at":"{event.created_at.isoformat()}"}}')
-    return ServerSentEvent(data=data, event=event.type, id=str(event_id))
+            f'"data":{to_json(event.data).decode()},"created_at":"{event.created_at.isoformat()}"}}')
+    return f"id: {event_id}\r\nevent: {event.type}\r\ndata: {data}\r\n\r\n".encode()
 
 
-def _json(value: object) -> str:
-    from pydantic_core import to_json
+def start_frame(retry_ms: int) -> bytes:
+    return f": stream start\r\nretry: {retry_ms}\r\n\r\n".encode()
 
-    return to_json(value).decode()
+
+def ping_frame() -> bytes:
+    return f": ping - {datetime.now(UTC)}\r\n\r\n".encode()
+
+
+class _JobFrames:
+    """Each event encoded once, however many streams carry it: a broadcast to 10,000
+    followers of one job encodes it once, not 10,000 times. A memo, like lru_cache: an
+    event row never changes, so (job_id, seq) determines its bytes."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        self._limit = limit
+        self._frames: dict[tuple[UUID, int], bytes] = {}
+
+    def get(self, event: Event) -> bytes:
+        key = (event.job_id, event.seq)
+        data = self._frames.get(key)
+        if data is None:
+            if len(self._frames) >= self._limit:
+                self._frames.clear()
+            data = self._frames[key] = frame(event, event.seq)
+        return data
+
+
+JOB_FRAMES = _JobFrames()
+
+
+# ---------------------------------------------------------------- job streams
+
+
+class _StreamState:
+    """A job stream's liveness: its heartbeat timer, and whether the client hung up."""
+
+    __slots__ = ("gone", "handle", "interval", "loop", "ping_due", "sent_at", "sub")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, sub: Subscription, interval: float) -> None:
+        self.loop = loop
+        self.sub = sub
+        self.interval = interval
+        self.gone = False
+        self.ping_due = False
+        self.sent_at = loop.time()
+        self.handle = loop.call_later(interval, self._tick) if interval > 0 else None
+
+    def _tick(self) -> None:
+        # A heartbeat only on a stream that sent nothing for a whole interval: a stream
+        # that carries events needs none, and 10,000 of them would be 667 writes a second.
+        idle = self.loop.time() - self.sent_at
+        if idle >= self.interval * 0.99:
+            self.ping_due = True
+            self.sub.wake()
+            idle = 0.0
+        self.handle = self.loop.call_later(self.interval - idle, self._tick)
+
+    def stop(self) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
+
+
+async def _until_disconnect(receive: Receive, state: _StreamState) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    state.gone = True
+    state.sub.wake()
+
+
+class JobStream(Response):
+    """One job's events as an SSE response, driven directly by its hub subscription.
+
+    sse-starlette runs four tasks per stream in an anyio task group (sender, pinger,
+    disconnect and shutdown listeners) and enters a cancel scope on every send; at 10,000
+    streams that machinery, and the cyclic garbage collector walking its ~300 objects per
+    stream, cost more than the events did (tests/perf/RESULTS.md). Here a stream is the
+    request's own task plus one task parked on receive() to notice a hang-up; the heartbeat
+    is a timer; events are encoded once for all their streams, and whatever is ready goes
+    out in one write.
+    """
+
+    def __init__(self, hub: Hub, job_id: UUID, after: int, ping_s: float, retry_ms: int) -> None:
+        # No Response.__init__: there is no body; Starlette only awaits __call__.
+        self._hub, self._job_id, self._after = hub, job_id, after
+        self._ping_s, self._retry_ms = ping_s, retry_ms
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": STREAM_HEADERS})
+        if scope["method"] == "HEAD":  # headers only: an endless body would never complete
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        hub = self._hub
+        loop = asyncio.get_running_loop()
+        sub = hub.attach(self._job_id, self._after)  # before the replay: nothing falls in between
+        state = _StreamState(loop, sub, self._ping_s)
+        watcher = loop.create_task(_until_disconnect(receive, state))
+        try:
+            await self._stream(hub, sub, state, send)
+        finally:
+            state.stop()
+            hub.detach(sub)
+            watcher.cancel()  # not awaited: it only ever waits on receive()
+
+    async def _stream(self, hub: Hub, sub: Subscription, state: _StreamState, send: Send) -> None:
+        chunks = [start_frame(self._retry_ms)]
+        events = await hub.replay(sub)
+        while True:
+            done = False
+            for event in events:
+                chunks.append(JOB_FRAMES.get(event))
+                if event.is_terminal:
+                    done = True
+                    break
+            if state.ping_due:
+                state.ping_due = False
+                if not chunks:
+                    chunks.append(ping_frame())
+            if chunks and not state.gone:
+                await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": True})
+                state.sent_at = state.loop.time()
+                chunks = []
+            if done or state.gone or hub.closing:
+                break
+            await sub.wait()
+            events = await hub.in_order(sub)
+        if not state.gone:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+# ---------------------------------------------------------------- endpoints
 
 
 async def _authorize(request: Request, scope: str) -> UUID | None:
@@ -70,14 +210,7 @@ async def job_events(request: Request) -> Response:
     if owner is None or (restricted_to is not None and owner != restricted_to):
         raise NotFound()
     after = _cursor(request)
-
-    async def stream() -> AsyncIterator[ServerSentEvent]:
-        yield ServerSentEvent(comment="stream start", retry=svc.settings.sse_retry_ms)
-        async for event in svc.hub.follow(job_id, after):
-            yield encode(event, event.seq)
-
-    return EventSourceResponse(stream(), ping=svc.settings.sse_ping_s, shutdown_event=svc.shutdown,
-                               headers={"X-Accel-Buffering": "no"})
+    return JobStream(svc.hub, job_id, after, svc.settings.sse_ping_s, svc.settings.sse_retry_ms)
 
 
 async def all_events(request: Request) -> Response:
@@ -91,10 +224,10 @@ async def all_events(request: Request) -> Response:
     if after == 0 and "after" not in request.query_params and "last-event-id" not in request.headers:
         after = await q.latest_event_id(svc.pool)  # a new firehose client starts from now
 
-    async def stream() -> AsyncIterator[ServerSentEvent]:
-        yield ServerSentEvent(comment="stream start", retry=svc.settings.sse_retry_ms)
+    async def stream() -> AsyncIterator[bytes]:
+        yield start_frame(svc.settings.sse_retry_ms)
         async for event in svc.hub.follow_all(after):
-            yield encode(event, event.id)
+            yield frame(event, event.id)
 
     return EventSourceResponse(stream(), ping=svc.settings.sse_ping_s, shutdown_event=svc.shutdown,
                                headers={"X-Accel-Buffering": "no"})
