@@ -13,6 +13,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app import examples
+
 
 class GoalCategory(str, enum.Enum):
     power = "power"
@@ -131,12 +133,16 @@ class ProgramContent(BaseModel):
 
 
 class HealthOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.HEALTH]})
+
     status: Literal["healthy", "unhealthy"]
     service: str
     version: str
 
 
 class UserOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.USER]})
+
     id: UUID
     display_name: str | None
     height_cm: float | None
@@ -146,6 +152,8 @@ class UserOut(BaseModel):
 
 
 class GenerateAccepted(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.ACCEPTED]})
+
     job_id: UUID
     status: JobStatus
     message: str = Field(examples=["Program generation started"])
@@ -154,6 +162,8 @@ class GenerateAccepted(BaseModel):
 
 
 class JobStatusOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.JOB_STATUS]})
+
     job_id: UUID
     user_id: UUID
     status: JobStatus
@@ -192,6 +202,8 @@ class WeekOut(BaseModel):
 
 
 class ProgramOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.PROGRAM]})
+
     id: UUID
     user_id: UUID
     job_id: UUID | None
@@ -239,10 +251,14 @@ class ErrorItem(BaseModel):
 
 
 class ValidationErrorOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.VALIDATION_ERROR]})
+
     detail: list[ErrorItem]
 
 
 class ErrorOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.ERROR]})
+
     detail: str
 
 

@@ -226,3 +226,24 @@ async def test_openapi_and_docs_pages(api_only: Live) -> None:
             assert asset in html and "cdn" not in html.lower()
         assert (await c.get("/docs-assets/swagger-ui-dist/swagger-ui-bundle.js")).status_code == 200
         assert (await c.get("/docs-assets/redoc/bundles/redoc.standalone.js")).status_code == 200
+
+
+def test_every_json_response_and_body_in_the_spec_has_a_valid_example() -> None:
+    from pydantic import BaseModel
+
+    from app import models
+    from app.openapi import build_spec
+    from app.web import OPERATIONS
+
+    spec = build_spec(OPERATIONS)
+    schemas = spec["components"]["schemas"]
+    for op in OPERATIONS:
+        for model in [op.body, *op.responses.values()]:
+            if not (isinstance(model, type) and issubclass(model, BaseModel)):
+                continue
+            examples = schemas[model.__name__].get("examples")
+            if model in (models.ProgramList, models.JobList, models.QueueStats):
+                continue  # lists of the above; their items carry examples
+            assert examples, f"{model.__name__} has no example"
+            for example in examples:
+                model.model_validate(example)
