@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
+from typing import cast
 from uuid import UUID
 
 import asyncpg
@@ -36,12 +38,51 @@ CHANNEL = "nowva_events"
 FIREHOSE_LOOKBACK = 500
 
 
+# An API process with thousands of open streams keeps thousands of waits alive for seconds
+# (each a future and the task's wake-up callback). With CPython's default gen-0 threshold of
+# 700, a young collection runs every few milliseconds of traffic and promotes those waits;
+# they pile into the oldest generation until a full collection walks the whole heap: ~0.8 s
+# with the loop stopped at 10,000 streams (1.5M objects), every ~15 s. A higher threshold
+# lets waits end before a young collection sees them: measured at 10,000 streams, p99 from
+# 818 ms to 30 ms, no full collection in 30 s (tests/perf/RESULTS.md). A young collection
+# then walks up to this many objects: a few milliseconds.
+YOUNG_GC_THRESHOLD = 20_000
+
+
+def relax_young_gc() -> None:
+    """Raise the process's gen-0 GC threshold to YOUNG_GC_THRESHOLD (never lower it)."""
+    young, middle, old = gc.get_threshold()
+    if young < YOUNG_GC_THRESHOLD:
+        gc.set_threshold(YOUNG_GC_THRESHOLD, middle, old)
+
+
+class _Ready:
+    """An awaitable that is already done, and allocates nothing to be awaited."""
+
+    __slots__ = ()
+
+    def __await__(self) -> _Ready:
+        return self
+
+    def __iter__(self) -> _Ready:
+        return self
+
+    def __next__(self) -> None:
+        raise StopIteration
+
+
+READY = cast(Awaitable[None], _Ready())
+
+
 class Subscription:
     """Live events of one job for one follower (job_id None: a firehose follower's wake-ups).
 
-    Deliberately small: at 10,000 open streams every object per stream counts, both in
-    memory and in the time the cyclic garbage collector spends walking them. A list of
-    pending events and one future to wake the follower, instead of an asyncio.Queue.
+    Deliberately small. At 10,000 open streams every object a stream keeps counts, in memory
+    and in the time the cyclic garbage collector spends walking the heap; and every object
+    that outlives a wait (seconds, between two events) is promoted to the oldest generation,
+    whose growth is what triggers full collections, pausing everything for ~1 s at that
+    size (tests/perf/RESULTS.md). So: a list reused for pending events, and a wait that
+    allocates only its future, not a coroutine too.
     """
 
     __slots__ = ("_pending", "_signal", "_waiter", "job_id", "last")
@@ -50,7 +91,7 @@ class Subscription:
         self.job_id = job_id
         self.last = last  # last seq (or global event id for the firehose) handed to the client
         self._pending: list[Event] = []
-        self._signal = False  # woken since the last wait() returned
+        self._signal = False  # woken while nobody waited
         self._waiter: asyncio.Future[None] | None = None
 
     def put(self, event: Event) -> None:
@@ -59,30 +100,30 @@ class Subscription:
 
     def wake(self) -> None:
         """Make wait() return: an event arrived, a heartbeat is due, or the process is stopping."""
-        self._signal = True
-        waiter = self._waiter
+        waiter, self._waiter = self._waiter, None
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+        else:
+            self._signal = True
 
     def clear(self) -> None:
         """Forget wake-ups so far (the firehose, before it reads the table)."""
         self._signal = False
 
-    async def wait(self) -> None:
-        """Until woken (at once if woken since the last call)."""
-        if not self._signal:
-            self._waiter = asyncio.get_running_loop().create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
-        self._signal = False
+    def wait(self) -> Awaitable[None]:
+        """Until woken (at once if woken since the last wait)."""
+        if self._signal:
+            self._signal = False
+            return READY
+        waiter = self._waiter
+        if waiter is None or waiter.done():  # done: a cancelled wait
+            waiter = self._waiter = asyncio.get_running_loop().create_future()
+        return waiter
 
     def take(self) -> list[Event]:
         """The events handed over since the last take, oldest first (not yet de-duplicated)."""
-        pending = self._pending
-        if pending:
-            self._pending = []
+        pending = self._pending[:]
+        self._pending.clear()
         return pending
 
 
@@ -99,12 +140,15 @@ class Hub:
         self._listen_conn: asyncpg.Connection | None = None
         self._connected = asyncio.Event()
         self._closing = False
+        self._rang = False  # a doorbell rang since the last poll
+        self._missed = False  # a read after a doorbell failed
         self.reconnects = 0
         self.notifications = 0
 
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
+        relax_young_gc()
         self._tasks = [
             asyncio.create_task(self._listen_forever(), name="hub-listen"),
             asyncio.create_task(self._poll_forever(), name="hub-poll"),
@@ -189,7 +233,8 @@ class Hub:
         """The live events handed over since the last call: in order, each once, gaps filled
         from the table (a lost doorbell). Empty after a wake-up without new events."""
         out: list[Event] = []
-        for event in sub.take():
+        pending = sub._pending  # drained in place: events put during a replay are seen too
+        for event in pending:
             if event.seq <= sub.last:
                 continue  # already replayed or caught up
             if event.seq > sub.last + 1:
@@ -198,6 +243,7 @@ class Hub:
                 continue
             sub.last = event.seq
             out.append(event)
+        pending.clear()
         return out
 
     async def follow(self, job_id: UUID, after: int = 0) -> AsyncIterator[Event]:
@@ -248,6 +294,7 @@ class Hub:
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         self.notifications += 1
+        self._rang = True
         job_text, _, seq_text = payload.partition(":")
         try:
             key = (UUID(job_text), int(seq_text))
@@ -271,6 +318,7 @@ class Hub:
             events = await q.events_by_keys(self._pool, keys)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("hub could not read %d events (%s); the next catch-up will", len(keys), exc)
+            self._missed = True
             return
         for event in events:
             self._dispatch(event)
@@ -335,9 +383,16 @@ class Hub:
         return True
 
     async def _poll_forever(self) -> None:
-        # The fallback when doorbells stop: cheap, and does nothing without subscribers.
+        # The fallback when doorbells stop (silently, as behind a transaction-mode pooler)
+        # or a read after one failed. While doorbells ring, a catch-up would only re-read
+        # what followers already have; with 10,000 followers its arrays and rows were the
+        # largest source of objects promoted to the GC's oldest generation (tests/perf).
         while True:
             await asyncio.sleep(self._poll_interval_s)
+            if self._rang and not self._missed:
+                self._rang = False
+                continue
+            self._rang = self._missed = False
             try:
                 await self.catch_up()
             except asyncio.CancelledError:

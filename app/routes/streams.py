@@ -75,10 +75,10 @@ class _JobFrames:
 
     def __init__(self, limit: int = 4096) -> None:
         self._limit = limit
-        self._frames: dict[tuple[UUID, int], bytes] = {}
+        self._frames: dict[int, bytes] = {}
 
     def get(self, event: Event) -> bytes:
-        key = (event.job_id, event.seq)
+        key = event.job_id.int << 32 | event.seq  # an int: no tuple for the GC to track
         data = self._frames.get(key)
         if data is None:
             if len(self._frames) >= self._limit:
@@ -88,6 +88,7 @@ class _JobFrames:
 
 
 JOB_FRAMES = _JobFrames()
+EMPTY: list[Event] = []  # never appended to
 
 
 # ---------------------------------------------------------------- job streams
@@ -129,6 +130,16 @@ async def _until_disconnect(receive: Receive, state: _StreamState) -> None:
     state.sub.wake()
 
 
+def _frames_into(chunks: list[bytes], events: list[Event]) -> bool:
+    """Append the events' frames; True after the terminal one. (A function, so that no
+    loop variable keeps the last event alive in the stream while it waits.)"""
+    for event in events:
+        chunks.append(JOB_FRAMES.get(event))
+        if event.is_terminal:
+            return True
+    return False
+
+
 class JobStream(Response):
     """One job's events as an SSE response, driven directly by its hub subscription.
 
@@ -164,15 +175,13 @@ class JobStream(Response):
             watcher.cancel()  # not awaited: it only ever waits on receive()
 
     async def _stream(self, hub: Hub, sub: Subscription, state: _StreamState, send: Send) -> None:
+        # Nothing allocated per event may outlive the loop body (see Subscription): the
+        # lists are reused or dropped before the wait.
         chunks = [start_frame(self._retry_ms)]
         events = await hub.replay(sub)
         while True:
-            done = False
-            for event in events:
-                chunks.append(JOB_FRAMES.get(event))
-                if event.is_terminal:
-                    done = True
-                    break
+            done = _frames_into(chunks, events)
+            events = EMPTY
             if state.ping_due:
                 state.ping_due = False
                 if not chunks:
@@ -180,7 +189,7 @@ class JobStream(Response):
             if chunks and not state.gone:
                 await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": True})
                 state.sent_at = state.loop.time()
-                chunks = []
+                chunks.clear()
             if done or state.gone or hub.closing:
                 break
             await sub.wait()
