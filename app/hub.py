@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable
 from typing import cast
 from uuid import UUID
@@ -28,15 +27,11 @@ import asyncpg
 
 from app import queries as q
 from app.db import connect
-from app.queries import Event
+from app.queries import Event, FirehoseCursor
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "nowva_events"
-# How far behind its cursor a firehose follower re-reads, for late commits. In-flight
-# transactions are bounded by the connections of all pools, far below this.
-FIREHOSE_LOOKBACK = 500
-
 
 # An API process with thousands of open streams keeps thousands of waits alive for seconds
 # (each a future and the task's wake-up callback). With CPython's default gen-0 threshold of
@@ -260,35 +255,24 @@ class Hub:
                 await sub.wait()
                 events = await self.in_order(sub)
 
-    async def follow_all(self, after_id: int = 0) -> AsyncIterator[Event]:
-        """Every job's events after a global event id, live; never ends.
+    async def follow_all(self, after: FirehoseCursor) -> AsyncIterator[Event]:
+        """Every job's events after a firehose cursor, live; never ends.
 
-        Global ids are assigned at insert, not at commit, so an event may commit after
-        one with a higher id. Doorbells only wake this follower; it then reads the table
-        from a little before its cursor and skips the ids it has already sent, so such
-        a straggler is still delivered (its id is then below the previous one).
+        Doorbells only wake this follower; it then reads the table in commit-safe order
+        (queries.sql: firehose_after), so a resumed client misses nothing and sees nothing twice.
+        An event is held back while an older transaction is still running; the next doorbell
+        or the hub's poll wakes the follower to read it.
         """
-        seen: deque[int] = deque(maxlen=FIREHOSE_LOOKBACK * 2)
-        seen_set: set[int] = set()
-        async with self.subscribe_all(after_id) as sub:
-            low = after_id  # resume: strictly after the client's cursor
-            while True:
+        cursor = after
+        async with self.subscribe_all(0) as sub:
+            while not self._closing:
                 sub.clear()
-                batch = await q.firehose_after(self._pool, low, 1000)
+                batch = await q.firehose_after(self._pool, cursor, 1000)
                 for event in batch:
-                    if event.id in seen_set:
-                        continue
-                    if len(seen) == seen.maxlen:
-                        seen_set.discard(seen[0])
-                    seen.append(event.id)
-                    seen_set.add(event.id)
-                    sub.last = max(sub.last, event.id)
+                    cursor = event.firehose_cursor
                     yield event
-                low = max(after_id, sub.last - FIREHOSE_LOOKBACK)
                 if len(batch) < 1000:
                     await sub.wait()
-                if self._closing:
-                    return
 
     # ------------------------------------------------------------ doorbells
 

@@ -49,6 +49,9 @@ class Executor(Protocol):
     async def execute(self, query: str, *args: Any) -> str: ...
 
 
+FirehoseCursor = tuple[int, int]  # (txid, id) of the last event a firehose client has
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     job_id: UUID
@@ -57,10 +60,15 @@ class Event:
     type: str
     data: dict[str, Any]
     created_at: datetime
+    txid: int = 0  # the inserting transaction: the firehose's order (filled by firehose_after)
 
     @classmethod
     def from_record(cls, r: asyncpg.Record) -> Event:
         return cls(r["job_id"], r["seq"], r["id"], r["type"], r["data"], r["created_at"])
+
+    @property
+    def firehose_cursor(self) -> FirehoseCursor:
+        return (self.txid, self.id)
 
     @property
     def is_terminal(self) -> bool:
@@ -254,12 +262,13 @@ async def events_after_many(db: Executor, afters: Sequence[tuple[UUID, int]]) ->
     return [Event.from_record(r) for r in rows]
 
 
-async def firehose_after(db: Executor, after_id: int, limit: int) -> list[Event]:
-    return [Event.from_record(r) for r in await db.fetch(QUERIES["firehose_after"], after_id, limit)]
+async def firehose_after(db: Executor, cursor: FirehoseCursor, limit: int) -> list[Event]:
+    rows = await db.fetch(QUERIES["firehose_after"], str(cursor[0]), cursor[1], limit)
+    return [Event(r["job_id"], r["seq"], r["id"], r["type"], r["data"], r["created_at"], r["txid"]) for r in rows]
 
 
-async def latest_event_id(db: Executor) -> int:
-    return int(await db.fetchval(QUERIES["latest_event_id"]))
+async def firehose_now(db: Executor) -> FirehoseCursor:
+    return (int(await db.fetchval(QUERIES["firehose_now"])), 0)
 
 
 # ---------------------------------------------------------------- programs

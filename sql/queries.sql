@@ -133,13 +133,19 @@ SELECT e.job_id, e.seq, e.id, e.type, e.data, e.created_at
  ORDER BY e.job_id, e.seq;
 
 -- firehose_after --
--- Every job's events after a global event id (operators' firehose), oldest first
-SELECT job_id, seq, id, type, data, created_at FROM program_generation_events
- WHERE id > $1 ORDER BY id LIMIT $2;
+-- Every job's events after a (txid, id) cursor, in commit-safe order: only events of
+-- transactions older than every transaction still running, so none can later commit
+-- behind the cursor (migration 0005)
+SELECT job_id, seq, id, type, data, created_at, txid::text::bigint AS txid
+  FROM program_generation_events
+ WHERE (txid, id) > ($1::text::xid8, $2::bigint)
+   AND txid < pg_snapshot_xmin(pg_current_snapshot())
+ ORDER BY txid, id
+ LIMIT $3;
 
--- latest_event_id --
--- The newest global event id
-SELECT coalesce(max(id), 0) FROM program_generation_events;
+-- firehose_now --
+-- A firehose cursor for "from now on": the oldest transaction still running
+SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint;
 
 -- start_attempt --
 -- A worker takes the job: bump the attempt (the fence for all its later writes). Past the

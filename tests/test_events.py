@@ -402,3 +402,37 @@ async def test_heartbeat_comments_keep_idle_streams_alive(settings: Settings, db
                     break
     assert "retry: 3000" in lines
     assert "id: 1" in lines
+
+
+async def test_firehose_order_is_commit_safe(api_only: Live, pool: asyncpg.Pool, db_url: str) -> None:
+    # An event whose transaction is still open gets a lower id than one committed after it;
+    # the firehose must neither skip it on resume nor deliver the later one first.
+    job_a, _ = await new_job(api_only)
+    job_b, _ = await new_job(api_only)
+    attempt_a, attempt_b = await start(pool, job_a), await start(pool, job_b)
+    cursor = await q.firehose_now(pool)
+    slow = await asyncpg.connect(db_url)
+    try:
+        from app.db import _init_connection
+
+        await _init_connection(slow)
+        tx = slow.transaction()
+        await tx.start()
+        await progress(slow, job_a, attempt_a, 10)  # type: ignore[arg-type]
+        await progress(pool, job_b, attempt_b, 10)
+        held = await q.firehose_after(pool, cursor, 100)
+        assert [e.job_id for e in held if e.type == "progress"] == []  # B waits for the older A
+        await tx.commit()
+    finally:
+        await slow.close()
+    batch = await q.firehose_after(pool, cursor, 100)
+    progress_events = [e for e in batch if e.type == "progress"]
+    assert [str(e.job_id) for e in progress_events] == [job_a, job_b]
+    assert progress_events[0].id < progress_events[1].id or progress_events[0].txid < progress_events[1].txid
+    # resuming after A's event still yields B's; after B's, nothing is left behind
+    after_a = await q.firehose_after(pool, progress_events[0].firehose_cursor, 100)
+    assert [str(e.job_id) for e in after_a if e.type == "progress"] == [job_b]
+    assert await q.firehose_after(pool, progress_events[1].firehose_cursor, 100) == []
+    async with api_only.client() as c:
+        r = await c.get("/api/events", params={"after": "not-a-cursor"})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "after"]

@@ -12,6 +12,7 @@ operators, by sse-starlette. Both write the same bytes.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from uuid import UUID
@@ -24,10 +25,10 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from app import queries as q
-from app.errors import NotFound, Unauthorized
+from app.errors import Forbidden, NotFound, RequestInvalid, Unauthorized
 from app.http import parse_param, path_uuid, principal, services
 from app.hub import Hub, Subscription
-from app.queries import Event
+from app.queries import Event, FirehoseCursor
 
 CURSOR = TypeAdapter(int)
 STREAM_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-store"),
@@ -53,7 +54,7 @@ def _cursor(request: Request) -> int:
 # ---------------------------------------------------------------- encoding
 
 
-def frame(event: Event, event_id: int) -> bytes:
+def frame(event: Event, event_id: int | str) -> bytes:
     """One event as SSE bytes: what sse-starlette writes for it (CRLF line ends)."""
     data = (f'{{"job_id":"{event.job_id}","seq":{event.seq},"type":"{event.type}",'
             f'"data":{to_json(event.data).decode()},"created_at":"{event.created_at.isoformat()}"}}')
@@ -222,24 +223,36 @@ async def job_events(request: Request) -> Response:
     return JobStream(svc.hub, job_id, after, svc.settings.sse_ping_s, svc.settings.sse_retry_ms)
 
 
+_FIREHOSE_CURSOR = re.compile(r"^(\d{1,19})-(\d{1,19})$")
+
+
+def _firehose_cursor(request: Request) -> FirehoseCursor | None:
+    """The client's cursor ('<txid>-<id>', the ids this stream sends), or None for "from now"."""
+    raw = request.headers.get("last-event-id")
+    where = ["header", "Last-Event-ID"]
+    if not raw:
+        raw = request.query_params.get("after")
+        where = ["query", "after"]
+    if not raw:
+        return None
+    match = _FIREHOSE_CURSOR.match(raw)
+    if match is None:
+        raise RequestInvalid([{"loc": where, "msg": "Expected an event id of this stream, like '812-4051'",
+                               "type": "value_error"}])
+    return int(match[1]), int(match[2])
+
+
 async def all_events(request: Request) -> Response:
     restricted_to = await _authorize(request, "events")
     if restricted_to is not None:
-        from app.errors import Forbidden
-
         raise Forbidden()
     svc = services(request)
-    after = _cursor(request)
-    if after == 0 and "after" not in request.query_params and "last-event-id" not in request.headers:
-        after = await q.latest_event_id(svc.pool)  # a new firehose client starts from now
+    after = _firehose_cursor(request) or await q.firehose_now(svc.pool)
 
     async def stream() -> AsyncIterator[bytes]:
         yield start_frame(svc.settings.sse_retry_ms)
         async for event in svc.hub.follow_all(after):
-            yield frame(event, event.id)
+            yield frame(event, f"{event.txid}-{event.id}")
 
     return EventSourceResponse(stream(), ping=svc.settings.sse_ping_s, shutdown_event=svc.shutdown,
                                headers={"X-Accel-Buffering": "no"})
-
-
-__all__ = ["NotFound", "all_events", "job_events"]
