@@ -108,15 +108,24 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        has_body = False
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
-                    too_big = int(value) > self.max_bytes
+                    length = int(value)
                 except ValueError:
-                    too_big = False
-                if too_big:
+                    length = 1  # let the server's parser judge it; count what arrives
+                if length > self.max_bytes:
                     await self._reject(scope, receive, send)
                     return
+                has_body = has_body or length > 0
+            elif name == b"transfer-encoding":
+                has_body = True
+        if not has_body:
+            # No body can follow (HTTP/1.1 frames a body by one of those two headers): no
+            # wrapper to keep alive for the whole request, e.g. an event stream's hours.
+            await self.app(scope, receive, send)
+            return
         received = 0
 
         async def limited_receive() -> Message:
