@@ -1,0 +1,232 @@
+"""Benchmark 4, concurrency: ONE worker process (concurrency 500) with the OpenAI engine against a
+local OpenAI-compatible server that takes 20 s to stream each answer (tests/perf/slow_openai.py).
+
+Two shapes, each on a fresh worker:
+
+* steady: jobs arrive at 30/s (more than 500 / 20 s = 25/s can finish) for 65 s, so a queue
+  builds and every slot stays busy; throughput is the completion rate over two whole cycles
+  once the first answers are in (20 s to 61 s after the first arrival).
+* burst: 1,500 jobs queued at once: three synchronised waves of 500.
+
+Measured: the most generations in flight at once (requests open at the server, and jobs
+in_progress in the table), throughput against concurrency / latency, the age of the worker's
+procrastinate_workers.last_heartbeat sampled every second against its interval, every job
+finished (none failed), the worker log free of pool or connection errors, and how many
+PostgreSQL connections the worker held.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import asyncpg
+import httpx
+
+from app import queries as q
+from app.db import connect
+from app.settings import Settings
+from tests.perf.harness import (
+    REQUEST,
+    Child,
+    Table,
+    child_process,
+    create_users,
+    database,
+    load_note,
+    mib,
+    nowva_env,
+    pct,
+    raise_nofile,
+    say,
+    wait_http,
+    with_application_name,
+    worker_process,
+)
+from tests.support import free_port
+
+ERROR_MARKERS = ("PoolTimeout", "TooManyConnections", "too many clients", "Traceback", "pool", "ERROR")
+TICK_S = 0.1
+
+
+@dataclass
+class Samples:
+    open_requests: list[int] = field(default_factory=list)
+    in_progress: list[int] = field(default_factory=list)
+    heartbeat_age: list[float] = field(default_factory=list)
+    worker_connections: list[int] = field(default_factory=list)
+    rss: list[int] = field(default_factory=list)
+
+
+async def _sample(url: str, fake_url: str, worker: Child, out: Samples, stop: asyncio.Event) -> None:
+    conn = await connect(url)
+    async with httpx.AsyncClient(timeout=5) as client:
+        while not stop.is_set():
+            out.open_requests.append(int((await client.get(f"{fake_url}/stats")).json()["open"]))
+            out.in_progress.append(int(await conn.fetchval(
+                "SELECT count(*) FROM program_generation_jobs WHERE status = 'in_progress'")))
+            age = await conn.fetchval(
+                "SELECT extract(epoch FROM clock_timestamp() - max(last_heartbeat)) FROM procrastinate_workers")
+            if age is not None:
+                out.heartbeat_age.append(float(age))
+            out.worker_connections.append(int(await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'worker'")))
+            out.rss.append(worker.rss())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 1.0)
+    await conn.close()
+
+
+async def _add_jobs(url: str, users: list[uuid.UUID], per_tick: int, jobs: list[uuid.UUID]) -> None:
+    """Queue jobs for `users`, `per_tick` every 100 ms (all at once if per_tick >= len(users))."""
+    conn = await connect(url)
+    start = time.monotonic()
+    for k, i in enumerate(range(0, len(users), per_tick)):
+        async with conn.transaction():
+            for user in users[i:i + per_tick]:
+                job_id = uuid.uuid4()
+                await q.create_job(conn, job_id, user, {**REQUEST, "user_id": str(user)}, None, None, None)
+                jobs.append(job_id)
+        delay = start + (k + 1) * TICK_S - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+    await conn.close()
+
+
+@dataclass
+class Shape:
+    name: str
+    jobs: int
+    per_tick: int  # arrivals per 100 ms
+    window: tuple[float, float] | None  # seconds after the first arrival; None: first start → last completion
+
+
+async def measure(url: str, concurrency: int, latency_s: float, shape: Shape) -> dict[str, str]:
+    conn = await connect(url)
+    users = await create_users(conn, shape.jobs)
+    await conn.execute("DELETE FROM procrastinate_workers")
+    port = free_port()
+    fake_url = f"http://127.0.0.1:{port}"
+    jobs: list[uuid.UUID] = []
+    with child_process("slow-openai", "tests.perf.slow_openai", [str(port), str(latency_s)], nowva_env(url)) as fake:
+        await wait_http(f"{fake_url}/stats", fake)
+        samples, stop = Samples(), asyncio.Event()
+        say(f"concurrency, {shape.name}: {shape.jobs} jobs, worker concurrency {concurrency}")
+        async with worker_process(with_application_name(url, "worker"), concurrency, NOWVA_GENERATOR="openai",
+                                  OPENAI_API_KEY="perf", OPENAI_BASE_URL=f"{fake_url}/v1",
+                                  PROGRAM_CREATION_MODEL="gpt-perf") as worker:
+            await _wait_worker_up(conn)  # arrivals start now
+            sampler = asyncio.create_task(_sample(url, fake_url, worker, samples, stop))
+            await _add_jobs(url, users, shape.per_tick, jobs)
+            deadline = time.monotonic() + shape.jobs / concurrency * latency_s * 3 + 60
+            while time.monotonic() < deadline:
+                finished = await conn.fetchval("SELECT count(*) FROM program_generation_jobs WHERE id = ANY($1) "
+                                               "AND status IN ('completed', 'failed')", jobs)
+                if finished >= shape.jobs:
+                    break
+                await asyncio.sleep(0.5)
+            stop.set()
+            await sampler
+            cpu = worker.cpu_s()
+        log = worker.output()
+        async with httpx.AsyncClient() as client:
+            stats = (await client.get(f"{fake_url}/stats")).json()
+    rows = await conn.fetch("SELECT status, created_at, started_at, completed_at FROM program_generation_jobs "
+                            "WHERE id = ANY($1)", jobs)
+    await conn.close()
+    done = [r for r in rows if r["status"] == "completed"]
+    failed = sum(1 for r in rows if r["status"] == "failed")
+    durations = sorted((r["completed_at"] - r["started_at"]).total_seconds() for r in done)
+    if shape.window is None:
+        rate = len(done) / _seconds(min(r["started_at"] for r in done), max(r["completed_at"] for r in done))
+        how = "first start → last completion"
+    else:
+        first = min(r["created_at"] for r in rows)
+        lo, hi = shape.window
+        rate = sum(1 for r in done if lo <= _seconds(first, r["completed_at"]) < hi) / (hi - lo)
+        how = f"completions from {lo:.0f} s to {hi:.0f} s after the first arrival"
+    ideal = concurrency / latency_s
+    errors = [line for line in log.splitlines() if any(m in line for m in ERROR_MARKERS)]
+    out = {
+        "generations in flight at once (server's open requests, max)": str(stats["max_open"]),
+        "jobs in_progress at once (max)": str(max(samples.in_progress, default=0)),
+        "completed / failed": f"{len(done)} / {failed}",
+        "throughput, jobs/s": f"{rate:.1f} ({how})",
+        "throughput / (concurrency / latency)": f"{rate / ideal * 100:.0f}%",
+        "job duration (start → program stored), p50 / max":
+            f"{pct(durations, 50):.2f} s / {durations[-1]:.2f} s" if durations else "-",
+        "LLM calls per job": f"{stats['started'] / max(1, len(done)):.2f}",
+        "heartbeat age, max (sampled every 1 s)": f"{max(samples.heartbeat_age, default=float('nan')):.1f} s",
+        "worker's PostgreSQL connections, max": str(max(samples.worker_connections, default=0)),
+        "worker log lines naming errors or pools": str(len(errors)),
+        "worker CPU per job": f"{cpu / max(1, len(done)) * 1000:.1f} ms",
+        "worker RSS, max": f"{mib(max(samples.rss, default=0))} MiB",
+    }
+    if errors:
+        out["first error lines"] = json.dumps(errors[:3])
+    return out
+
+
+async def _wait_worker_up(conn: asyncpg.Connection) -> None:
+    deadline = time.monotonic() + 60
+    up = 0
+    while not up and time.monotonic() < deadline:
+        up = await conn.fetchval("SELECT count(*) FROM procrastinate_workers")
+        await asyncio.sleep(0.1)
+
+
+def _seconds(a: datetime, b: datetime) -> float:
+    return (b - a).total_seconds()
+
+
+async def run(quick: bool = False) -> list[Table]:
+    raise_nofile()
+    concurrency, latency_s = (100, 10.0) if quick else (500, 20.0)
+    per_tick = round(concurrency / latency_s * 1.2 * TICK_S)  # 20% more than can finish
+    # Completions come in cycles of about the latency (a slot's next job starts when its last
+    # one ends): measure over two whole cycles, from the first answers on.
+    window = (latency_s, latency_s + 2 * (latency_s + 0.5))
+    arrive_s = window[1] + 4
+    shapes = [Shape(f"steady arrivals at {per_tick / TICK_S:.0f}/s for {arrive_s:.0f} s",
+                    round(arrive_s / TICK_S) * per_tick, per_tick, window),
+              Shape(f"burst of {concurrency * 3} queued at once", concurrency * 3, concurrency * 3, None)]
+    async with database() as url:
+        results = [await measure(url, concurrency, latency_s, shape) for shape in shapes]
+    heartbeat_s = max(0.5, min(10.0, Settings().stall_after_s / 3))  # jobs/queue.py worker_options
+    targets = {
+        "generations in flight at once (server's open requests, max)": f">= {concurrency}",
+        "throughput, jobs/s": f"within 10% of {concurrency / latency_s:.1f} (concurrency / latency)",
+        "throughput / (concurrency / latency)": ">= 90%",
+        "completed / failed": "all / 0",
+        "job duration (start → program stored), p50 / max": f"{latency_s:.0f} s + our own work",
+        "LLM calls per job": "1 (no repairs, no retries)",
+        "heartbeat age, max (sampled every 1 s)": f"<= {heartbeat_s:.0f} s interval + 1 s",
+        "worker's PostgreSQL connections, max": "asyncpg pool 4 + Procrastinate pool 10 + its LISTEN",
+        "worker log lines naming errors or pools": "0",
+    }
+    table = Table(f"Concurrency: one worker process, OpenAI engine, concurrency {concurrency}, a model server "
+                  f"taking {latency_s:.0f} s per answer", ["measure", *(s.name for s in shapes), "target"])
+    for name in results[0]:
+        table.add(name, *(r.get(name, "") for r in results), targets.get(name, ""))
+    table.notes += ["the server streams each answer in 20 chunks over the latency (tests/perf/slow_openai.py); "
+                    "Procrastinate fetches one job per round trip, so a burst's later waves start over seconds",
+                    load_note()]
+    return [table]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    for table in asyncio.run(run(args.quick)):
+        print(table.markdown())
+
+
+if __name__ == "__main__":
+    main()
