@@ -26,7 +26,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import asyncpg
 import httpx
 
 from app import queries as q
@@ -46,6 +45,7 @@ from tests.perf.harness import (
     raise_nofile,
     say,
     wait_http,
+    wait_worker,
     with_application_name,
     worker_process,
 )
@@ -121,7 +121,7 @@ async def measure(url: str, concurrency: int, latency_s: float, shape: Shape) ->
         async with worker_process(with_application_name(url, "worker"), concurrency, NOWVA_GENERATOR="openai",
                                   OPENAI_API_KEY="perf", OPENAI_BASE_URL=f"{fake_url}/v1",
                                   PROGRAM_CREATION_MODEL="gpt-perf") as worker:
-            await _wait_worker_up(conn)  # arrivals start now
+            await wait_worker(conn, worker)  # arrivals start now
             sampler = asyncio.create_task(_sample(url, fake_url, worker, samples, stop))
             await _add_jobs(url, users, shape.per_tick, jobs)
             deadline = time.monotonic() + shape.jobs / concurrency * latency_s * 3 + 60
@@ -171,14 +171,6 @@ async def measure(url: str, concurrency: int, latency_s: float, shape: Shape) ->
     if errors:
         out["first error lines"] = json.dumps(errors[:3])
     return out
-
-
-async def _wait_worker_up(conn: asyncpg.Connection) -> None:
-    deadline = time.monotonic() + 60
-    up = 0
-    while not up and time.monotonic() < deadline:
-        up = await conn.fetchval("SELECT count(*) FROM procrastinate_workers")
-        await asyncio.sleep(0.1)
 
 
 def _seconds(a: datetime, b: datetime) -> float:

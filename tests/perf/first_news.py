@@ -86,7 +86,7 @@ def _fmt(values: list[float]) -> str:
 
 async def run(quick: bool = False) -> list[Table]:
     raise_nofile()
-    n, latency_s = (3, 5.0) if quick else (10, 20.0)
+    n, latency_s = (3, 5.0) if quick else (6, 20.0)
     table = Table("Time to first news for the voice agent (from just before its POST)",
                   ["design", "what the agent can say", "p50 / max"])
     async with database() as url:

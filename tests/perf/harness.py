@@ -196,6 +196,15 @@ async def worker_process(url: str, concurrency: int, variants: Sequence[str] = (
         child.stop()
 
 
+async def wait_worker(conn: asyncpg.Connection, child: Child, timeout: float = 60) -> None:
+    """Until a Procrastinate worker has registered (its first heartbeat)."""
+    deadline = time.monotonic() + timeout
+    while not await conn.fetchval("SELECT count(*) FROM procrastinate_workers"):
+        if not child.alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"{child.name} did not start:\n{child.output()[-3000:]}")
+        await asyncio.sleep(0.1)
+
+
 @contextlib.contextmanager
 def child_process(name: str, module: str, args: Sequence[str], env: dict[str, str]) -> Iterator[Child]:
     child = Child(name, module, args, env)

@@ -22,6 +22,8 @@ from typing import Any
 
 EVENT = re.compile(rb'"seq":(\d+),"type":"([a-z_]+)".*?"created_at":"([^"]+)"')
 TERMINAL = frozenset({b"completed", b"failed", b"cancelled"})
+KINDS = ("status", "progress", "completed", "failed", "cancelled")
+_KIND_INDEX = {k.encode(): i for i, k in enumerate(KINDS)}
 
 
 class _Parse:
@@ -45,6 +47,7 @@ class _Shared:
     parse: _Parse = field(default_factory=_Parse)
     latencies: array = field(default_factory=lambda: array("d"))  # type: ignore[type-arg]
     created: array = field(default_factory=lambda: array("d"))  # type: ignore[type-arg]
+    kinds: array = field(default_factory=lambda: array("b"))  # type: ignore[type-arg]  # index in KINDS
     deliveries: int = 0
     gaps: int = 0
     ended: int = 0
@@ -95,6 +98,7 @@ class Stream(asyncio.Protocol):
             if created >= self.opened_at:
                 shared.latencies.append(now - created)
                 shared.created.append(created)
+                shared.kinds.append(_KIND_INDEX.get(m.group(2), 0))
                 shared.deliveries += 1
             if m.group(2) in TERMINAL:
                 self.ended = True
@@ -152,10 +156,12 @@ async def _serve(conn: Connection, host: str, port: int, source: str, key: str) 
         elif command == "mark":
             shared.latencies = array("d")
             shared.created = array("d")
+            shared.kinds = array("b")
             shared.deliveries = 0
             shared.gaps = 0
         elif command == "collect":
             reply = {"latencies": shared.latencies.tobytes(), "created": shared.created.tobytes(),
+                     "kinds": shared.kinds.tobytes(),
                      "deliveries": shared.deliveries,
                      "gaps": shared.gaps, "ended": shared.ended, "dropped": shared.dropped,
                      "open": sum(1 for s in streams if s.transport is not None)}
@@ -189,6 +195,7 @@ def _child_main(conn: Connection, host: str, port: int, source: str, key: str) -
 class Collected:
     latencies: list[float]
     created: list[float]  # the events' created_at (epoch s), parallel to latencies
+    kinds: list[str]  # the events' types, parallel to latencies
     deliveries: int
     gaps: int
     ended: int
@@ -203,6 +210,7 @@ class ClientPool:
         ctx = mp.get_context("spawn")
         self._conns: list[Connection] = []
         self._procs: list[Any] = []
+        self._lock = asyncio.Lock()
         for i in range(procs):
             parent, child = ctx.Pipe()
             proc = ctx.Process(target=_child_main, args=(child, host, port, f"127.0.0.{i + 2}", key), daemon=True)
@@ -219,8 +227,9 @@ class ClientPool:
             conn.send(command)
             return conn.recv()
 
-        return list(await asyncio.gather(*(asyncio.to_thread(call, c, cmd)
-                                           for c, cmd in zip(self._conns, commands, strict=True))))
+        async with self._lock:  # one command at a time: replies come back in order
+            return list(await asyncio.gather(*(asyncio.to_thread(call, c, cmd)
+                                               for c, cmd in zip(self._conns, commands, strict=True))))
 
     async def open(self, paths: list[str], parallel: int = 64) -> int:
         n = len(self._conns)
@@ -238,14 +247,18 @@ class ClientPool:
         replies = await self._all([("collect", None)] * len(self._conns))
         latencies: list[float] = []
         created: list[float] = []
+        kinds: list[str] = []
         for r in replies:
             for key, out in (("latencies", latencies), ("created", created)):
                 a = array("d")
                 a.frombytes(r[key])
                 out.extend(a)
-        return Collected(latencies, created, sum(r["deliveries"] for r in replies), sum(r["gaps"] for r in replies),
-                         sum(r["ended"] for r in replies), sum(r["dropped"] for r in replies),
-                         sum(r["open"] for r in replies))
+            k = array("b")
+            k.frombytes(r["kinds"])
+            kinds.extend(KINDS[i] for i in k)
+        total = {k: sum(r[k] for r in replies) for k in ("deliveries", "gaps", "ended", "dropped", "open")}
+        return Collected(latencies, created, kinds, total["deliveries"], total["gaps"], total["ended"],
+                         total["dropped"], total["open"])
 
     async def close_streams(self, oldest: int | None = None) -> None:
         """Close all streams, or the `oldest` ones (spread over the processes)."""

@@ -14,6 +14,7 @@ is what the suggested one-line change in that file would do, nothing more:
   the service uses session state on pooled connections (transactions are still rolled back).
 * uvloop: the uvloop event loop (uvicorn's own default when it runs the loop itself).
 * younggc: app.hub.relax_young_gc() at start, as the API does when its hub starts (for a worker).
+* defaultgc: the API without it (CPython's default gen-0 threshold), to measure what it does.
 * fewreports: the built-in engine reports "drafted" at most twice per program instead of up to ten
   times (jobs/engines/builtin.py MAX_PROGRESS_REPORTS_FOR_WEEKS); with no week delay it drafts a
   whole program in a few milliseconds, so the reports between are news nobody can hear.
@@ -76,6 +77,12 @@ def _younggc() -> None:
     relax_young_gc()
 
 
+def _defaultgc() -> None:
+    import app.hub
+
+    app.hub.relax_young_gc = lambda: None  # CPython's default gen-0 threshold (700) stays
+
+
 def _fewreports() -> None:
     import jobs.engines.builtin
 
@@ -83,7 +90,7 @@ def _fewreports() -> None:
 
 
 VARIANTS = {"nodelay": _nodelay, "noreset": _noreset, "uvloop": _uvloop, "younggc": _younggc,
-            "fewreports": _fewreports}
+            "defaultgc": _defaultgc, "fewreports": _fewreports}
 
 
 def main() -> None:
