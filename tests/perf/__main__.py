@@ -1,8 +1,8 @@
 """Run the benchmarks and print their tables (markdown).
 
-    python -m tests.perf                       # all, in the order below (about 15 minutes)
+    python -m tests.perf                       # all, in the order below (about 13 minutes)
     python -m tests.perf fanout latency        # some
-    python -m tests.perf --quick               # small sizes, to check the suite itself
+    python -m tests.perf --quick               # small sizes (about 4 minutes), to check the suite itself
     python -m tests.perf --out results.md      # also write the tables to a file
 
 Each benchmark starts its own embedded PostgreSQL in a temp dir (or uses DATABASE_URL) and its
