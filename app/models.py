@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app import examples
 
@@ -44,7 +44,17 @@ TERMINAL_EVENT_TYPES = frozenset({"completed", "failed", "cancelled"})
 
 Height = Annotated[float, Field(ge=100, le=250, description="Height in centimetres.", examples=[190.5])]
 Weight = Annotated[float, Field(ge=30, le=300, description="Body weight in kilograms.", examples=[87.5])]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL: refuse it here (422) rather than fail at insert (500).
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+NoNul = AfterValidator(_no_nul)
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul]
 
 
 class StrictModel(BaseModel):
@@ -76,8 +86,8 @@ class GenerateRequest(StrictModel):
     height_cm: Height
     weight_kg: Weight
     goal_category: GoalCategory
-    goal_raw: str = Field(default="", max_length=500, description="The goal in the person's own words.",
-                          examples=["muscle gain"])
+    goal_raw: Annotated[str, NoNul] = Field(default="", max_length=500, examples=["muscle gain"],
+                                            description="The goal in the person's own words.")
     duration_weeks: int = Field(ge=1, le=52, examples=[12])
     days_per_week: int = Field(ge=1, le=7, examples=[4])
     fitness_level: FitnessLevel

@@ -80,6 +80,7 @@ async def test_generate_answers_202_and_stores_job_event_and_queue_row(api_only:
         ({"height_cm": "tall"}, "height_cm"),
         ({"is_admin": True}, "is_admin"),
         ({"user_id": "not-a-uuid"}, "user_id"),
+        ({"goal_raw": "bigger\u0000arms"}, "goal_raw"),
     ],
 )
 async def test_bad_generate_body_is_422_naming_the_field_and_stores_nothing(
@@ -247,3 +248,11 @@ def test_every_json_response_and_body_in_the_spec_has_a_valid_example() -> None:
             assert examples, f"{model.__name__} has no example"
             for example in examples:
                 model.model_validate(example)
+
+
+async def test_nul_in_a_display_name_is_422_not_500(api_only: Live) -> None:
+    async with api_only.client() as c:
+        r = await c.post("/api/users", content=b'{"display_name": "Sam\\u0000"}',
+                         headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "display_name"]
