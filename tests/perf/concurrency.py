@@ -17,7 +17,6 @@ PostgreSQL connections the worker held.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import json
@@ -43,6 +42,7 @@ from tests.perf.harness import (
     nowva_env,
     pct,
     raise_nofile,
+    run_alone,
     say,
     wait_http,
     wait_worker,
@@ -212,13 +212,5 @@ async def run(quick: bool = False) -> list[Table]:
     return [table]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    for table in asyncio.run(run(args.quick)):
-        print(table.markdown())
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(run, __doc__)

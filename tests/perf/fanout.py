@@ -17,7 +17,6 @@ did in the window) and its RSS.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import time
@@ -37,6 +36,7 @@ from tests.perf.harness import (
     pct,
     progress_many,
     raise_nofile,
+    run_alone,
     say,
     service_key,
 )
@@ -194,13 +194,5 @@ async def run(quick: bool = False) -> list[Table]:
     return [a, b]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    for table in asyncio.run(run(args.quick)):
-        print(table.markdown())
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(run, __doc__)

@@ -10,7 +10,6 @@ Ours: a real API and worker with the OpenAI engine against a local server taking
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import time
@@ -30,6 +29,7 @@ from tests.perf.harness import (
     nowva_env,
     pct,
     raise_nofile,
+    run_alone,
     say,
     service_key,
     wait_http,
@@ -126,13 +126,5 @@ async def run(quick: bool = False) -> list[Table]:
     return [table]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    for table in asyncio.run(run(args.quick)):
-        print(table.markdown())
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(run, __doc__)

@@ -6,6 +6,7 @@ Nothing here talks to anything but 127.0.0.1 and the database's Unix socket.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -18,7 +19,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -398,3 +399,12 @@ async def machine_table() -> Table:
         with contextlib.suppress(Exception):
             table.add(package, version(package))
     return table
+
+
+def run_alone(run: Callable[[bool], Coroutine[Any, Any, list[Table]]], doc: str | None) -> None:
+    """`python -m tests.perf.<name> [--quick]`: one benchmark's tables, as the suite prints them."""
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    for table in asyncio.run(run(args.quick)):
+        print(table.markdown())

@@ -14,7 +14,6 @@ trip is measured idle, then again while the service is under the same load.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import statistics
@@ -35,6 +34,7 @@ from tests.perf.harness import (
     ms,
     pct,
     raise_nofile,
+    run_alone,
     say,
     service_key,
     wait_worker,
@@ -159,13 +159,5 @@ async def run(quick: bool = False) -> list[Table]:
     return [table]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    for table in asyncio.run(run(args.quick)):
-        print(table.markdown())
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(run, __doc__)

@@ -5,7 +5,6 @@ primary key (tests/perf/bare_status.py), same machine, same run, alternating rou
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import re
@@ -27,6 +26,7 @@ from tests.perf.harness import (
     load_note,
     nowva_env,
     raise_nofile,
+    run_alone,
     say,
     service_key,
     wait_http,
@@ -141,13 +141,5 @@ async def run(quick: bool = False) -> list[Table]:
     return [table]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    for table in asyncio.run(run(args.quick)):
-        print(table.markdown())
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(run, __doc__)

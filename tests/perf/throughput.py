@@ -10,7 +10,6 @@ client) say where the time goes.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import time
@@ -38,6 +37,7 @@ from tests.perf.harness import (
     pct,
     postgres_cpu_by_client,
     raise_nofile,
+    run_alone,
     say,
     service_key,
     wait_worker,
@@ -217,13 +217,5 @@ async def run(quick: bool = False) -> list[Table]:
     return [table]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    for table in asyncio.run(run(args.quick)):
-        print(table.markdown())
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(run, __doc__)
