@@ -113,6 +113,25 @@ class Proc:
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    async def wait_healthy(self, base_url: str, timeout: float = 60) -> None:
+        try:
+            await wait_healthy(base_url, self.popen, timeout)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{self.output()}") from None
+
+
+async def wait_healthy(base_url: str, popen: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Until a started API process answers /api/health; fails at once if the process exited."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=2) as client:
+        async def healthy() -> bool:
+            assert popen.poll() is None, f"the process exited with status {popen.returncode}"
+            try:
+                return (await client.get("/api/health")).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        await wait_until(healthy, timeout=timeout, interval=0.2)
+
 
 def env_for(database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "NOWVA_"))}

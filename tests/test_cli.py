@@ -48,14 +48,7 @@ async def test_serve_on_a_fresh_data_dir_end_to_end(tmp_path: Path) -> None:
     serve = Proc(["serve", "--port", str(port)], env, tmp_path / "serve.log")
     base = f"http://127.0.0.1:{port}"
     try:
-        async with httpx.AsyncClient(base_url=base, timeout=10) as anon:
-            async def healthy() -> bool:
-                try:
-                    return (await anon.get("/api/health")).status_code == 200
-                except httpx.HTTPError:
-                    return False
-
-            await wait_until(healthy, timeout=60, interval=0.2)
+        await serve.wait_healthy(base)
         out = serve.output()
         for line in ("🚀 Nowva API Starting...", f"📚 API Docs: {base}/docs", f"🔍 ReDoc: {base}/redoc",
                      f"💚 Health Check: {base}/api/health", f"🧪 Debug page: {base}/debug"):
@@ -103,14 +96,7 @@ async def test_serve_on_a_fresh_data_dir_end_to_end(tmp_path: Path) -> None:
     # the next start reuses the data dir and does not print a new key
     serve = Proc(["serve", "--port", str(port), "--no-worker"], env, tmp_path / "serve2.log")
     try:
-        async with httpx.AsyncClient(base_url=base, timeout=10) as anon:
-            async def healthy_again() -> bool:
-                try:
-                    return (await anon.get("/api/health")).status_code == 200
-                except httpx.HTTPError:
-                    return False
-
-            await wait_until(healthy_again, timeout=60, interval=0.2)
+        await serve.wait_healthy(base)
         assert "service key was created" not in serve.output()
     finally:
         assert serve.stop() == 0

@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
+from httpx_sse import aconnect_sse
 
 from app.embedded import EmbeddedPostgres
-from tests.support import Live, Proc, env_for, wait_until
+from tests.support import Live, Proc, env_for, free_port, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -182,20 +184,11 @@ async def test_workers_and_the_api_survive_a_postgres_restart(
     embedded: EmbeddedPostgres, api_only: Live, db_url: str, tmp_path: Path
 ) -> None:
     standalone = worker(db_url, tmp_path, "standalone", NOWVA_BUILTIN_WEEK_DELAY="0")
-    port = __import__("tests.support", fromlist=["free_port"]).free_port()
+    port = free_port()
     serve = Proc(["serve", "--port", str(port)],
                  env_for(db_url, NOWVA_GENERATOR="builtin", NOWVA_STALL_AFTER="3"), tmp_path / "serve.log")
     try:
-        import httpx
-
-        async with httpx.AsyncClient(timeout=5) as probe:
-            async def serving() -> bool:
-                try:
-                    return (await probe.get(f"http://127.0.0.1:{port}/api/health")).status_code == 200
-                except httpx.HTTPError:
-                    return False
-
-            await wait_until(serving, timeout=30)
+        await serve.wait_healthy(f"http://127.0.0.1:{port}", timeout=30)
         pool = await asyncpg.connect(db_url)
         job_before = await submit(api_only, duration_weeks=1)
         await wait_until(lambda: pool.fetchval("SELECT status = 'completed' FROM program_generation_jobs"
@@ -229,25 +222,14 @@ async def test_workers_and_the_api_survive_a_postgres_restart(
 async def test_sigterm_on_the_api_ends_streams_cleanly_and_clients_resume_elsewhere(
     api_only: Live, db_url: str, pool: asyncpg.Pool, tmp_path: Path
 ) -> None:
-    import httpx
-    from httpx_sse import aconnect_sse
-
-    from tests.support import free_port
-
     port = free_port()
     api = Proc(["serve", "--no-worker", "--port", str(port)], env_for(db_url), tmp_path / "api.log")
     job_id = await submit(api_only)
     base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {api_only.key}"}
     try:
+        await api.wait_healthy(base, timeout=30)
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as c:
-            async def up() -> bool:
-                try:
-                    return (await c.get("/api/health")).status_code == 200
-                except httpx.HTTPError:
-                    return False
-
-            await wait_until(up, timeout=30)
             seen: list[int] = []
             async with aconnect_sse(c, "GET", f"/api/programs/status/{job_id}/events") as source:
                 t0 = asyncio.get_running_loop().time()

@@ -30,7 +30,7 @@ from jobs.engines.select import make_engine
 from jobs.queue import make_app
 from jobs.retention import prune_now
 from jobs.runner import WorkerDeps
-from tests.support import ROOT, Live, api_server, env_for, free_port, wait_until, worker_task
+from tests.support import ROOT, Live, api_server, env_for, free_port, wait_healthy, wait_until, worker_task
 
 BODY = {"height_cm": 180.0, "weight_kg": 80.0, "goal_category": "strength", "goal_raw": "get stronger",
         "duration_weeks": 4, "days_per_week": 3, "fitness_level": "intermediate"}
@@ -249,18 +249,6 @@ class Serve:
         self._out.close()
         self._err.close()
         return code
-
-
-async def wait_healthy(base: str, popen: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=2) as c:
-        async def healthy() -> bool:
-            assert popen.poll() is None, "the process exited"
-            try:
-                return (await c.get("/api/health")).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        await wait_until(healthy, timeout=timeout, interval=0.2)
 
 
 async def test_json_logs_and_jobs_commands_against_a_running_service(

@@ -36,17 +36,6 @@ async def follow(client: httpx.AsyncClient, job_id: str) -> list[tuple[int, str]
         return events
 
 
-async def wait_healthy(client: httpx.AsyncClient, proc: Proc) -> None:
-    async def healthy() -> bool:
-        assert proc.popen.poll() is None, proc.output()
-        try:
-            return (await client.get("/api/health")).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    await wait_until(healthy, timeout=60, interval=0.2)
-
-
 async def test_two_apis_and_two_workers(db_url: str, service_key: str, pool: asyncpg.Pool, tmp_path: Path) -> None:
     env = env_for(db_url, NOWVA_GENERATOR="builtin", NOWVA_BUILTIN_WEEK_DELAY="0.2",
                   # Two jobs at a time per worker: six jobs cannot all land on one.
@@ -63,7 +52,7 @@ async def test_two_apis_and_two_workers(db_url: str, service_key: str, pool: asy
                                       timeout=60) as api1,
                     httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports[1]}", headers=headers,
                                       timeout=60) as api2):
-            await asyncio.gather(wait_healthy(api1, procs[0]), wait_healthy(api2, procs[1]))
+            await asyncio.gather(procs[0].wait_healthy(str(api1.base_url)), procs[1].wait_healthy(str(api2.base_url)))
 
             async def both_workers_up() -> bool:
                 for proc in procs[2:]:
