@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import logging
+import re
+import uuid
 from typing import Any, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import to_json
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth import Principal
-from app.errors import NowvaError, PayloadTooLarge, RateLimited, RequestInvalid, status_code_for
+from app.errors import NotFound, NowvaError, PayloadTooLarge, RateLimited, RequestInvalid, status_code_for
+from app.logs import job_id_var, request_id_var
 from app.services import Services
 
 log = logging.getLogger(__name__)
@@ -59,8 +63,6 @@ def parse_param(value: object, adapter: TypeAdapter[T], where: str, name: str) -
 
 def path_uuid(request: Request, name: str) -> UUID:
     """A malformed id is a missing object: 404, never a 500 or a 422."""
-    from app.errors import NotFound
-
     try:
         return UUID(request.path_params[name])
     except (ValueError, KeyError):
@@ -73,8 +75,6 @@ def json_response(
     if isinstance(content, BaseModel):
         body = content.model_dump_json().encode()
     else:
-        from pydantic_core import to_json
-
         body = to_json(content)
     return Response(body, status_code=status_code, headers=headers, media_type="application/json")
 
@@ -144,6 +144,47 @@ class BodyLimitMiddleware:
         await response(scope, receive, send)
 
 
+def _sending_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
+    """`send`, with these headers added to the response start unless the app set them."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            present = {name.lower() for name, _ in message.get("headers", [])}
+            message["headers"] = [*message.get("headers", []), *((n, v) for n, v in headers if n not in present)]
+        await send(message)
+
+    return wrapped
+
+
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+_JOB_IN_PATH = re.compile(r"^/api/programs/status/([0-9a-fA-F-]{36})(?:/|$)")
+
+
+class RequestIdMiddleware:
+    """A request id per request (the load balancer's X-Request-ID when it is sane, else a
+    new one), in the log context and echoed in the response; and the job_id of the job
+    URLs, so every line logged while serving them carries it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
+        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        match = _JOB_IN_PATH.match(scope.get("path", ""))
+        tokens = [(request_id_var, request_id_var.set(request_id))]
+        if match:
+            tokens.append((job_id_var, job_id_var.set(match.group(1).lower())))
+        try:
+            await self.app(scope, receive, _sending_headers(send, [(b"x-request-id", request_id.encode())]))
+        finally:
+            for var, token in reversed(tokens):
+                var.reset(token)
+
+
 class SecurityHeadersMiddleware:
     """Conservative headers on every response (OWASP API8: security misconfiguration)."""
 
@@ -162,11 +203,4 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(n, v) for n, v in self.HEADERS if n not in present]
-                message["headers"] = [*message.get("headers", []), *extra]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, _sending_headers(send, self.HEADERS))

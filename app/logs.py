@@ -2,7 +2,7 @@
 
 Two filters sit on the one handler, so they see every record, whichever library logged it:
 
-* context: job_id and request_id from contextvars (set by RequestIdMiddleware in the API
+* context: job_id and request_id from contextvars (set by app.http.RequestIdMiddleware in the API
   and by the worker runner around a job), so every line about a job says which one;
 * redaction: API keys (nwv_<prefix>_<secret>: the public prefix stays, the secret goes),
   Bearer tokens, ?token= stream tokens, OpenAI keys and URL passwords never reach a log.
@@ -15,8 +15,7 @@ import contextvars
 import json
 import logging
 import re
-import uuid
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -111,49 +110,6 @@ def job_context(job_id: UUID | str) -> Iterator[None]:
         yield
     finally:
         job_id_var.reset(token)
-
-
-# ---------------------------------------------------------------- request ids
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
-_JOB_IN_PATH = re.compile(r"^/api/programs/status/([0-9a-fA-F-]{36})(?:/|$)")
-
-
-class RequestIdMiddleware:
-    """Pure ASGI: a request id per request (the load balancer's X-Request-ID when it is
-    sane, else a new one), in the log context and echoed in the response; and the job_id
-    of the job URLs, so every line logged while serving them carries it."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        incoming = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
-        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        match = _JOB_IN_PATH.match(scope.get("path", ""))
-        tokens = [(request_id_var, request_id_var.set(request_id))]
-        if match:
-            tokens.append((job_id_var, job_id_var.set(match.group(1).lower())))
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            for var, token in reversed(tokens):
-                var.reset(token)
 
 
 # ---------------------------------------------------------------- formatting

@@ -11,8 +11,13 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
 from app.errors import NowvaError
-from app.http import BodyLimitMiddleware, SecurityHeadersMiddleware, handle_nowva_error, handle_unexpected
-from app.logs import RequestIdMiddleware
+from app.http import (
+    BodyLimitMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+    handle_nowva_error,
+    handle_unexpected,
+)
 from app.metrics import HttpMetrics, HttpMetricsMiddleware, metrics
 from app.models import (
     GenerateAccepted,

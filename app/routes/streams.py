@@ -44,8 +44,6 @@ def _cursor(request: Request) -> int:
         value = parse_param(request.query_params.get("after", "0"), CURSOR, "query", "after")
         where = "after"
     if value < 0:
-        from app.errors import RequestInvalid
-
         raise RequestInvalid([{"loc": ["header" if where == "Last-Event-ID" else "query", where],
                                "msg": "Input should be greater than or equal to 0", "type": "greater_than_equal"}])
     return value
