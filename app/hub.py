@@ -84,7 +84,7 @@ class Subscription:
 
     def __init__(self, job_id: UUID | None, last: int) -> None:
         self.job_id = job_id
-        self.last = last  # last seq (or global event id for the firehose) handed to the client
+        self.last = last  # last seq handed to the client (unused by firehose followers)
         self._pending: list[Event] = []
         self._signal = False  # woken while nobody waited
         self._waiter: asyncio.Future[None] | None = None
@@ -208,8 +208,9 @@ class Hub:
             self.detach(sub)
 
     @contextlib.asynccontextmanager
-    async def subscribe_all(self, after_id: int = 0) -> AsyncIterator[Subscription]:
-        sub = Subscription(None, after_id)
+    async def subscribe_all(self) -> AsyncIterator[Subscription]:
+        """Wake-ups for a firehose follower, which keeps its own cursor (see follow_all)."""
+        sub = Subscription(None, 0)
         self._firehose.add(sub)
         try:
             yield sub
@@ -264,7 +265,7 @@ class Hub:
         or the hub's poll wakes the follower to read it.
         """
         cursor = after
-        async with self.subscribe_all(0) as sub:
+        async with self.subscribe_all() as sub:
             while not self._closing:
                 sub.clear()
                 batch = await q.firehose_after(self._pool, cursor, 1000)
