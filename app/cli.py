@@ -86,13 +86,15 @@ def cmd_keys_revoke(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
+    from app import runtime
     from app.serve import serve
 
     with database(settings) as url:
-        return int(asyncio.run(serve(settings, url, embedded=not settings.database_url)))
+        return int(runtime.run(serve(settings, url, embedded=not settings.database_url)))
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from app import runtime
     from app.migrate import migrate
     from jobs.worker import run_worker
 
@@ -105,7 +107,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         log.info("worker stopped")
 
     with database(settings) as url:
-        asyncio.run(main())
+        runtime.run(main())
     return 0
 
 

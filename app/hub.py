@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable
 from typing import cast
@@ -32,23 +31,6 @@ from app.queries import Event, FirehoseCursor
 log = logging.getLogger(__name__)
 
 CHANNEL = "nowva_events"
-
-# An API process with thousands of open streams keeps thousands of waits alive for seconds
-# (each a future and the task's wake-up callback). With CPython's default gen-0 threshold of
-# 700, a young collection runs every few milliseconds of traffic and promotes those waits;
-# they pile into the oldest generation until a full collection walks the whole heap: ~0.8 s
-# with the loop stopped at 10,000 streams (1.5M objects), every ~15 s. A higher threshold
-# lets waits end before a young collection sees them: measured at 10,000 streams, p99 from
-# 818 ms to 30 ms, no full collection in 30 s (tests/perf/RESULTS.md). A young collection
-# then walks up to this many objects: a few milliseconds.
-YOUNG_GC_THRESHOLD = 20_000
-
-
-def relax_young_gc() -> None:
-    """Raise the process's gen-0 GC threshold to YOUNG_GC_THRESHOLD (never lower it)."""
-    young, middle, old = gc.get_threshold()
-    if young < YOUNG_GC_THRESHOLD:
-        gc.set_threshold(YOUNG_GC_THRESHOLD, middle, old)
 
 
 class _Ready:
@@ -143,7 +125,6 @@ class Hub:
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
-        relax_young_gc()
         self._tasks = [
             asyncio.create_task(self._listen_forever(), name="hub-listen"),
             asyncio.create_task(self._poll_forever(), name="hub-poll"),

@@ -103,12 +103,9 @@ async def get_user(db: Executor, user_id: UUID) -> asyncpg.Record | None:
     return await db.fetchrow(QUERIES["get_user"], user_id)
 
 
-async def update_user_profile(db: Executor, user_id: UUID, height_cm: float, weight_kg: float, level: str) -> None:
-    await db.execute(QUERIES["update_user_profile"], user_id, height_cm, weight_kg, level)
-
-
-async def lock_user(db: Executor, user_id: UUID) -> bool:
-    return await db.fetchval(QUERIES["lock_user"], user_id) is not None
+async def claim_user_for_generation(db: Executor, user_id: UUID, height_cm: float, weight_kg: float,
+                                    level: str) -> bool:
+    return await db.fetchval(QUERIES["claim_user_for_generation"], user_id, height_cm, weight_kg, level) is not None
 
 
 async def create_api_key(
@@ -135,19 +132,16 @@ async def find_job_by_idempotency_key(db: Executor, key_prefix: str, key: str) -
 
 
 @dataclass(frozen=True, slots=True)
-class RecentGenerations:
-    count: int
-    retry_after_s: int
+class GenerationLimits:
+    recent_count: int  # jobs the key created in the last minute
+    retry_after_s: int  # until the oldest of them leaves that minute
+    active_job_ids: list[UUID]  # the user's pending or running jobs, oldest first
 
 
-async def recent_generations_by_key(db: Executor, key_prefix: str) -> RecentGenerations:
-    row = await db.fetchrow(QUERIES["recent_generations_by_key"], key_prefix)
+async def generation_limits(db: Executor, key_prefix: str, user_id: UUID) -> GenerationLimits:
+    row = await db.fetchrow(QUERIES["generation_limits"], key_prefix, user_id)
     assert row is not None
-    return RecentGenerations(row["count"], row["retry_after_s"])
-
-
-async def active_jobs_of_user(db: Executor, user_id: UUID) -> list[UUID]:
-    return [r["id"] for r in await db.fetch(QUERIES["active_jobs_of_user"], user_id)]
+    return GenerationLimits(row["count"], row["retry_after_s"], list(row["active_job_ids"]))
 
 
 async def create_job(

@@ -53,6 +53,8 @@ class Settings:
     worker_pool_size: int = 4
     generator: GeneratorChoice = "auto"
     builtin_week_delay_s: float = 0.0
+    # At most one progress event per job per this many seconds (jobs/progress.py); 0: every report.
+    progress_interval_s: float = 0.5
     job_deadline_s: float = 300.0
     max_attempts: int = 3
     stall_after_s: float = 30.0
@@ -95,6 +97,7 @@ class Settings:
             concurrency=_int(e, "NOWVA_CONCURRENCY", 50),
             generator=generator,  # type: ignore[arg-type]
             builtin_week_delay_s=_float(e, "NOWVA_BUILTIN_WEEK_DELAY", 0.0),
+            progress_interval_s=_float(e, "NOWVA_PROGRESS_INTERVAL", 0.5),
             job_deadline_s=_float(e, "NOWVA_JOB_DEADLINE", 300.0),
             max_attempts=_int(e, "NOWVA_MAX_ATTEMPTS", 3),
             stall_after_s=_float(e, "NOWVA_STALL_AFTER", 30.0),

@@ -21,12 +21,9 @@ from app.logs import job_context
 from app.models import GenerateRequest
 from app.settings import Settings
 from jobs.engines.base import Engine, EngineError, Generated
+from jobs.progress import CoalescingReporter, Fenced
 
 log = logging.getLogger(__name__)
-
-
-class Fenced(Exception):
-    """This attempt no longer owns the job (cancelled, finished, or retried elsewhere)."""
 
 
 @dataclass
@@ -59,15 +56,18 @@ async def _run_generation(deps: WorkerDeps, job_id: UUID) -> None:
     request = GenerateRequest.model_validate(row["request"])
     log.info("job %s attempt %d started (engine %s)", job_id, attempt, deps.engine.name)
 
-    async def report(progress: int, stage: str, message: str) -> None:
-        if not await q.record_progress(pool, job_id, attempt, max(0, min(99, progress)), stage, message):
-            raise Fenced()
+    async def write(progress: int, stage: str, message: str) -> bool:
+        return await q.record_progress(pool, job_id, attempt, max(0, min(99, progress)), stage, message)
 
+    report = CoalescingReporter(write, settings.progress_interval_s)
     elapsed = time.time() - row["started_at"].timestamp()
     remaining = max(0.1, settings.job_deadline_s - elapsed)
     try:
         async with asyncio.timeout(remaining):
-            result = await deps.engine.generate(request, report)
+            try:
+                result = await deps.engine.generate(request, report)
+            finally:
+                await report.close()  # before the final event, so its seq comes last
     except Fenced:
         log.info("job %s attempt %d was fenced out; stopping", job_id, attempt)
         return

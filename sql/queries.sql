@@ -30,13 +30,11 @@ RETURNING id, display_name, height_cm, weight_kg, fitness_level, created_at;
 -- One user by id
 SELECT id, display_name, height_cm, weight_kg, fitness_level, created_at FROM users WHERE id = $1;
 
--- update_user_profile --
--- Keep the user's latest body measurements and level from a generation request
-UPDATE users SET height_cm = $2, weight_kg = $3, fitness_level = $4 WHERE id = $1;
-
--- lock_user --
--- Serialise generation requests of one user (limits and idempotency checks)
-SELECT id FROM users WHERE id = $1 FOR UPDATE;
+-- claim_user_for_generation --
+-- Lock the user's row for this generation request (serialising one user's requests, so the
+-- limit and idempotency checks after it hold) and keep the latest body measurements and
+-- level it carries; a rejected request rolls both back. No row: no such user.
+UPDATE users SET height_cm = $2, weight_kg = $3, fitness_level = $4 WHERE id = $1 RETURNING id;
 
 -- create_api_key --
 -- Store a new key: its public prefix and the hash of its secret, never the secret
@@ -55,18 +53,19 @@ UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE prefix = $1 R
 -- The job an earlier request with the same Idempotency-Key created
 SELECT id, request_hash FROM program_generation_jobs WHERE api_key_prefix = $1 AND idempotency_key = $2;
 
--- recent_generations_by_key --
--- How many jobs a key created in the last minute, and when the oldest leaves the window
-SELECT count(*)::int AS count,
-       coalesce(ceil(extract(epoch FROM min(created_at) + interval '1 minute' - now()))::int, 0) AS retry_after_s
-  FROM program_generation_jobs
- WHERE api_key_prefix = $1 AND created_at > now() - interval '1 minute';
-
--- active_jobs_of_user --
--- Pending or running jobs of a user, oldest first
-SELECT id FROM program_generation_jobs
- WHERE user_id = $1 AND status IN ('pending', 'in_progress')
- ORDER BY created_at;
+-- generation_limits --
+-- What the limits of a new generation look at, in one round trip: how many jobs the key
+-- created in the last minute and when the oldest leaves that window; and the user's pending
+-- or running jobs, oldest first
+SELECT recent.count, recent.retry_after_s, active.ids AS active_job_ids
+  FROM (SELECT count(*)::int AS count,
+               coalesce(ceil(extract(epoch FROM min(created_at) + interval '1 minute' - now()))::int, 0)
+                   AS retry_after_s
+          FROM program_generation_jobs
+         WHERE api_key_prefix = $1 AND created_at > now() - interval '1 minute') AS recent,
+       (SELECT coalesce(array_agg(id ORDER BY created_at), '{}') AS ids
+          FROM program_generation_jobs
+         WHERE user_id = $2 AND status IN ('pending', 'in_progress')) AS active;
 
 -- create_job --
 -- Store an accepted request, its first event and its Procrastinate job atomically, so a

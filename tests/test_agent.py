@@ -180,8 +180,9 @@ async def coach(api_url: str, key: str, brain: Brain, **backend_options: Any) ->
 
 @contextlib.asynccontextmanager
 async def service(settings: Settings, db_url: str, **changes: Any) -> AsyncIterator[str]:
-    """The real API and an in-process worker; generation takes a couple of seconds."""
-    settings = settings.with_(**{"builtin_week_delay_s": 0.2, **changes})
+    """The real API and an in-process worker; generation takes a couple of seconds and reports
+    every week drafted (no coalescing: these tests follow what the agent does with each event)."""
+    settings = settings.with_(**{"builtin_week_delay_s": 0.2, "progress_interval_s": 0.0, **changes})
     async with api_server(settings, db_url) as base, worker_task(settings, db_url):
         yield base
 

@@ -18,6 +18,7 @@ import pytest
 from httpx_sse import aconnect_sse
 
 from app import queries as q
+from app.db import connect
 from app.embedded import EmbeddedPostgres
 from app.settings import Settings
 from tests.support import Live, api_server, wait_until
@@ -411,11 +412,8 @@ async def test_firehose_order_is_commit_safe(api_only: Live, pool: asyncpg.Pool,
     job_b, _ = await new_job(api_only)
     attempt_a, attempt_b = await start(pool, job_a), await start(pool, job_b)
     cursor = await q.firehose_now(pool)
-    slow = await asyncpg.connect(db_url)
+    slow = await connect(db_url)
     try:
-        from app.db import _init_connection
-
-        await _init_connection(slow)
         tx = slow.transaction()
         await tx.start()
         await progress(slow, job_a, attempt_a, 10)  # type: ignore[arg-type]

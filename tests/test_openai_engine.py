@@ -474,7 +474,8 @@ async def test_end_to_end_through_api_and_worker(fake: FakeOpenAI, settings: Set
     text = good_program(request).model_dump_json()
     fake.push(Text(text, chunk_size=len(text) // 20, delay=0.01,
                    usage={"prompt_tokens": 1200, "completion_tokens": 3400}))
-    async with service(fake, settings, db_url, service_key, worker_engines) as live:
+    # Every report as an event (no coalescing): the stream lasts 0.2 s, well inside one interval.
+    async with service(fake, settings, db_url, service_key, worker_engines, progress_interval_s=0.0) as live:
         job_id = await start_job(live)
         status = await wait_for_end(live, job_id)
         assert status["status"] == "completed", status

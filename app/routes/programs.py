@@ -52,7 +52,8 @@ async def generate(request: Request) -> Response:
     settings = svc.settings
     async with svc.pool.acquire() as conn, conn.transaction():
         # The user row lock serialises one user's requests, so the checks below hold.
-        if not await q.lock_user(conn, body.user_id):
+        if not await q.claim_user_for_generation(conn, body.user_id, body.height_cm, body.weight_kg,
+                                                 body.fitness_level.value):
             raise NotFound("User not found.")
         if idem_key is not None:
             earlier = await q.find_job_by_idempotency_key(conn, who.key_prefix, idem_key)
@@ -64,14 +65,13 @@ async def generate(request: Request) -> Response:
                 job = await q.get_job(conn, earlier["id"])
                 assert job is not None
                 return _accepted(request, job["id"], job["status"], "Program generation already started")
-        recent = await q.recent_generations_by_key(conn, who.key_prefix)
-        if recent.count >= settings.generate_rate_per_minute:
-            raise RateLimited(max(1, recent.retry_after_s),
+        limits = await q.generation_limits(conn, who.key_prefix, body.user_id)
+        if limits.recent_count >= settings.generate_rate_per_minute:
+            raise RateLimited(max(1, limits.retry_after_s),
                               f"At most {settings.generate_rate_per_minute} generations per minute per key.")
-        active = await q.active_jobs_of_user(conn, body.user_id)
-        if len(active) >= settings.max_active_jobs_per_user:
-            raise Conflict("A program generation is already running for this user.", job_id=str(active[0]))
-        await q.update_user_profile(conn, body.user_id, body.height_cm, body.weight_kg, body.fitness_level.value)
+        if len(limits.active_job_ids) >= settings.max_active_jobs_per_user:
+            raise Conflict("A program generation is already running for this user.",
+                           job_id=str(limits.active_job_ids[0]))
         job_id = uuid.uuid4()
         await q.create_job(conn, job_id, body.user_id, body.model_dump(mode="json"), who.key_prefix, idem_key,
                            request_hash)

@@ -9,6 +9,7 @@ or relaxes equipment and tier instead, so "bad knees" can never end in depth jum
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -341,7 +342,11 @@ def of_pattern(pattern: Pattern) -> tuple[LibraryExercise, ...]:
     return _BY_PATTERN[pattern]
 
 
-def ranked(pattern: Pattern, filters: Filters, prefer: Collection[str] = ()) -> list[LibraryExercise]:
+# Memoised: a program asks the same few questions hundreds of times (every slot of every day of
+# every week), and the answers depend only on the library, which never changes. The keys are few:
+# a handful of filter sets per person, ~25 patterns, and favourites from a fixed keyword list.
+@functools.lru_cache(maxsize=4096)
+def ranked(pattern: Pattern, filters: Filters, prefer: frozenset[str] = frozenset()) -> tuple[LibraryExercise, ...]:
     """Allowed exercises of a pattern, best default first.
 
     Preferred names (from the person's own words) come first; then the most demanding variant the
@@ -350,10 +355,10 @@ def ranked(pattern: Pattern, filters: Filters, prefer: Collection[str] = ()) -> 
     """
     allowed = [ex for ex in _BY_PATTERN[pattern] if filters.allows(ex)]
     order = {ex.name: i for i, ex in enumerate(_BY_PATTERN[pattern])}
-    return sorted(allowed, key=lambda ex: (ex.name not in prefer, -min(ex.tier, 2), order[ex.name]))
+    return tuple(sorted(allowed, key=lambda ex: (ex.name not in prefer, -min(ex.tier, 2), order[ex.name])))
 
 
-def pick(pattern: Pattern, filters: Filters, *, offset: int = 0, prefer: Collection[str] = (),
+def pick(pattern: Pattern, filters: Filters, *, offset: int = 0, prefer: frozenset[str] = frozenset(),
          exclude: Collection[str] = ()) -> LibraryExercise | None:
     """The offset-th choice for a pattern, skipping names already used that day.
 

@@ -1,6 +1,6 @@
 """The yardstick for status reads: a bare Starlette + asyncpg endpoint doing one SELECT by primary
 key, served like `nowva serve` serves the API (uvicorn Server.serve under asyncio.run, httptools,
-one process, an asyncpg pool of 10 with the same JSON codecs).
+one process, an asyncpg pool of 10 with asyncpg's defaults: no codecs, the reset query on release).
 
     python -m tests.perf.bare_status DATABASE_URL PORT
 """
@@ -14,14 +14,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import uvicorn
 from pydantic_core import to_json
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-
-from app.db import create_pool
 
 SELECT = ("SELECT id, user_id, status, progress, stage, attempt, last_seq, created_at, started_at, completed_at, "
           "program_id, error_message FROM program_generation_jobs WHERE id = $1")
@@ -30,7 +29,7 @@ SELECT = ("SELECT id, user_id, status, progress, stage, attempt, last_seq, creat
 def make_app(url: str) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        pool = await create_pool(url, min_size=1, max_size=10)
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=10)
         try:
             yield {"pool": pool}
         finally:

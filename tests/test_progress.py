@@ -1,0 +1,135 @@
+"""Progress coalescing (jobs/progress.py): the first report at once, bursts as their newest
+report once per interval, nothing left behind when the attempt ends. The end-to-end count of
+events a real worker writes per job is in test_generation.py."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from jobs.progress import CoalescingReporter, Fenced
+
+
+class Writes:
+    """The database write, recorded: (seconds since start, progress, stage, message)."""
+
+    def __init__(self, ok: bool = True, delay: float = 0.0) -> None:
+        self.ok, self.delay = ok, delay
+        self.t0 = time.monotonic()
+        self.calls: list[tuple[float, int, str, str]] = []
+        self.error: Exception | None = None
+
+    async def __call__(self, progress: int, stage: str, message: str) -> bool:
+        if self.error is not None:
+            raise self.error
+        await asyncio.sleep(self.delay)
+        self.calls.append((time.monotonic() - self.t0, progress, stage, message))
+        return self.ok
+
+    @property
+    def progress(self) -> list[int]:
+        return [p for _, p, _, _ in self.calls]
+
+
+async def test_first_report_is_written_at_once() -> None:
+    writes = Writes()
+    report = CoalescingReporter(writes, interval=10)
+    await report(5, "planning", "Planning")
+    assert writes.progress == [5] and writes.calls[0][0] < 0.05
+    await report.close()
+
+
+async def test_a_burst_becomes_its_newest_report_after_the_interval() -> None:
+    writes = Writes()
+    report = CoalescingReporter(writes, interval=0.3)
+    await report(5, "planning", "Planning")
+    for week in range(1, 9):
+        await report(10 + week * 10, "drafting", f"Drafted week {week} of 8")
+    assert writes.progress == [5]  # the burst waits for the interval
+    await asyncio.sleep(0.45)
+    assert writes.progress == [5, 90]
+    assert writes.calls[1][3] == "Drafted week 8 of 8"
+    assert 0.25 <= writes.calls[1][0] <= 0.45
+    await report(95, "finalizing", "Program ready")  # the interval restarts from the last write
+    await asyncio.sleep(0.1)
+    assert writes.progress == [5, 90]
+    await asyncio.sleep(0.35)
+    assert writes.progress == [5, 90, 95] and report.written == 3
+    await report.close()
+
+
+async def test_a_report_waiting_when_the_attempt_ends_is_dropped() -> None:
+    writes = Writes()
+    report = CoalescingReporter(writes, interval=0.2)
+    await report(5, "planning", "Planning")
+    await report(50, "drafting", "Halfway")
+    await report.close()
+    await asyncio.sleep(0.3)
+    assert writes.progress == [5]
+
+
+async def test_close_waits_for_a_write_on_the_wire() -> None:
+    # The final event must get the higher seq: a write already sent finishes before close returns.
+    writes = Writes(delay=0.2)
+    report = CoalescingReporter(writes, interval=0.05)
+    await report(5, "planning", "Planning")
+    await report(50, "drafting", "Halfway")
+    await asyncio.sleep(0.1)  # the flush has started its (slow) write
+    await report.close()
+    assert writes.progress == [5, 50]
+
+
+async def test_interval_zero_writes_every_report() -> None:
+    writes = Writes()
+    report = CoalescingReporter(writes, interval=0)
+    for p in (5, 10, 20, 30):
+        await report(p, "drafting", str(p))
+    assert writes.progress == [5, 10, 20, 30]
+    await report.close()
+
+
+async def test_fenced_write_stops_the_engine() -> None:
+    writes = Writes(ok=False)
+    report = CoalescingReporter(writes, interval=0.1)
+    with pytest.raises(Fenced):
+        await report(5, "planning", "Planning")
+    with pytest.raises(Fenced):
+        await report(10, "drafting", "again")
+    await report.close()
+
+
+async def test_fenced_background_write_stops_the_engine_at_its_next_report() -> None:
+    writes = Writes()
+    report = CoalescingReporter(writes, interval=0.1)
+    await report(5, "planning", "Planning")
+    writes.ok = False
+    await report(50, "drafting", "Halfway")  # coalesced: written in the background, fenced there
+    await asyncio.sleep(0.2)
+    with pytest.raises(Fenced):
+        await report(60, "drafting", "more")
+    await report.close()
+
+
+async def test_background_write_error_reaches_the_engine() -> None:
+    writes = Writes()
+    report = CoalescingReporter(writes, interval=0.1)
+    await report(5, "planning", "Planning")
+    writes.error = ConnectionError("database went away")
+    await report(50, "drafting", "Halfway")
+    await asyncio.sleep(0.2)
+    with pytest.raises(ConnectionError):
+        await report(60, "drafting", "more")
+    await report.close()
+
+
+async def test_cancelled_attempt_leaves_no_task_behind() -> None:
+    writes = Writes()
+    report = CoalescingReporter(writes, interval=5)
+    await report(5, "planning", "Planning")
+    await report(50, "drafting", "Halfway")
+    before = len(asyncio.all_tasks())
+    await report.close()
+    assert len(asyncio.all_tasks()) == before - 1
+    assert writes.progress == [5]
