@@ -6,8 +6,9 @@ event row, a NOTIFY and a commit (DESIGN §4: NOTIFY commits are serialised clus
 and every follower of the job hears it. A burst faster than anyone can listen to costs the
 database and tells nobody anything, so:
 
-* a report goes out at once when none went out in the last `interval` seconds: the first
-  news of a job is never delayed;
+* a report goes out at once when no event of the attempt went out in the last `interval`
+  seconds; the attempt's own start event (status in_progress) counts, so an engine's first
+  report, made right after it, is not a second event in the same instant;
 * inside the interval only the newest report is kept, and written when the interval ends;
 * when the attempt ends, a report still waiting is dropped: the terminal event that follows
   (completed, failed) says more than it would.
@@ -34,10 +35,11 @@ class Fenced(Exception):
 class CoalescingReporter:
     """A ProgressReporter (jobs/engines/base.py) for one attempt; `close()` when it ends."""
 
-    def __init__(self, write: WriteProgress, interval: float) -> None:
+    def __init__(self, write: WriteProgress, interval: float, last_event_at: float | None = None) -> None:
+        """`last_event_at`: time.monotonic() of the attempt's last event written elsewhere."""
         self._write = write
         self._interval = interval
-        self._last_write = -float("inf")
+        self._last_write = -float("inf") if last_event_at is None else last_event_at
         self._pending: tuple[int, str, str] | None = None
         self._flusher: asyncio.Task[None] | None = None
         self._writing = False

@@ -46,6 +46,7 @@ async def run_generation(deps: WorkerDeps, job_id: UUID) -> None:
 async def _run_generation(deps: WorkerDeps, job_id: UUID) -> None:
     settings, pool = deps.settings, deps.pool
     row = await q.start_attempt(pool, job_id, settings.max_attempts, give_up_message(settings))
+    started = time.monotonic()  # the attempt's first event (status in_progress) was just written
     if row is None:
         log.info("job %s is already finished or cancelled; nothing to do", job_id)
         return
@@ -59,7 +60,7 @@ async def _run_generation(deps: WorkerDeps, job_id: UUID) -> None:
     async def write(progress: int, stage: str, message: str) -> bool:
         return await q.record_progress(pool, job_id, attempt, max(0, min(99, progress)), stage, message)
 
-    report = CoalescingReporter(write, settings.progress_interval_s)
+    report = CoalescingReporter(write, settings.progress_interval_s, last_event_at=started)
     elapsed = time.time() - row["started_at"].timestamp()
     remaining = max(0.1, settings.job_deadline_s - elapsed)
     try:

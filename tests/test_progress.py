@@ -41,6 +41,16 @@ async def test_first_report_is_written_at_once() -> None:
     await report.close()
 
 
+async def test_the_attempts_start_event_counts_as_the_last_event() -> None:
+    writes = Writes()
+    report = CoalescingReporter(writes, interval=0.3, last_event_at=time.monotonic())
+    await report(5, "planning", "Planning")
+    assert writes.progress == []  # right after "in_progress": waits for the interval
+    await asyncio.sleep(0.45)
+    assert writes.progress == [5] and 0.25 <= writes.calls[0][0] <= 0.45
+    await report.close()
+
+
 async def test_a_burst_becomes_its_newest_report_after_the_interval() -> None:
     writes = Writes()
     report = CoalescingReporter(writes, interval=0.3)
