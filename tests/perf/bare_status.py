@@ -1,6 +1,7 @@
 """The yardstick for status reads: a bare Starlette + asyncpg endpoint doing one SELECT by primary
-key, served like `nowva serve` serves the API (uvicorn Server.serve under asyncio.run, httptools,
-one process, an asyncpg pool of 10 with asyncpg's defaults: no codecs, the reset query on release).
+key, served like `nowva serve` serves the API (uvicorn Server.serve on the loop app/runtime.py
+picks, uvloop; httptools; one process), with an asyncpg pool of 10 and asyncpg's defaults (no
+codecs, the reset query on every release).
 
     python -m tests.perf.bare_status DATABASE_URL PORT
 """
@@ -21,6 +22,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from app.runtime import loop_factory
 
 SELECT = ("SELECT id, user_id, status, progress, stage, attempt, last_seq, created_at, started_at, completed_at, "
           "program_id, error_message FROM program_generation_jobs WHERE id = $1")
@@ -47,7 +50,8 @@ def make_app(url: str) -> Starlette:
 def main() -> None:
     url, port = sys.argv[1], int(sys.argv[2])
     config = uvicorn.Config(make_app(url), host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    asyncio.run(uvicorn.Server(config).serve())
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        runner.run(uvicorn.Server(config).serve())
 
 
 if __name__ == "__main__":
