@@ -253,6 +253,7 @@ async def test_sigterm_on_the_api_ends_streams_cleanly_and_clients_resume_elsewh
                 async for sse in source.aiter_sse():
                     if sse.data:
                         rest.append(int(sse.id))
-        assert rest == list(range(2, len(rest) + 2)) and len(rest) >= 3
+        # in_progress .. completed (the built-in engine's own reports coalesce away: jobs/progress.py)
+        assert rest == list(range(2, len(rest) + 2)) and len(rest) >= 2
     finally:
         p.stop()

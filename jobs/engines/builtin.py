@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from pydantic import ValidationError
 
@@ -71,6 +71,10 @@ class Profile:
     tall: bool  # over 190 cm: longer levers, notes on range of motion and bar choice
     filters: Filters
     prefer: frozenset[str]
+    # The exercises of each (day name, day number, block), chosen once per program: they only
+    # change from block to block, and choosing them is ~40% of drafting a week.
+    choices: dict[tuple[str, int, int], tuple[tuple[Role, LibraryExercise], ...]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     @property
     def goal(self) -> GoalCategory:
@@ -395,6 +399,16 @@ def _clip(text: str, limit: int) -> str:
 
 
 def build_day(profile: Profile, template: DayTemplate, number: int, plan: WeekPlan) -> TrainingDay:
+    key = (template.name, number, plan.block)
+    chosen = profile.choices.get(key)
+    if chosen is None:
+        chosen = profile.choices[key] = choose_exercises(profile, template, number, plan.block)
+    exercises = [_exercise(profile, role, ex, plan) for role, ex in chosen]
+    return TrainingDay(day=number, name=template.name, exercises=exercises)
+
+
+def choose_exercises(profile: Profile, template: DayTemplate, number: int, block: int
+                     ) -> tuple[tuple[Role, LibraryExercise], ...]:
     if template.kind == "recovery":
         slots, lead = list(template.slots), 0
     else:
@@ -410,14 +424,13 @@ def build_day(profile: Profile, template: DayTemplate, number: int, plan: WeekPl
         ex = pick(slot.pattern, filters, offset=slot.offset, prefer=prefer, exclude=used)
         # Accessories rotate each block for a fresh stimulus; main lifts stay put so progress is measurable.
         rotates = slot.role in (A, C) or (slot.role is S and profile.goal is GoalCategory.hypertrophy)
-        if rotates and plan.block and not (ex and ex.name in prefer):
-            ex = pick(slot.pattern, filters, offset=slot.offset + plan.block, prefer=prefer, exclude=used)
+        if rotates and block and not (ex and ex.name in prefer):
+            ex = pick(slot.pattern, filters, offset=slot.offset + block, prefer=prefer, exclude=used)
         if ex is not None:
             used.add(ex.name)
             chosen.append((slot.role, ex))
     chosen.sort(key=lambda item: item[0])
-    exercises = [_exercise(profile, role, ex, plan) for role, ex in chosen]
-    return TrainingDay(day=number, name=template.name, exercises=exercises)
+    return tuple(chosen)
 
 
 def _exercise(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan) -> Exercise:
