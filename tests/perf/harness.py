@@ -166,19 +166,12 @@ async def wait_http(url: str, child: Child, timeout: float = 60) -> None:
             await asyncio.sleep(0.1)
 
 
-def _nowva(args: list[str], variants: Sequence[str]) -> tuple[str, list[str]]:
-    """Module and arguments for a `nowva` process, as shipped or with variants (variants.py)."""
-    if variants:
-        return "tests.perf.variants", [",".join(variants), *args]
-    return "app.cli", args
-
-
 @contextlib.asynccontextmanager
-async def api_process(url: str, variants: Sequence[str] = (), **env: str) -> AsyncIterator[Api]:
+async def api_process(url: str, **env: str) -> AsyncIterator[Api]:
     """`nowva serve --no-worker` on a free loopback port."""
     port = free_port()
-    module, args = _nowva(["serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)], variants)
-    child = Child("api", module, args, nowva_env(url, **env))
+    child = Child("api", "app.cli", ["serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)],
+                  nowva_env(url, **env))
     try:
         base = f"http://127.0.0.1:{port}"
         await wait_http(f"{base}/api/health", child)
@@ -188,10 +181,8 @@ async def api_process(url: str, variants: Sequence[str] = (), **env: str) -> Asy
 
 
 @contextlib.asynccontextmanager
-async def worker_process(url: str, concurrency: int, variants: Sequence[str] = (), **env: str
-                         ) -> AsyncIterator[Child]:
-    module, args = _nowva(["worker", "--concurrency", str(concurrency)], variants)
-    child = Child("worker", module, args, nowva_env(url, **env))
+async def worker_process(url: str, concurrency: int, **env: str) -> AsyncIterator[Child]:
+    child = Child("worker", "app.cli", ["worker", "--concurrency", str(concurrency)], nowva_env(url, **env))
     try:
         yield child
     finally:

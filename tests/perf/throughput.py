@@ -144,15 +144,14 @@ async def plain(url: str, n: int, concurrency: int) -> Result:
     return Result("plain Procrastinate, no-op task", n, seconds, cpu, [float(r["s"]) for r in rows], pg_by)
 
 
-async def ours(url: str, keys: list[str], n: int, concurrency: int, variants: tuple[str, ...] = ()) -> Result:
+async def ours(url: str, keys: list[str], n: int, concurrency: int) -> Result:
     conn = await connect(with_application_name(url, "client"))
     await conn.execute("DELETE FROM procrastinate_workers")
     pg = await PostgresCpu.of(url)
     users = await create_users(conn, n)
     job_ids: list[uuid.UUID] = []
-    async with api_process(with_application_name(url, "api"), variants) as api, \
-            worker_process(with_application_name(url, "worker"), concurrency, variants,
-                           NOWVA_GENERATOR="builtin") as worker:
+    async with api_process(with_application_name(url, "api")) as api, \
+            worker_process(with_application_name(url, "worker"), concurrency, NOWVA_GENERATOR="builtin") as worker:
         await wait_worker(conn, worker)
         clients = [await rawhttp.Connection.open("127.0.0.1", api.port, {"Authorization": f"Bearer {key}"})
                    for key in keys]
@@ -177,8 +176,7 @@ async def ours(url: str, keys: list[str], n: int, concurrency: int, variants: tu
     rows = await conn.fetch("SELECT extract(epoch FROM completed_at - created_at) AS s, last_seq "
                             "FROM program_generation_jobs WHERE id = ANY($1)", job_ids)
     await conn.close()
-    name = "ours: POST → built-in engine → program stored"
-    return Result(f"{name}, with {' + '.join(variants)}" if variants else name, n, seconds, cpu,
+    return Result("ours: POST → built-in engine → program stored", n, seconds, cpu,
                   [float(r["s"]) for r in rows], pg_by, sum(r["last_seq"] for r in rows) / len(rows))
 
 
