@@ -20,9 +20,10 @@ engine with `Fenced` at its next report.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable
+
+CLOSE_WAIT_S = 5.0
 
 # (progress, stage, message) -> False when the attempt no longer owns the job.
 WriteProgress = Callable[[int, str, str], Awaitable[bool]]
@@ -62,15 +63,18 @@ class CoalescingReporter:
             raise Fenced()
 
     async def close(self) -> None:
-        """Drop a waiting report; let a write already on the wire finish (its seq comes first)."""
+        """Drop a waiting report; give a write already on the wire a moment to finish, so that its
+        event comes before the terminal one (if it does not, the terminal statement's status
+        check makes it write nothing)."""
         self._pending = None
         flusher, self._flusher = self._flusher, None
         if flusher is None:
             return
         if not self._writing:
             flusher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await flusher
+        # asyncio.wait, not `await flusher`: if this attempt is cancelled meanwhile (deadline,
+        # abort, shutdown), the cancellation is ours to raise, and the write is not cut mid-flight.
+        await asyncio.wait([flusher], timeout=CLOSE_WAIT_S)
 
     async def _write_pending(self) -> bool:
         if self._pending is None:

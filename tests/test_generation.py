@@ -76,6 +76,20 @@ async def test_idempotency_key_same_body_same_job_other_body_422(api_only: Live,
     assert await pool.fetchval("SELECT count(*) FROM program_generation_jobs") == 1
 
 
+async def test_idempotent_replay_leaves_the_users_latest_measurements(api_only: Live) -> None:
+    async with api_only.client() as c:
+        user = (await c.post("/api/users", json={})).json()["id"]
+        first = {"user_id": user, **REQUEST, "height_cm": 180.0}
+        job = (await c.post("/api/programs/generate", json=first, headers={"Idempotency-Key": "k1"})).json()
+        assert (await c.post(f"/api/programs/status/{job['job_id']}/cancel")).status_code == 200
+        second = {**first, "height_cm": 182.0}
+        assert (await c.post("/api/programs/generate", json=second, headers={"Idempotency-Key": "k2"})
+                ).status_code == 202
+        replay = await c.post("/api/programs/generate", json=first, headers={"Idempotency-Key": "k1"})
+        assert replay.status_code == 202 and replay.json()["job_id"] == job["job_id"]
+        assert (await c.get(f"/api/users/{user}")).json()["height_cm"] == 182.0  # not the replayed 180
+
+
 async def test_one_active_generation_per_user_is_409_with_the_job(api_only: Live, pool: asyncpg.Pool) -> None:
     async with api_only.client() as c:
         user = (await c.post("/api/users", json={})).json()["id"]

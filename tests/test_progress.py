@@ -143,3 +143,24 @@ async def test_cancelled_attempt_leaves_no_task_behind() -> None:
     await report.close()
     assert len(asyncio.all_tasks()) == before - 1
     assert writes.progress == [5]
+
+
+async def test_cancelling_the_attempt_during_close_is_not_swallowed() -> None:
+    # The deadline or an abort may land while close() waits for a write on the wire: the attempt
+    # must still end cancelled, and the write is not cut off.
+    writes = Writes(delay=0.3)
+    report = CoalescingReporter(writes, interval=0.4)
+
+    async def attempt() -> None:
+        await report(5, "planning", "Planning")  # written from 0.0 to 0.3 s
+        await report(50, "drafting", "Halfway")  # coalesced: the flush writes it from 0.4 to 0.7 s
+        await asyncio.sleep(0.15)
+        await report.close()  # at 0.45 s, waiting for that write
+
+    task = asyncio.create_task(attempt())
+    await asyncio.sleep(0.55)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0.3)
+    assert writes.progress == [5, 50]

@@ -42,6 +42,14 @@ def _accepted(request: Request, job_id: UUID, status: str, message: str) -> Resp
     return json_response(body, 202, headers={"Location": f"/api/programs/status/{job_id}"})
 
 
+class _Replay(Exception):
+    """An earlier request with this Idempotency-Key made the job: leave the transaction without
+    committing anything (the claim already wrote this request's measurements to the user)."""
+
+    def __init__(self, job_id: UUID, status: str) -> None:
+        self.job_id, self.status = job_id, status
+
+
 async def generate(request: Request) -> Response:
     who = await principal(request)
     body = await read_model(request, GenerateRequest)
@@ -50,31 +58,34 @@ async def generate(request: Request) -> Response:
     request_hash = _request_hash(body)
     svc = services(request)
     settings = svc.settings
-    async with svc.pool.acquire() as conn, conn.transaction():
-        # The user row lock serialises one user's requests, so the checks below hold.
-        if not await q.claim_user_for_generation(conn, body.user_id, body.height_cm, body.weight_kg,
-                                                 body.fitness_level.value):
-            raise NotFound("User not found.")
-        if idem_key is not None:
-            earlier = await q.find_job_by_idempotency_key(conn, who.key_prefix, idem_key)
-            if earlier is not None:
-                if earlier["request_hash"] != request_hash:
-                    raise RequestInvalid([{"loc": ["header", "Idempotency-Key"],
-                                           "msg": "This Idempotency-Key was used with a different body",
-                                           "type": "idempotency_key_reused"}])
-                job = await q.get_job(conn, earlier["id"])
-                assert job is not None
-                return _accepted(request, job["id"], job["status"], "Program generation already started")
-        limits = await q.generation_limits(conn, who.key_prefix, body.user_id)
-        if limits.recent_count >= settings.generate_rate_per_minute:
-            raise RateLimited(max(1, limits.retry_after_s),
-                              f"At most {settings.generate_rate_per_minute} generations per minute per key.")
-        if len(limits.active_job_ids) >= settings.max_active_jobs_per_user:
-            raise Conflict("A program generation is already running for this user.",
-                           job_id=str(limits.active_job_ids[0]))
-        job_id = uuid.uuid4()
-        await q.create_job(conn, job_id, body.user_id, body.model_dump(mode="json"), who.key_prefix, idem_key,
-                           request_hash)
+    try:
+        async with svc.pool.acquire() as conn, conn.transaction():
+            # The user row lock serialises one user's requests, so the checks below hold.
+            if not await q.claim_user_for_generation(conn, body.user_id, body.height_cm, body.weight_kg,
+                                                     body.fitness_level.value):
+                raise NotFound("User not found.")
+            if idem_key is not None:
+                earlier = await q.find_job_by_idempotency_key(conn, who.key_prefix, idem_key)
+                if earlier is not None:
+                    if earlier["request_hash"] != request_hash:
+                        raise RequestInvalid([{"loc": ["header", "Idempotency-Key"],
+                                               "msg": "This Idempotency-Key was used with a different body",
+                                               "type": "idempotency_key_reused"}])
+                    job = await q.get_job(conn, earlier["id"])
+                    assert job is not None
+                    raise _Replay(job["id"], job["status"])
+            limits = await q.generation_limits(conn, who.key_prefix, body.user_id)
+            if limits.recent_count >= settings.generate_rate_per_minute:
+                raise RateLimited(max(1, limits.retry_after_s),
+                                  f"At most {settings.generate_rate_per_minute} generations per minute per key.")
+            if len(limits.active_job_ids) >= settings.max_active_jobs_per_user:
+                raise Conflict("A program generation is already running for this user.",
+                               job_id=str(limits.active_job_ids[0]))
+            job_id = uuid.uuid4()
+            await q.create_job(conn, job_id, body.user_id, body.model_dump(mode="json"), who.key_prefix, idem_key,
+                               request_hash)
+    except _Replay as replay:
+        return _accepted(request, replay.job_id, replay.status, "Program generation already started")
     return _accepted(request, job_id, "pending", "Program generation started")
 
 
