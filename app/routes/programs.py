@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from typing import Any
 from uuid import UUID
 
 from pydantic import TypeAdapter
@@ -21,8 +22,8 @@ MAX_IDEMPOTENCY_KEY = 200
 USER_ID = TypeAdapter(UUID)
 
 
-def _request_hash(body: GenerateRequest) -> str:
-    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+def _request_hash(document: dict[str, Any]) -> str:
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -55,7 +56,8 @@ async def generate(request: Request) -> Response:
     body = await read_model(request, GenerateRequest)
     who.require_access(body.user_id)
     idem_key = _idempotency_key(request)
-    request_hash = _request_hash(body)
+    document = body.model_dump(mode="json")  # what is stored, and what the idempotency hash covers
+    request_hash = _request_hash(document)
     svc = services(request)
     settings = svc.settings
     try:
@@ -82,7 +84,7 @@ async def generate(request: Request) -> Response:
                 raise Conflict("A program generation is already running for this user.",
                                job_id=str(limits.active_job_ids[0]))
             job_id = uuid.uuid4()
-            await q.create_job(conn, job_id, body.user_id, body.model_dump(mode="json"), who.key_prefix, idem_key,
+            await q.create_job(conn, job_id, body.user_id, document, who.key_prefix, idem_key,
                                request_hash)
     except _Replay as replay:
         return _accepted(request, replay.job_id, replay.status, "Program generation already started")
