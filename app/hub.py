@@ -31,6 +31,7 @@ from app.queries import Event, FirehoseCursor
 log = logging.getLogger(__name__)
 
 CHANNEL = "nowva_events"
+HUB_APPLICATION_NAME = "nowva-hub"  # the LISTEN connection's name in pg_stat_activity
 
 
 class _Ready:
@@ -314,7 +315,9 @@ class Hub:
                 lost.set()
 
             try:
-                conn = await connect(self._url, timeout=5)
+                # Named, so an operator (and the tests) can tell the hub's LISTEN backend
+                # apart in pg_stat_activity.
+                conn = await connect(self._url, timeout=5, server_settings={"application_name": HUB_APPLICATION_NAME})
                 conn.add_termination_listener(on_terminate)
                 await conn.add_listener(CHANNEL, self._on_notify)
                 self._listen_conn = conn

@@ -47,7 +47,8 @@ from tests.fakes.cutting_proxy import CuttingProxy
 from tests.fakes.openai_server import FakeOpenAI, Reply, Request, Text, ToolCall, ToolCalls
 from tests.support import ROOT, api_server, free_port, wait_until, worker_task
 
-pytestmark = pytest.mark.timeout(60)
+# The limit counts fixture setup, and the first test here starts the session's PostgreSQL.
+pytestmark = pytest.mark.timeout(180)
 
 GENERATE_ARGS: dict[str, Any] = {
     "height_value": 6, "height_unit": "ft", "height_extra_inches": 2, "weight_value": 200, "weight_unit": "lb",
@@ -102,6 +103,12 @@ class Brain:
         if last["role"] == "user":
             said = _text(last).lower()
             return next((reply for key, reply in self.script if key in said), Text("Could you say that again?"))
+        if "Progress:" in _text(last):
+            # Silent updates join the context without a reply of their own; one that lands while
+            # a spoken update's reply is being requested must not hide it. Relay the newest spoken one.
+            since = messages[max((i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=0):]
+            last = next((m for m in reversed(since) if m.get("role") == "tool" and "Progress: about" in _text(m)),
+                        last)
         name, output = _tool_name(messages, last.get("tool_call_id", "")), _text(last)
         if "message: " in output:  # a progress update, wrapped in the framework's template
             output = output.split("message: ", 1)[1].split("\n", 1)[0]
@@ -300,7 +307,8 @@ async def test_generates_with_live_progress_and_final_reply(settings: Settings, 
 async def test_second_generation_while_one_runs_is_rejected(settings: Settings, db_url: str,
                                                             service_key: str) -> None:
     brain = Brain([("go ahead", GENERATE), ("another", GENERATE)])
-    async with service(settings, db_url, builtin_week_delay_s=0.3) as base, \
+    # 8 weeks at 1 s each: the first job is still running when the second request comes
+    async with service(settings, db_url, builtin_week_delay_s=1.0) as base, \
             coach(base, service_key, brain) as talk:
         await talk.run("Go ahead")
         second = await talk.run("Actually, start another one as well")
@@ -383,7 +391,8 @@ async def test_failed_job_is_told_plainly(settings: Settings, db_url: str, servi
 
 async def test_cancel_on_request(settings: Settings, db_url: str, service_key: str) -> None:
     brain = Brain([("go ahead", GENERATE), ("stop", ToolCalls([ToolCall("cancel_program_generation", {})]))])
-    async with service(settings, db_url, builtin_week_delay_s=0.5) as base, \
+    # 8 weeks at 2 s each: the job is surely still running when the person asks to stop
+    async with service(settings, db_url, builtin_week_delay_s=2.0) as base, \
             coach(base, service_key, brain) as talk:
         await talk.run("Go ahead")
         result = await talk.run("Wait, stop it please")
