@@ -61,7 +61,8 @@ OPERATIONS = [
     Operation("GET", "/api/programs/status/{job_id}", "Job status (poll or long-poll)", "jobs", {200: JobStatusOut},
               params=(JOB_ID,
                       Param("wait", "query", {"type": "number", "minimum": 0, "maximum": 60},
-                            "Long-poll: wait up to this many seconds for an event newer than `after`"),
+                            "Long-poll: wait up to this many seconds for an event newer than `after`"
+                            " (a finished job answers at once)"),
                       Param("after", "query", {"type": "integer", "minimum": 0},
                             "Event seq already seen (default: the latest)")),
               extra_errors=(404,)),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 from app.db import create_pool
 from app.settings import Settings
@@ -19,18 +20,29 @@ from jobs.runner import WorkerDeps
 log = logging.getLogger(__name__)
 
 
+FIRST_DELAY_S = 0.5
+HEALTHY_RUN_S = 60.0  # a run this long was healthy: the next failure starts the backoff afresh
+
+
 async def run_worker(settings: Settings, database_url: str, stop: asyncio.Event, name: str | None = None) -> None:
-    delay = 0.5
+    delay = FIRST_DELAY_S
     while not stop.is_set():
+        started = time.monotonic()
+        failure: Exception | None = None
         try:
             await _run_once(settings, database_url, stop, name)
-            if stop.is_set():
-                return
-            log.error("worker stopped by itself (database restart?); restarting in %.1fs", delay)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            log.error("worker failed (%s); restarting in %.1fs", exc, delay)
+            failure = exc
+        if stop.is_set() and failure is None:
+            return
+        if time.monotonic() - started > HEALTHY_RUN_S:
+            delay = FIRST_DELAY_S
+        if failure is None:
+            log.error("worker stopped by itself (database restart?); restarting in %.1fs", delay)
+        else:
+            log.error("worker failed (%s); restarting in %.1fs", failure, delay)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=delay)
         delay = min(delay * 2, 10.0)

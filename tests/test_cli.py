@@ -91,7 +91,7 @@ async def test_serve_on_a_fresh_data_dir_end_to_end(tmp_path: Path) -> None:
         code = await asyncio.to_thread(serve.popen.wait, 30)
         serve.stop()
     assert code == 0, serve.output()
-    await wait_until(lambda: not postgres_pids(data_dir), timeout=10)
+    await wait_until(lambda: not postgres_pids(data_dir), timeout=30)
 
     # the next start reuses the data dir and does not print a new key
     serve = Proc(["serve", "--port", str(port), "--no-worker"], env, tmp_path / "serve2.log")
@@ -100,4 +100,4 @@ async def test_serve_on_a_fresh_data_dir_end_to_end(tmp_path: Path) -> None:
         assert "service key was created" not in serve.output()
     finally:
         assert serve.stop() == 0
-    await wait_until(lambda: not postgres_pids(data_dir), timeout=10)
+    await wait_until(lambda: not postgres_pids(data_dir), timeout=30)

@@ -59,7 +59,8 @@ async def test_debug_page_follows_a_generation_and_cancels_a_pending_job(
     from playwright.async_api import async_playwright, expect
 
     expect.set_options(timeout=15_000)
-    s = settings.with_(builtin_week_delay_s=0.25)
+    # Every weekly report becomes an event (no coalescing), so the page surely shows some in between.
+    s = settings.with_(builtin_week_delay_s=0.25, progress_interval_s=0.0)
     ARTIFACTS.mkdir(exist_ok=True)
     requests: list[str] = []
     page_errors: list[str] = []

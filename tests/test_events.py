@@ -176,7 +176,7 @@ async def test_long_poll_wakes_on_the_event_not_at_the_timeout(settings: Setting
             await asyncio.sleep(0.5)
             assert not poll.done()
             committed = time.monotonic()
-            await start(pool, job_id)
+            attempt = await start(pool, job_id)
             r = await asyncio.wait_for(poll, 15)
             woke_after = time.monotonic() - committed
             assert r.status_code == 200
@@ -191,6 +191,14 @@ async def test_long_poll_wakes_on_the_event_not_at_the_timeout(settings: Setting
             t0 = time.monotonic()
             r = await c.get(f"/api/programs/status/{job_id}", params={"wait": 30, "after": 0})
             assert time.monotonic() - t0 < 10
+            # `after` past the job's last seq: the job's end answers, not the end of the 20 s wait
+            poll = asyncio.create_task(c.get(f"/api/programs/status/{job_id}", params={"wait": 20, "after": 99}))
+            await asyncio.sleep(0.5)
+            assert not poll.done()
+            t0 = time.monotonic()
+            await complete(pool, job_id, attempt)
+            r = await asyncio.wait_for(poll, 15)
+            assert r.json()["status"] == "completed" and time.monotonic() - t0 < 10
             for bad in ({"wait": 61}, {"wait": -1}, {"wait": "soon"}, {"after": -3}):
                 r = await c.get(f"/api/programs/status/{job_id}", params=bad)
                 assert r.status_code == 422 and r.json()["detail"][0]["loc"][0] == "query"

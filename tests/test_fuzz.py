@@ -23,6 +23,7 @@ CHECKS = ",".join([
 ])
 
 
+@pytest.mark.timeout(660)  # past the wait below, so a slow run fails with schemathesis's output
 async def test_schemathesis_finds_no_server_error_or_schema_violation(live: Live, tmp_path: Path) -> None:
     # With a worker running, the jobs schemathesis creates finish at once, so its
     # long-polls on them (wait up to 60 s) answer immediately.

@@ -57,7 +57,13 @@ async def test_two_apis_and_two_workers(db_url: str, service_key: str, pool: asy
             async def both_workers_up() -> bool:
                 for proc in procs[2:]:
                     assert proc.popen.poll() is None, proc.output()
-                return bool(await pool.fetchval("SELECT count(*) FROM procrastinate_workers") == 2)
+                # Registered, and listening: a worker registers before its LISTEN goes out, and
+                # one that misses the jobs' NOTIFYs only polls every 5 s.
+                listening = await pool.fetchval(
+                    "SELECT count(DISTINCT pid) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND query LIKE 'LISTEN \"procrastinate%'")
+                return bool(await pool.fetchval("SELECT count(*) FROM procrastinate_workers") == 2
+                            and listening == 2)
 
             await wait_until(both_workers_up, timeout=60, interval=0.2)
 

@@ -31,9 +31,11 @@ USER: TypeAdapter[UUID | None] = TypeAdapter(UUID | None)
 
 
 async def _newer_than(sub: Subscription, after: int) -> None:
+    # A terminal event ends the wait too: a caller whose `after` is past the job's last seq would
+    # otherwise sit out the whole wait on a job that can have no newer event.
     while True:
         await sub.wait()
-        if any(event.seq > after for event in sub.take()):
+        if any(event.seq > after or event.is_terminal for event in sub.take()):
             return
 
 
@@ -61,10 +63,10 @@ async def get_status(request: Request) -> Response:
     if params.wait > 0:
         after = row["last_seq"] if params.after is None else params.after
         if row["last_seq"] <= after and not JobStatus(row["status"]).is_terminal:
-            async with svc.hub.subscribe(job_id, after) as sub:
+            async with svc.hub.subscribe(job_id, min(after, row["last_seq"])) as sub:
                 # Re-read after subscribing: an event may have landed in between.
                 row = await q.get_job(svc.pool, job_id)
-                if row is not None and row["last_seq"] <= after:
+                if row is not None and row["last_seq"] <= after and not JobStatus(row["status"]).is_terminal:
                     await _wait_newer(sub, after, params.wait, svc.shutdown)
             row = await q.get_job(svc.pool, job_id)
             if row is None:
