@@ -6,6 +6,7 @@ import asyncio
 from uuid import UUID
 
 import anyio
+import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from starlette.requests import Request
 from starlette.responses import Response
@@ -39,6 +40,11 @@ async def _newer_than(sub: Subscription, after: int) -> None:
             return
 
 
+def _nothing_newer(row: asyncpg.Record, after: int) -> bool:
+    """The job has no event past `after` yet, and can still write one."""
+    return bool(row["last_seq"] <= after and not JobStatus(row["status"]).is_terminal)
+
+
 async def _wait_newer(sub: Subscription, after: int, timeout: float, shutdown: anyio.Event) -> None:
     """Until an event newer than `after`, the timeout, or the process shutting down."""
     waiters = [asyncio.ensure_future(_newer_than(sub, after)), asyncio.ensure_future(shutdown.wait())]
@@ -62,11 +68,13 @@ async def get_status(request: Request) -> Response:
     who.require_access(row["user_id"])
     if params.wait > 0:
         after = row["last_seq"] if params.after is None else params.after
-        if row["last_seq"] <= after and not JobStatus(row["status"]).is_terminal:
-            async with svc.hub.subscribe(job_id, min(after, row["last_seq"])) as sub:
+        if _nothing_newer(row, after):
+            # From the job's last seq, not from `after`: a terminal event must reach us even when
+            # `after` is past it.
+            async with svc.hub.subscribe(job_id, row["last_seq"]) as sub:
                 # Re-read after subscribing: an event may have landed in between.
                 row = await q.get_job(svc.pool, job_id)
-                if row is not None and row["last_seq"] <= after and not JobStatus(row["status"]).is_terminal:
+                if row is not None and _nothing_newer(row, after):
                     await _wait_newer(sub, after, params.wait, svc.shutdown)
             row = await q.get_job(svc.pool, job_id)
             if row is None:
