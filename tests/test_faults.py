@@ -15,6 +15,7 @@ import pytest
 from httpx_sse import aconnect_sse
 
 from app.embedded import EmbeddedPostgres
+from app.queries import Executor
 from tests.support import Live, Proc, env_for, free_port, wait_until
 
 pytestmark = pytest.mark.slow
@@ -37,7 +38,7 @@ async def submit(live: Live, **overrides: Any) -> str:
         return str(r.json()["job_id"])
 
 
-async def job(pool: asyncpg.Pool, job_id: str) -> asyncpg.Record:
+async def job(pool: Executor, job_id: str) -> asyncpg.Record:
     row = await pool.fetchrow("SELECT status, attempt, progress, error_message, last_seq FROM"
                               " program_generation_jobs WHERE id = $1", uuid.UUID(job_id))
     assert row is not None
@@ -63,7 +64,7 @@ async def running(pool: asyncpg.Pool, job_id: str, attempt: int = 1) -> None:
     await wait_until(check, timeout=30)
 
 
-async def completed(pool: asyncpg.Pool, job_id: str, timeout: float = 60) -> asyncpg.Record:
+async def completed(pool: Executor, job_id: str, timeout: float = 60) -> asyncpg.Record:
     async def check() -> bool:
         return bool((await job(pool, job_id))["status"] in ("completed", "failed", "cancelled"))
 
@@ -192,9 +193,7 @@ async def test_workers_and_the_api_survive_a_postgres_restart(
         conn = await asyncpg.connect(db_url)  # a fresh connection: the restart closed every earlier one
         try:
             for j in jobs:
-                await wait_until(lambda j=j: conn.fetchval(
-                    "SELECT status = 'completed' FROM program_generation_jobs WHERE id = $1", uuid.UUID(j)),
-                    timeout=45, interval=0.1)
+                assert (await completed(conn, j, timeout=45))["status"] == "completed", j
         finally:
             await conn.close()
 

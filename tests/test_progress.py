@@ -93,18 +93,25 @@ async def test_a_report_waiting_when_the_attempt_ends_is_dropped() -> None:
     assert writes.progress == [5]
 
 
-async def test_close_waits_for_a_write_on_the_wire() -> None:
-    # The final event must get the higher seq: a write already sent finishes before close returns.
+async def closing_during_a_held_write() -> tuple[Writes, asyncio.Event, asyncio.Task[None]]:
+    """close(), called while the flush's write of a coalesced report is on the wire (held until
+    the returned event is set), and still waiting for it."""
     writes = Writes()
-    report = CoalescingReporter(writes, interval=0.05)
+    report = CoalescingReporter(writes, interval=0.1)
     await report(5, "planning", "Planning")
-    writes.hold = asyncio.Event()
-    await report(50, "drafting", "Halfway")
-    await wait_until(lambda: writes.started == 2, timeout=5, interval=0.01)  # the flush is writing
-    closing = asyncio.create_task(report.close())
+    hold = writes.hold = asyncio.Event()
+    await report(50, "drafting", "Halfway")  # coalesced: the flush writes it, and is held there
+    await wait_until(lambda: writes.started == 2, timeout=5, interval=0.01)
+    closing = asyncio.create_task(report.close())  # as the attempt's own `finally` would
     await asyncio.sleep(0.1)
     assert not closing.done()
-    writes.hold.set()
+    return writes, hold, closing
+
+
+async def test_close_waits_for_a_write_on_the_wire() -> None:
+    # The final event must get the higher seq: a write already sent finishes before close returns.
+    writes, hold, closing = await closing_during_a_held_write()
+    hold.set()
     await asyncio.wait_for(closing, 5)
     assert writes.progress == [5, 50]
 
@@ -166,17 +173,9 @@ async def test_cancelled_attempt_leaves_no_task_behind() -> None:
 async def test_cancelling_the_attempt_during_close_is_not_swallowed() -> None:
     # The deadline or an abort may land while close() waits for a write on the wire: the attempt
     # must still end cancelled, and the write is not cut off.
-    writes = Writes()
-    report = CoalescingReporter(writes, interval=0.1)
-    await report(5, "planning", "Planning")
-    writes.hold = asyncio.Event()
-    await report(50, "drafting", "Halfway")  # coalesced: the flush writes it, and is held there
-    await wait_until(lambda: writes.started == 2, timeout=5, interval=0.01)
-    closing = asyncio.create_task(report.close())  # as the attempt's own `finally` would
-    await asyncio.sleep(0.1)
-    assert not closing.done()
+    writes, hold, closing = await closing_during_a_held_write()
     closing.cancel()
     with pytest.raises(asyncio.CancelledError):
         await closing
-    writes.hold.set()
+    hold.set()
     await wait_until(lambda: writes.progress == [5, 50], timeout=5, interval=0.01)
