@@ -10,6 +10,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import to_json
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -90,6 +91,14 @@ async def handle_nowva_error(_request: Request, exc: Exception) -> Response:
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     return json_response({"detail": exc.message, **exc.extra}, status, headers)
+
+
+async def handle_http_error(_request: Request, exc: Exception) -> Response:
+    """The router's own answers (no such route: 404; a route without this method: 405 with
+    Allow) in the API's JSON error body, not Starlette's plain text."""
+    assert isinstance(exc, HTTPException)
+    detail = NotFound().message if exc.status_code == 404 else exc.detail
+    return json_response({"detail": detail}, exc.status_code, dict(exc.headers or {}))
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:

@@ -44,6 +44,11 @@ JOB_STATUSES = ("pending", "in_progress", "completed", "failed", "cancelled")
 FINISHED = ("completed", "failed", "cancelled")
 TOKEN_KINDS = ("prompt", "completion", "total")
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# The kinds nowva_error_kind() (sql/migrations/0004_error_kinds.sql) can answer, each exported
+# from the first scrape at 0: a series that first appears at 1 has no increase to alert on,
+# so rate() would miss the first failure of each kind (tests/test_ops.py checks the two agree).
+ERROR_KINDS = ("refusal", "quota", "rate_limited", "auth", "timeout", "worker_lost", "truncated",
+               "invalid_output", "upstream", "request_rejected", "other")
 QUEUES = ("generation", "maintenance")
 QUEUE_STATES = ("ready", "scheduled", "doing")
 
@@ -168,8 +173,12 @@ def cluster_families(cluster: aq.ClusterMetrics | None) -> list[Metric]:
     for kind in TOKEN_KINDS:
         tokens.add_metric([kind], cluster.fact("llm_tokens", kind=kind))
     errors = CounterMetricFamily("nowva_llm_errors", "Failed generations by error kind", labels=["kind"])
-    for labels, value in sorted(cluster.facts_of("llm_errors"), key=lambda item: item[0].get("kind", "")):
-        errors.add_metric([labels.get("kind", "other")], value)
+    by_kind = dict.fromkeys(ERROR_KINDS, 0.0)
+    for labels, value in cluster.facts_of("llm_errors"):
+        kind = labels.get("kind") or "other"
+        by_kind[kind] = by_kind.get(kind, 0.0) + value
+    for kind, value in sorted(by_kind.items()):
+        errors.add_metric([kind], value)
 
     return [
         up, jobs, finished,

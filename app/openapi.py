@@ -112,11 +112,17 @@ def _operation(op: Operation) -> dict[str, Any]:
         out["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(op.body)}}}
     responses: dict[str, Any] = {}
     for code, model in op.responses.items():
-        if isinstance(model, str):
+        if code == 204:
+            responses[str(code)] = {"description": model if isinstance(model, str) else "No Content"}
+        elif isinstance(model, str):
             responses[str(code)] = {"description": model,
                                     "content": {"text/event-stream": {"schema": {"type": "string"}}}}
         else:
-            responses[str(code)] = {"description": model.__doc__.strip().splitlines()[0] if model.__doc__ else "OK",
+            # An error code with a body of its own (the health check's 503) is described as
+            # the error it is, not by its model, which 200 shares.
+            description = (_ERROR_TEXT[code] if code in _ERROR_TEXT
+                           else model.__doc__.strip().splitlines()[0] if model.__doc__ else "OK")
+            responses[str(code)] = {"description": description,
                                     "content": {"application/json": {"schema": _ref(model)}}}
     errors = list(op.extra_errors)
     if op.auth:

@@ -133,15 +133,18 @@ async def find_job_by_idempotency_key(db: Executor, key_prefix: str, key: str) -
 
 @dataclass(frozen=True, slots=True)
 class GenerationLimits:
-    recent_count: int  # jobs the key created in the last minute
-    retry_after_s: int  # until the oldest of them leaves that minute
+    user_count: int  # jobs the user started within the rate window, through any key
+    user_retry_after_s: int  # until the oldest of them leaves the window
+    key_count: int  # jobs the key started within the window
+    key_retry_after_s: int
     active_job_ids: list[UUID]  # the user's pending or running jobs, oldest first
 
 
-async def generation_limits(db: Executor, key_prefix: str, user_id: UUID) -> GenerationLimits:
-    row = await db.fetchrow(QUERIES["generation_limits"], key_prefix, user_id)
+async def generation_limits(db: Executor, key_prefix: str, user_id: UUID, window_s: float) -> GenerationLimits:
+    row = await db.fetchrow(QUERIES["generation_limits"], key_prefix, user_id, window_s)
     assert row is not None
-    return GenerationLimits(row["count"], row["retry_after_s"], list(row["active_job_ids"]))
+    return GenerationLimits(row["user_count"], row["user_retry_after_s"], row["key_count"], row["key_retry_after_s"],
+                            list(row["active_job_ids"]))
 
 
 async def create_job(
@@ -169,6 +172,10 @@ async def get_job_owner(db: Executor, job_id: UUID) -> UUID | None:
     return owner
 
 
+async def get_job_position(db: Executor, job_id: UUID) -> asyncpg.Record | None:
+    return await db.fetchrow(QUERIES["get_job_position"], job_id)
+
+
 async def list_jobs(
     db: Executor,
     status: str | None,
@@ -193,8 +200,9 @@ async def cancel_job(db: Executor, job_id: UUID) -> int | None:
 # ---------------------------------------------------------------- worker transitions
 
 
-async def start_attempt(db: Executor, job_id: UUID, max_attempts: int, give_up_message: str) -> asyncpg.Record | None:
-    return await db.fetchrow(QUERIES["start_attempt"], job_id, max_attempts, give_up_message)
+async def start_attempt(db: Executor, job_id: UUID, max_attempts: int, give_up_message: str,
+                        engine: str | None = None) -> asyncpg.Record | None:
+    return await db.fetchrow(QUERIES["start_attempt"], job_id, max_attempts, give_up_message, engine)
 
 
 async def record_progress(

@@ -59,8 +59,12 @@ class Settings:
     max_attempts: int = 3
     stall_after_s: float = 30.0
     shutdown_grace_s: float = 20.0
-    # limits
-    generate_rate_per_minute: int = 30
+    # limits: generations started per rate window, counted per person (whichever key asked for
+    # them), per user key, and per service key (the voice agent's key stands for everyone it talks to)
+    generate_rate_window_s: float = 60.0
+    generate_rate_per_user: int = 5
+    generate_rate_per_key: int = 30
+    generate_rate_per_service_key: int = 3000
     max_active_jobs_per_user: int = 1
     # OpenAI
     openai_api_key: str | None = field(default=None, repr=False)
@@ -71,6 +75,7 @@ class Settings:
     # operations
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
+    access_log: bool = True
     metrics_enabled: bool = True
     metrics_require_key: bool = False
     # A direct (session) connection for the hub's LISTEN, when DATABASE_URL goes through a
@@ -103,7 +108,10 @@ class Settings:
             stall_after_s=_float(e, "NOWVA_STALL_AFTER", 30.0),
             shutdown_grace_s=_float(e, "NOWVA_SHUTDOWN_GRACE", 20.0),
             hub_poll_s=_float(e, "NOWVA_HUB_POLL", 5.0),
-            generate_rate_per_minute=_int(e, "NOWVA_GENERATE_RATE_PER_MINUTE", 30),
+            generate_rate_window_s=_float(e, "NOWVA_GENERATE_RATE_WINDOW", 60.0),
+            generate_rate_per_user=_int(e, "NOWVA_GENERATE_RATE_PER_USER", 5),
+            generate_rate_per_key=_int(e, "NOWVA_GENERATE_RATE_PER_KEY", 30),
+            generate_rate_per_service_key=_int(e, "NOWVA_GENERATE_RATE_PER_SERVICE_KEY", 3000),
             max_active_jobs_per_user=_int(e, "NOWVA_MAX_ACTIVE_JOBS_PER_USER", 1),
             stream_token_ttl_s=_int(e, "NOWVA_STREAM_TOKEN_TTL", 3600),
             openai_api_key=e.get("OPENAI_API_KEY") or None,
@@ -113,6 +121,7 @@ class Settings:
             openai_max_retries=_int(e, "NOWVA_OPENAI_MAX_RETRIES", 2),
             log_format=log_format,  # type: ignore[arg-type]
             log_level=e.get("NOWVA_LOG_LEVEL") or "INFO",
+            access_log=_bool(e, "NOWVA_ACCESS_LOG", True),
             metrics_enabled=_bool(e, "NOWVA_METRICS", True),
             metrics_require_key=_bool(e, "NOWVA_METRICS_REQUIRE_KEY", False),
             listen_database_url=e.get("NOWVA_LISTEN_DATABASE_URL") or None,

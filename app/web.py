@@ -7,14 +7,18 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
+from app.access import AccessLogMiddleware
 from app.errors import NowvaError
 from app.http import (
     BodyLimitMiddleware,
     RequestIdMiddleware,
     SecurityHeadersMiddleware,
+    handle_http_error,
     handle_nowva_error,
     handle_unexpected,
 )
@@ -67,7 +71,9 @@ OPERATIONS = [
                             "Event seq already seen (default: the latest)")),
               extra_errors=(404,)),
     Operation("GET", "/api/programs/status/{job_id}/events", "Job events (Server-Sent Events)", "jobs",
-              {200: "text/event-stream: status, progress, completed, failed, cancelled; id is the seq"},
+              {200: "text/event-stream: status, progress, completed, failed, cancelled; id is the seq",
+               204: "Resumed at or past a finished job's last event: nothing more will come (EventSource stops"
+                    " reconnecting)"},
               params=(JOB_ID, *RESUME), extra_errors=(404,)),
     Operation("POST", "/api/programs/status/{job_id}/cancel", "Cancel a job", "jobs", {200: JobStatusOut},
               params=(JOB_ID,), extra_errors=(404, 409)),
@@ -88,6 +94,23 @@ OPERATIONS = [
 ]
 
 
+class IdConvertor(Convertor[str]):
+    """A path segment that can be an id (hex digits and dashes), kept as text for path_uuid
+    to judge. "/api/programs/{program_id}" would otherwise also match "generate", and GET on
+    the generate route would be a 404 about a program instead of a 405 that names POST."""
+
+    regex = "[0-9a-fA-F-]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("id", IdConvertor())
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/api/health", health.health),
@@ -97,7 +120,7 @@ def routes() -> list[BaseRoute]:
         Route("/api/programs/status/{job_id}", jobs.get_status),
         Route("/api/programs/status/{job_id}/events", streams.job_events),
         Route("/api/programs/status/{job_id}/cancel", jobs.cancel, methods=["POST"]),
-        Route("/api/programs/{program_id}", programs.get_program),
+        Route("/api/programs/{program_id:id}", programs.get_program),
         Route("/api/programs", programs.list_programs),
         Route("/api/jobs", jobs.list_jobs),
         Route("/api/stats", jobs.stats),
@@ -122,15 +145,19 @@ def create_app(settings: Settings, database_url: str, listen_url: str | None = N
             yield {"services": services}
 
     http_metrics = HttpMetrics()
+    # Inside RequestIdMiddleware: the access log's lines carry the request's id.
+    access_log = [Middleware(AccessLogMiddleware)] if settings.access_log else []
     app = Starlette(
         routes=routes(),
         middleware=[
             Middleware(RequestIdMiddleware),
+            *access_log,
             Middleware(HttpMetricsMiddleware, metrics=http_metrics),
             Middleware(SecurityHeadersMiddleware),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
-        exception_handlers={NowvaError: handle_nowva_error, Exception: handle_unexpected},
+        exception_handlers={NowvaError: handle_nowva_error, HTTPException: handle_http_error,
+                            Exception: handle_unexpected},
         lifespan=lifespan,
     )
     app.state.openapi = build_spec(OPERATIONS, settings.public_url)

@@ -45,7 +45,7 @@ async def run_generation(deps: WorkerDeps, job_id: UUID) -> None:
 
 async def _run_generation(deps: WorkerDeps, job_id: UUID) -> None:
     settings, pool = deps.settings, deps.pool
-    row = await q.start_attempt(pool, job_id, settings.max_attempts, give_up_message(settings))
+    row = await q.start_attempt(pool, job_id, settings.max_attempts, give_up_message(settings), deps.engine.name)
     started = time.monotonic()  # the attempt's first event (status in_progress) was just written
     if row is None:
         log.info("job %s is already finished or cancelled; nothing to do", job_id)

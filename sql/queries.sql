@@ -54,15 +54,27 @@ UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE prefix = $1 R
 SELECT id, request_hash FROM program_generation_jobs WHERE api_key_prefix = $1 AND idempotency_key = $2;
 
 -- generation_limits --
--- What the limits of a new generation look at, in one round trip: how many jobs the key
--- created in the last minute and when the oldest leaves that window; and the user's pending
--- or running jobs, oldest first
-SELECT recent.count, recent.retry_after_s, active.ids AS active_job_ids
+-- What the limits of a new generation look at, in one round trip: how many jobs the user, and
+-- the key, started within the rate window ($3 seconds) and when the oldest of them leaves it;
+-- and the user's pending or running jobs, oldest first. The caller holds the user's row lock
+-- (claim_user_for_generation), and this statement's snapshot is taken after it, so the user's
+-- count includes every request that held the lock before: exact under any concurrency. The
+-- key's count is exact for a user key (it acts for one user, so the same lock serialises it);
+-- a service key's requests for different users run side by side, so its ceiling can be passed
+-- by as many requests as are in flight at once.
+SELECT per_user.count AS user_count, per_user.retry_after_s AS user_retry_after_s,
+       per_key.count AS key_count, per_key.retry_after_s AS key_retry_after_s,
+       active.ids AS active_job_ids
   FROM (SELECT count(*)::int AS count,
-               coalesce(ceil(extract(epoch FROM min(created_at) + interval '1 minute' - now()))::int, 0)
+               coalesce(ceil(extract(epoch FROM min(created_at) + make_interval(secs => $3) - now()))::int, 0)
                    AS retry_after_s
           FROM program_generation_jobs
-         WHERE api_key_prefix = $1 AND created_at > now() - interval '1 minute') AS recent,
+         WHERE user_id = $2 AND created_at > now() - make_interval(secs => $3)) AS per_user,
+       (SELECT count(*)::int AS count,
+               coalesce(ceil(extract(epoch FROM min(created_at) + make_interval(secs => $3) - now()))::int, 0)
+                   AS retry_after_s
+          FROM program_generation_jobs
+         WHERE api_key_prefix = $1 AND created_at > now() - make_interval(secs => $3)) AS per_key,
        (SELECT coalesce(array_agg(id ORDER BY created_at), '{}') AS ids
           FROM program_generation_jobs
          WHERE user_id = $2 AND status IN ('pending', 'in_progress')) AS active;
@@ -96,6 +108,10 @@ SELECT id, user_id, request, status, progress, stage, attempt, last_seq, created
 -- get_job_owner --
 -- Who owns a job, and whether it exists
 SELECT user_id FROM program_generation_jobs WHERE id = $1;
+
+-- get_job_position --
+-- Who owns a job, its status and its last seq: where a stream that opens now stands
+SELECT user_id, status, last_seq FROM program_generation_jobs WHERE id = $1;
 
 -- list_jobs --
 -- Jobs, newest first, filtered by status and user, keyset-paginated on (created_at, id)
@@ -147,11 +163,13 @@ SELECT job_id, seq, id, type, data, created_at, txid::text::bigint AS txid
 SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint;
 
 -- start_attempt --
--- A worker takes the job: bump the attempt (the fence for all its later writes). Past the
--- attempt cap the job fails instead. Finished or cancelled jobs are left alone.
+-- A worker takes the job: bump the attempt (the fence for all its later writes) and record
+-- the engine it runs (active_generations shows it while the job runs). Past the attempt cap
+-- the job fails instead. Finished or cancelled jobs are left alone.
 WITH job AS (
     UPDATE program_generation_jobs
        SET attempt = attempt + 1,
+           engine = coalesce($4, engine),
            status = CASE WHEN attempt + 1 - attempt_base > $2 THEN 'failed' ELSE 'in_progress' END,
            stage = CASE WHEN attempt + 1 - attempt_base > $2 THEN 'failed' ELSE 'starting' END,
            error_message = CASE WHEN attempt + 1 - attempt_base > $2 THEN $3 END,

@@ -94,7 +94,8 @@ async def pool(db_url: str) -> AsyncIterator[asyncpg.Pool]:
 
 def make_settings(tmp_path: Path, **changes: Any) -> Settings:
     base = Settings(data_dir=tmp_path, generator="builtin", stall_after_s=3, hub_poll_s=1.0,
-                    shutdown_grace_s=2, concurrency=10, generate_rate_per_minute=1000)
+                    shutdown_grace_s=2, concurrency=10, generate_rate_per_user=1000,
+                    generate_rate_per_key=1000, generate_rate_per_service_key=1000)
     return base.with_(**changes) if changes else base
 
 

@@ -10,6 +10,7 @@ import asyncpg
 import httpx
 
 from app.settings import Settings
+from app.tools import create_key
 from tests.support import Live, api_server, wait_until, worker_task
 
 REQUEST = {"height_cm": 190.5, "weight_kg": 87.5, "goal_category": "hypertrophy", "goal_raw": "muscle gain",
@@ -108,15 +109,78 @@ async def test_one_active_generation_per_user_is_409_with_the_job(api_only: Live
     assert await pool.fetchval("SELECT count(*) FROM program_generation_jobs") == 2
 
 
-async def test_rate_limit_per_key_with_retry_after(settings: Settings, db_url: str, service_key: str) -> None:
-    async with api_server(settings.with_(generate_rate_per_minute=2, max_active_jobs_per_user=10), db_url) as base:
+# The shipped defaults of the three generation rate limits (README: Configuration).
+DEFAULT_RATES = {name: getattr(Settings(), name) for name in (
+    "generate_rate_window_s", "generate_rate_per_user", "generate_rate_per_key", "generate_rate_per_service_key")}
+
+
+async def test_a_hundred_people_through_one_service_key_all_start_within_a_minute(
+        settings: Settings, db_url: str, service_key: str, pool: asyncpg.Pool) -> None:
+    # The voice agent's one service key stands for everyone it talks to: with the shipped limits,
+    # a hundred people in the same minute all get their program started.
+    async with api_server(settings.with_(**DEFAULT_RATES), db_url) as base:
         live = Live(base, service_key, settings, db_url)
         async with live.client() as c:
+            users = [(await c.post("/api/users", json={})).json()["id"] for _ in range(100)]
+            started = asyncio.get_running_loop().time()
+            results = await asyncio.gather(*[
+                c.post("/api/programs/generate", json={"user_id": user, **REQUEST}) for user in users])
+            elapsed = asyncio.get_running_loop().time() - started
+    assert [r.status_code for r in results] == [202] * 100, [r.text for r in results if r.status_code != 202][:3]
+    assert elapsed < 60
+    assert await pool.fetchval("SELECT count(DISTINCT user_id) FROM program_generation_jobs") == 100
+
+
+async def test_a_person_past_their_own_limit_is_429_with_retry_after_whichever_key_asks(
+        settings: Settings, db_url: str, service_key: str, pool: asyncpg.Pool) -> None:
+    limited = settings.with_(generate_rate_per_user=3, generate_rate_window_s=60, max_active_jobs_per_user=100)
+    async with api_server(limited, db_url) as base:
+        live = Live(base, service_key, limited, db_url)
+        async with live.client() as c:
             user = (await c.post("/api/users", json={})).json()["id"]
-            codes = [(await c.post("/api/programs/generate", json={"user_id": user, **REQUEST})) for _ in range(3)]
-    assert [r.status_code for r in codes] == [202, 202, 429]
-    assert 1 <= int(codes[2].headers["retry-after"]) <= 60
-    assert "per minute" in codes[2].json()["detail"]
+            other = (await c.post("/api/users", json={})).json()["id"]
+            # Concurrent requests for one person: the user's row lock serialises their count,
+            # so exactly the limit is accepted.
+            results = await asyncio.gather(*[
+                c.post("/api/programs/generate", json={"user_id": user, **REQUEST}) for _ in range(8)])
+            assert sorted(r.status_code for r in results) == [202] * 3 + [429] * 5
+            refused = next(r for r in results if r.status_code == 429)
+            assert 1 <= int(refused.headers["retry-after"]) <= 60
+            assert refused.json()["detail"] == "At most 3 generations per minute per user."
+            # Another person through the same key is not affected.
+            assert (await c.post("/api/programs/generate", json={"user_id": other, **REQUEST})).status_code == 202
+        # The person's own user key counts against the same limit.
+        user_key = await create_key(db_url, "phone", user)
+        async with live.client(user_key) as mine:
+            r = await mine.post("/api/programs/generate", json={"user_id": user, **REQUEST})
+            assert r.status_code == 429 and "per user." in r.json()["detail"]
+    assert await pool.fetchval("SELECT count(*) FROM program_generation_jobs WHERE user_id = $1",
+                               uuid.UUID(user)) == 3
+
+
+async def test_user_keys_and_service_keys_have_limits_of_their_own(
+        settings: Settings, db_url: str, service_key: str) -> None:
+    limited = settings.with_(generate_rate_per_user=10, generate_rate_per_key=2, generate_rate_per_service_key=3,
+                             generate_rate_window_s=3600, max_active_jobs_per_user=100)
+    async with api_server(limited, db_url) as base:
+        live = Live(base, service_key, limited, db_url)
+        async with live.client() as c:
+            users = [(await c.post("/api/users", json={})).json()["id"] for _ in range(4)]
+            codes = [(await c.post("/api/programs/generate", json={"user_id": u, **REQUEST})) for u in users]
+            assert [r.status_code for r in codes] == [202, 202, 202, 429]
+            assert codes[3].json()["detail"] == "At most 3 generations per hour per service key."
+            assert 3500 <= int(codes[3].headers["retry-after"]) <= 3600
+        phone = await create_key(db_url, "phone", users[3])
+        async with live.client(phone) as mine:
+            codes = [(await mine.post("/api/programs/generate", json={"user_id": users[3], **REQUEST}))
+                     for _ in range(3)]
+            assert [r.status_code for r in codes] == [202, 202, 429]
+            assert codes[2].json()["detail"] == "At most 2 generations per hour per user key."
+        # A second key of the same person has a budget of its own; the person's limit spans both.
+        laptop = await create_key(db_url, "laptop", users[3])
+        async with live.client(laptop) as mine:
+            assert (await mine.post("/api/programs/generate",
+                                    json={"user_id": users[3], **REQUEST})).status_code == 202
 
 
 async def test_cancel_reaches_a_running_job(settings: Settings, db_url: str, service_key: str,

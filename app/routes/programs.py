@@ -13,10 +13,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app import queries as q
+from app.auth import Principal
 from app.errors import Conflict, NotFound, RateLimited, RequestInvalid
 from app.http import json_response, parse_param, path_uuid, principal, read_model, services
 from app.models import GenerateAccepted, GenerateRequest, ProgramList, ProgramListItem, ProgramOut
 from app.routes.common import decode_cursor, events_url, next_cursor, page_limit, status_url
+from app.settings import Settings
 
 MAX_IDEMPOTENCY_KEY = 200
 USER_ID = TypeAdapter(UUID)
@@ -41,6 +43,23 @@ def _accepted(request: Request, job_id: UUID, status: str, message: str) -> Resp
     body = GenerateAccepted(job_id=job_id, status=status, message=message,  # type: ignore[arg-type]
                             status_url=status_url(request, job_id), events_url=events_url(request, job_id))
     return json_response(body, 202, headers={"Location": f"/api/programs/status/{job_id}"})
+
+
+def _window(seconds: float) -> str:
+    return "minute" if seconds == 60 else "hour" if seconds == 3600 else f"{seconds:g} seconds"
+
+
+def _check_rates(settings: Settings, who: Principal, limits: q.GenerationLimits) -> None:
+    """The person's own limit first: it is the one a user hears about, whichever key asked."""
+    window = _window(settings.generate_rate_window_s)
+    if limits.user_count >= settings.generate_rate_per_user:
+        raise RateLimited(max(1, limits.user_retry_after_s),
+                          f"At most {settings.generate_rate_per_user} generations per {window} per user.")
+    key_limit, kind = ((settings.generate_rate_per_service_key, "service") if who.is_service
+                       else (settings.generate_rate_per_key, "user"))
+    if limits.key_count >= key_limit:
+        raise RateLimited(max(1, limits.key_retry_after_s),
+                          f"At most {key_limit} generations per {window} per {kind} key.")
 
 
 class _Replay(Exception):
@@ -76,10 +95,8 @@ async def generate(request: Request) -> Response:
                     job = await q.get_job(conn, earlier["id"])
                     assert job is not None
                     raise _Replay(job["id"], job["status"])
-            limits = await q.generation_limits(conn, who.key_prefix, body.user_id)
-            if limits.recent_count >= settings.generate_rate_per_minute:
-                raise RateLimited(max(1, limits.retry_after_s),
-                                  f"At most {settings.generate_rate_per_minute} generations per minute per key.")
+            limits = await q.generation_limits(conn, who.key_prefix, body.user_id, settings.generate_rate_window_s)
+            _check_rates(settings, who, limits)
             if len(limits.active_job_ids) >= settings.max_active_jobs_per_user:
                 raise Conflict("A program generation is already running for this user.",
                                job_id=str(limits.active_job_ids[0]))

@@ -1,7 +1,8 @@
 """Server-Sent Events: one job's events, and every job's (the operators' firehose).
 
 Both resume from Last-Event-ID (or ?after=): replay from the table, then live events
-from the hub, de-duplicated. A job stream ends after the terminal event. EventSource
+from the hub, de-duplicated. A job stream ends after the terminal event, and a job stream
+resumed at or past a finished job's last event is a 204 (the SSE spec's "don't reconnect"). EventSource
 cannot send headers, so ?token= (short-lived, scoped to one stream) also authenticates.
 
 Job streams are what voice agents hold open, thousands per API process, so they are
@@ -25,9 +26,11 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from app import queries as q
+from app.access import StreamLog
 from app.errors import Forbidden, NotFound, RequestInvalid, Unauthorized
 from app.http import parse_param, path_uuid, principal, services
 from app.hub import Hub, Subscription
+from app.models import JobStatus
 from app.queries import Event, FirehoseCursor
 
 CURSOR = TypeAdapter(int)
@@ -151,10 +154,10 @@ class JobStream(Response):
     out in one write.
     """
 
-    def __init__(self, hub: Hub, job_id: UUID, after: int, ping_s: float, retry_ms: int) -> None:
+    def __init__(self, hub: Hub, job_id: UUID, after: int, ping_s: float, retry_ms: int, log: bool) -> None:
         # No Response.__init__: there is no body; Starlette only awaits __call__.
         self._hub, self._job_id, self._after = hub, job_id, after
-        self._ping_s, self._retry_ms = ping_s, retry_ms
+        self._ping_s, self._retry_ms, self._log = ping_s, retry_ms, log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": STREAM_HEADERS})
@@ -166,20 +169,27 @@ class JobStream(Response):
         sub = hub.attach(self._job_id, self._after)  # before the replay: nothing falls in between
         state = _StreamState(loop, sub, self._ping_s)
         watcher = loop.create_task(_until_disconnect(receive, state))
+        stream_log = StreamLog("job", self._log)
+        stream_log.opened(self._after)
+        reason = "error"
         try:
-            await self._stream(hub, sub, state, send)
+            reason = await self._stream(hub, sub, state, send, stream_log)
         finally:
+            stream_log.closed(reason)
             state.stop()
             hub.detach(sub)
             watcher.cancel()  # not awaited: it only ever waits on receive()
 
-    async def _stream(self, hub: Hub, sub: Subscription, state: _StreamState, send: Send) -> None:
+    async def _stream(self, hub: Hub, sub: Subscription, state: _StreamState, send: Send, stream_log: StreamLog) -> str:
+        """Sends until the job ends, the client hangs up or the process stops; says which."""
         # Nothing allocated per event may outlive the loop body (see Subscription): the
         # lists are reused or dropped before the wait.
         chunks = [start_frame(self._retry_ms)]
         events = await hub.replay(sub)
         while True:
+            queued = len(chunks)
             done = _frames_into(chunks, events)
+            stream_log.events += len(chunks) - queued
             events = EMPTY
             if state.ping_due:
                 state.ping_due = False
@@ -193,8 +203,10 @@ class JobStream(Response):
                 break
             await sub.wait()
             events = await hub.in_order(sub)
-        if not state.gone:
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        if state.gone:
+            return "client closed"
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return "job ended" if done else "server stopping"
 
 
 # ---------------------------------------------------------------- endpoints
@@ -214,11 +226,21 @@ async def job_events(request: Request) -> Response:
     job_id = path_uuid(request, "job_id")
     restricted_to = await _authorize(request, f"job:{job_id}")
     svc = services(request)
-    owner = await q.get_job_owner(svc.pool, job_id)
-    if owner is None or (restricted_to is not None and owner != restricted_to):
+    job = await q.get_job_position(svc.pool, job_id)
+    if job is None or (restricted_to is not None and job["user_id"] != restricted_to):
         raise NotFound()
     after = _cursor(request)
-    return JobStream(svc.hub, job_id, after, svc.settings.sse_ping_s, svc.settings.sse_retry_ms)
+    if after >= job["last_seq"]:
+        if JobStatus(job["status"]).is_terminal:
+            # Nothing is left to send and nothing will come. EventSource reconnects after
+            # every close, the one after the terminal event too; 204 is the SSE spec's
+            # "stop reconnecting", where a 200 would hold the connection open for ever.
+            return Response(status_code=204)
+        # A cursor past the end (an id from before a database reset, a made-up one): follow
+        # from the job's last event, so that its terminal event still reaches the client.
+        after = job["last_seq"]
+    return JobStream(svc.hub, job_id, after, svc.settings.sse_ping_s, svc.settings.sse_retry_ms,
+                     svc.settings.access_log)
 
 
 _FIREHOSE_CURSOR = re.compile(r"^(\d{1,19})-(\d{1,19})$")
@@ -248,9 +270,17 @@ async def all_events(request: Request) -> Response:
     after = _firehose_cursor(request) or await q.firehose_now(svc.pool)
 
     async def stream() -> AsyncIterator[bytes]:
-        yield start_frame(svc.settings.sse_retry_ms)
-        async for event in svc.hub.follow_all(after):
-            yield frame(event, f"{event.txid}-{event.id}")
+        stream_log = StreamLog("firehose", svc.settings.access_log)
+        stream_log.opened(f"{after[0]}-{after[1]}")
+        reason = "client closed"  # sse-starlette cancels the generator when the client goes
+        try:
+            yield start_frame(svc.settings.sse_retry_ms)
+            async for event in svc.hub.follow_all(after):
+                yield frame(event, f"{event.txid}-{event.id}")
+                stream_log.events += 1
+            reason = "server stopping"
+        finally:
+            stream_log.closed(reason)
 
     return EventSourceResponse(stream(), ping=svc.settings.sse_ping_s, shutdown_event=svc.shutdown,
                                headers={"X-Accel-Buffering": "no"})

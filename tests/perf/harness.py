@@ -147,7 +147,8 @@ class Api:
 
 
 def nowva_env(url: str, **extra: str) -> dict[str, str]:
-    base = {"NOWVA_LOG_LEVEL": "WARNING", "NOWVA_GENERATE_RATE_PER_MINUTE": "100000000",
+    base = {"NOWVA_LOG_LEVEL": "WARNING", "NOWVA_GENERATE_RATE_PER_USER": "100000000",
+            "NOWVA_GENERATE_RATE_PER_SERVICE_KEY": "100000000",
             "NOWVA_MAX_ACTIVE_JOBS_PER_USER": "1000000", "PYTHONUNBUFFERED": "1"}
     return env_for(url, **{**base, **extra})
 
