@@ -53,7 +53,7 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send_watching)
         finally:
             duration_ms = (time.perf_counter() - started) * 1000
-            route = getattr(scope.get("route"), "path", None)
+            route = getattr(scope.get("route"), "path_format", None)  # the template, as in metrics
             method = scope["method"]
             fields: dict[str, object] = {"method": method, "route": route or "unmatched", "status": status,
                                          "duration_ms": round(duration_ms, 2)}

@@ -71,7 +71,7 @@ class HttpMetrics:
 
 class HttpMetricsMiddleware:
     """Pure ASGI (no BaseHTTPMiddleware: it would buffer SSE streams). Starlette's router
-    puts the matched route in scope["route"]; after the app ran, its path is the label."""
+    puts the matched route in scope["route"]; after the app ran, its path template is the label."""
 
     def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
         self.app = app
@@ -92,7 +92,8 @@ class HttpMetricsMiddleware:
         try:
             await self.app(scope, receive, send_watching)
         finally:
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            # path_format: the template without convertors ("{program_id}", not "{program_id:id}")
+            route = getattr(scope.get("route"), "path_format", None) or "unmatched"
             self.metrics.observe(scope["method"], route, status)
 
 

@@ -144,6 +144,25 @@ async def test_unknown_user_and_malformed_ids_are_404(api_only: Live, pool: asyn
     assert await counts(pool) == (0, 0, 0)
 
 
+async def test_wrong_methods_are_405_naming_the_allowed_ones_and_unknown_routes_json_404(api_only: Live) -> None:
+    async with api_only.client() as c:
+        for method in ("GET", "HEAD", "PUT", "DELETE"):
+            r = await c.request(method, "/api/programs/generate")
+            assert r.status_code == 405, method
+            assert r.headers["allow"] == "POST"
+            if method != "HEAD":
+                assert r.headers["content-type"] == "application/json" and r.json() == {"detail": "Method Not Allowed"}
+        r = await c.get(f"/api/programs/status/{uuid.uuid4()}/cancel")
+        assert r.status_code == 405 and r.headers["allow"] == "POST" and r.json()["detail"]
+        for path in ("/nope", "/api/nope", "/api/programs/generate/x", "/api/programs/not-an-id"):
+            r = await c.get(path)
+            assert r.status_code == 404, path
+            assert r.headers["content-type"] == "application/json" and r.json() == {"detail": "Not found."}, path
+        # The program route still takes ids in any case.
+        r = await c.get(f"/api/programs/{str(uuid.uuid4()).upper()}")
+        assert r.status_code == 404 and r.json() == {"detail": "Not found."}
+
+
 async def test_auth_missing_wrong_revoked(api_only: Live, db_url: str) -> None:
     from app.tools import revoke_key
 
@@ -218,6 +237,11 @@ async def test_openapi_and_docs_pages(api_only: Live) -> None:
                      "/api/programs/status/{job_id}/events", "/api/programs/status/{job_id}/cancel",
                      "/api/programs/{program_id}", "/api/programs", "/api/jobs", "/api/events"):
             assert path in spec["paths"], path
+        health = spec["paths"]["/api/health"]["get"]["responses"]
+        assert health["200"]["description"] == "OK"
+        assert health["503"]["description"] == "Database unreachable"
+        events = spec["paths"]["/api/programs/status/{job_id}/events"]["get"]["responses"]
+        assert "finished job" in events["204"]["description"] and "content" not in events["204"]
         gen = spec["components"]["schemas"]["GenerateRequest"]
         assert gen["properties"]["height_cm"]["minimum"] == 100
         assert gen["additionalProperties"] is False

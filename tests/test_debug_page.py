@@ -7,6 +7,7 @@ pending job that conflicts with a second submit and is cancelled from the page.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -14,8 +15,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
+from app.logs import ContextFilter
 from app.settings import Settings
 from tests.support import ROOT, api_server, worker_task
 
@@ -29,6 +32,8 @@ UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 # If the page ever injected API data as HTML, one of these would run.
 EVIL_GOAL = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 1"> get strong'
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+REQUEST = {"height_cm": 180.0, "weight_kg": 80.0, "goal_category": "strength", "goal_raw": "get strong",
+           "duration_weeks": 2, "days_per_week": 2, "fitness_level": "beginner"}
 
 # Records every aria-valuenow a job row's progress bar takes, per job, as the firehose moves it.
 WATCH_PROGRESS = """() => {
@@ -87,6 +92,8 @@ async def test_debug_page_follows_a_generation_and_cancels_a_pending_job(
             await tid("key-save").click()
             await expect(tid("error")).to_contain_text("check the key")
             await expect(tid("key-status")).to_contain_text("401")
+            await expect(tid("jobs-empty")).to_have_text(
+                "The API refused this key (401): no jobs can be shown. Check the key above.")
 
             await tid("api-key").fill(service_key)
             await tid("key-save").click()
@@ -125,6 +132,9 @@ async def test_debug_page_follows_a_generation_and_cancels_a_pending_job(
                 await expect(tid("detail-id")).to_have_text(UUID_RE)
                 job_id = await tid("detail-id").text_content()
                 assert job_id is not None
+                # The "Accepted" note follows the job it started.
+                running_note = re.compile(rf"^Accepted: job {job_id} \(in progress, \d+%\)\.$")
+                await expect(tid("gen-ok")).to_have_text(running_note)
                 row = page.locator(f'tr[data-job-id="{job_id}"]')
 
                 # The table row, driven by the firehose, runs to 100%; the job's own stream shows the rest.
@@ -133,6 +143,7 @@ async def test_debug_page_follows_a_generation_and_cancels_a_pending_job(
                 await expect(tid("detail-status")).to_have_text("Completed")
                 await expect(tid("detail-progress")).to_have_attribute("aria-valuenow", "100")
                 await expect(tid("stat-completed")).to_have_text("1")
+                await expect(tid("gen-ok")).to_have_text(f"Accepted: job {job_id} (completed).")
 
                 seen: list[int] = (await page.evaluate("window.__progress"))[job_id]
                 assert seen == sorted(seen), f"progress went backwards: {seen}"
@@ -183,6 +194,7 @@ async def test_debug_page_follows_a_generation_and_cancels_a_pending_job(
             assert pending_id is not None and UUID_RE.match(pending_id)
             pending_row = page.locator(f'tr[data-job-id="{pending_id}"]')
             await expect(tid("detail-status")).to_have_text("Pending")
+            await expect(tid("gen-ok")).to_have_text(f"Accepted: job {pending_id} (pending).")
             await expect(pending_row.get_by_test_id("job-status")).to_have_text("Pending")
             await expect(tid("event-row").first).to_have_attribute("data-type", "status")
             await expect(tid("stat-pending")).to_have_text("1")
@@ -207,3 +219,92 @@ async def test_debug_page_follows_a_generation_and_cancels_a_pending_job(
                if urlsplit(u).scheme not in ("data", "about", "blob") and urlsplit(u).hostname not in LOCAL_HOSTS]
     assert foreign == [], f"the page reached outside this server: {foreign}"
     assert any("/api/events?token=" in u for u in requests)  # the firehose was used
+
+
+# Six EventSources on one finished job, none of which ever calls close(): what a page that
+# forgets to close its streams does. Each records the ids it saw and whether it errored.
+OPEN_FORGETFUL_SOURCES = """(url) => {
+  window.__sources = [];
+  for (let i = 0; i < 6; i++) {
+    const es = new EventSource(url);
+    const seen = { es, ids: [], errors: 0 };
+    for (const t of ["status", "progress", "completed", "failed", "cancelled"]) {
+      es.addEventListener(t, (m) => seen.ids.push(Number(m.lastEventId)));
+    }
+    es.onerror = () => { seen.errors += 1; };
+    window.__sources.push(seen);
+  }
+}"""
+
+
+ALL_CLOSED = "() => window.__sources.every((s) => s.es.readyState === EventSource.CLOSED)"
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+        self.addFilter(ContextFilter())  # request_id and job_id, as the service's own handler adds them
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+async def test_an_eventsource_left_open_on_a_finished_job_ends_closed(
+    settings: Settings, db_url: str, service_key: str
+) -> None:
+    """The browser reconnects after the stream's end, gets a 204, and stops for good."""
+    executable = chromium_path()
+    from playwright.async_api import async_playwright
+
+    s = settings.with_(sse_retry_ms=200)  # a reconnect, if one came, would come within 0.2 s
+    access = logging.getLogger("nowva.access")
+    lines = _Lines()
+    access.addHandler(lines)
+    level = access.level
+    access.setLevel(logging.INFO)
+    stream_path = "/api/programs/status/{job_id}/events"
+    try:
+        async with api_server(s, db_url) as base, async_playwright() as pw:
+            async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {service_key}"},
+                                         timeout=10) as c:
+                user = (await c.post("/api/users", json={})).json()["id"]
+                accepted = (await c.post("/api/programs/generate", json={"user_id": user, **REQUEST})).json()
+                async with worker_task(s, db_url):
+                    status = (await c.get(f"/api/programs/status/{accepted['job_id']}", params={"wait": 20})).json()
+                    while status["status"] != "completed":
+                        status = (await c.get(f"/api/programs/status/{accepted['job_id']}",
+                                              params={"wait": 20, "after": status["seq"]})).json()
+            last_seq = status["seq"]
+            browser = await pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+            try:
+                page = await browser.new_page()
+                answers: list[int] = []
+                requests: list[str] = []
+                page.on("request", lambda r: requests.append(r.url) if "/events" in r.url else None)
+                page.on("response", lambda r: answers.append(r.status) if "/events" in r.url else None)
+                await page.goto(f"{base}/debug")  # the API's origin; the page holds no key
+                events_url = urlsplit(accepted["events_url"])
+                await page.evaluate(OPEN_FORGETFUL_SOURCES, f"{events_url.path}?{events_url.query}")
+                await page.wait_for_function(ALL_CLOSED, timeout=15_000)
+                sources = await page.evaluate("window.__sources.map((s) => ({ids: s.ids, errors: s.errors}))")
+                # Each saw every event once; two errors: the stream's end (it reconnects), then the
+                # reconnect's 204 (it stops).
+                assert [src["ids"] for src in sources] == [list(range(1, last_seq + 1))] * 6, sources
+                assert all(src["errors"] == 2 for src in sources), sources
+                await page.wait_for_timeout(2_000)  # ten retry intervals: nothing more may come
+                assert sorted(answers) == [200] * 6 + [204] * 6, answers
+                assert len(requests) == 12, requests
+                # The connections are free again: the page's other requests get through.
+                assert await page.evaluate("fetch('/api/health').then((r) => r.status)") == 200
+            finally:
+                await browser.close()
+    finally:
+        access.removeHandler(lines)
+        access.setLevel(level)
+    # The server saw the same: six streams and six 204s, and nothing after them.
+    served = [r for r in lines.records if getattr(r, "route", None) == stream_path]
+    assert sorted(r.status for r in served) == [200] * 6 + [204] * 6
+    assert {getattr(r, "job_id", None) for r in served} == {accepted["job_id"]}
+    closed = [r for r in lines.records if getattr(r, "stream", None) == "job" and hasattr(r, "reason")]
+    assert [(r.events_sent, r.reason) for r in closed] == [(last_seq, "job ended")] * 6

@@ -144,6 +144,46 @@ async def test_finished_job_replays_in_full_and_ends(api_only: Live, pool: async
     assert events[-1]["type"] == "completed"
 
 
+async def test_a_stream_resumed_at_a_finished_jobs_end_is_204(api_only: Live, pool: asyncpg.Pool) -> None:
+    # EventSource reconnects after every close, the one after the terminal event too, with
+    # Last-Event-ID set to that event: a 200 there would hold the connection for ever.
+    job_id, events_url = await new_job(api_only)
+    attempt = await start(pool, job_id)
+    await complete(pool, job_id, attempt)  # seq 3 is the last
+    url = f"/api/programs/status/{job_id}/events"
+    async with api_only.client() as c:
+        for headers, params in (({"Last-Event-ID": "3"}, {}), ({}, {"after": "3"}), ({"Last-Event-ID": "99"}, {}),
+                                ({}, {"after": "99"})):
+            r = await asyncio.wait_for(c.get(url, headers=headers, params=params), 10)
+            assert r.status_code == 204, (headers, params, r.status_code)
+            assert r.content == b"" and "content-type" not in r.headers
+        head = await asyncio.wait_for(c.head(url, headers={"Last-Event-ID": "3"}), 10)
+        assert head.status_code == 204
+        # One event short of the end: that event, then the stream ends.
+        rest: list[dict[str, Any]] = []
+        await asyncio.wait_for(collect(c, url, rest, headers={"Last-Event-ID": "2"}), 10)
+        assert [(e["seq"], e["type"]) for e in rest] == [(3, "completed")]
+    # EventSource's own request: the token in events_url, and the Last-Event-ID it was sent.
+    async with httpx.AsyncClient(timeout=10) as anonymous:
+        r = await asyncio.wait_for(anonymous.get(events_url, headers={"Last-Event-ID": "3"}), 10)
+        assert r.status_code == 204
+
+
+async def test_a_cursor_past_a_running_jobs_end_still_gets_its_end(api_only: Live, pool: asyncpg.Pool) -> None:
+    job_id, _ = await new_job(api_only)
+    attempt = await start(pool, job_id)  # seq 2
+    events: list[dict[str, Any]] = []
+    opened = asyncio.Event()
+    async with api_only.client() as c:
+        reader = asyncio.create_task(collect(c, f"/api/programs/status/{job_id}/events?after=50", events,
+                                             opened=opened))
+        await asyncio.wait_for(opened.wait(), 10)
+        await progress(pool, job_id, attempt, 40)
+        await complete(pool, job_id, attempt)
+        await asyncio.wait_for(reader, 10)  # it ends: the terminal event reached it
+    assert [(e["seq"], e["type"]) for e in events] == [(3, "progress"), (4, "completed")]
+
+
 async def test_stream_tokens_are_scoped_to_one_job(api_only: Live) -> None:
     job_a, url_a = await new_job(api_only)
     async with api_only.client() as c:

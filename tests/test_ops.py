@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app import admin_queries as aq
 from app.logs import ContextFilter, JsonFormatter, RedactFilter, TextFormatter, job_context, request_id_var
+from app.metrics import ERROR_KINDS
 from app.settings import Settings
 from app.tools import create_key
 from jobs.engines.select import make_engine
@@ -108,6 +110,10 @@ async def test_metrics_parse_and_move_after_a_generation(live: Live, pool: async
     assert sample(before, "nowva_database_up") == 1
     assert ("nowva_hub_reconnects_total", frozenset()) in before
     assert ("nowva_sse_subscribers", frozenset()) in before
+    # Every known error kind is a series from the first scrape, at 0: the first failure of a
+    # kind is then an increase that rate() and the alerts see.
+    for kind in ERROR_KINDS:
+        assert before[("nowva_llm_errors_total", frozenset({("kind", kind)}))] == 0, kind
 
     async with live.client() as c:
         job_id = await submit(c)
@@ -222,6 +228,61 @@ def test_log_lines_carry_context_and_never_a_secret(captured: tuple[logging.Logg
     assert stream.getvalue().strip() == f"INFO drafting, Bearer [REDACTED]  [job_id={job_id}]"
 
 
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+        self.addFilter(ContextFilter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def access_records() -> Iterator[_Records]:
+    access = logging.getLogger("nowva.access")
+    handler, level = _Records(), access.level
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+    yield handler
+    access.removeHandler(handler)
+    access.setLevel(level)
+
+
+async def test_access_log_text_lines_and_its_off_switch(settings: Settings, db_url: str, service_key: str,
+                                                        access_records: _Records) -> None:
+    async with api_server(settings, db_url) as base, httpx.AsyncClient(base_url=base) as c:
+        await c.get("/api/health", headers={"X-Request-ID": "lb-check-1"})
+        await c.get("/nope")
+        await c.get(f"/api/programs/status/{uuid.uuid4()}", headers={"Authorization": f"Bearer {service_key}"})
+    health, unknown, status = access_records.records
+    text = TextFormatter("%(levelname)s %(name)s: %(message)s")
+    assert re.fullmatch(r"INFO nowva.access: GET /api/health 200 \d+\.\dms  \[request_id=lb-check-1\]",
+                        text.format(health)), text.format(health)
+    assert unknown.getMessage().startswith("GET /nope (no route) 404 ")
+    assert unknown.route == "unmatched" and unknown.path == "/nope"
+    assert status.route == "/api/programs/status/{job_id}" and status.status == 404 and status.job_id
+
+    access_records.records.clear()
+    async with api_server(settings.with_(access_log=False), db_url) as base, httpx.AsyncClient(base_url=base) as c:
+        assert (await c.get("/api/health")).status_code == 200
+    assert access_records.records == []
+    assert Settings.from_env({"NOWVA_ACCESS_LOG": "0"}).access_log is False
+
+
+async def test_active_generations_names_the_engine_while_the_job_runs(
+        settings: Settings, db_url: str, service_key: str, pool: asyncpg.Pool) -> None:
+    slow = settings.with_(builtin_week_delay_s=0.5)
+    async with api_server(slow, db_url) as base, worker_task(slow, db_url):
+        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {service_key}"}) as c:
+            job_id = await submit(c, weeks=20)
+            await wait_status(pool, job_id, "in_progress")
+            row = await pool.fetchrow("SELECT status, engine FROM active_generations WHERE job_id = $1",
+                                      uuid.UUID(job_id))
+            assert row is not None and (row["status"], row["engine"]) == ("in_progress", "builtin")
+            assert (await c.post(f"/api/programs/status/{job_id}/cancel")).status_code == 200
+
+
 # ---------------------------------------------------------------- nowva serve + nowva jobs
 
 
@@ -319,6 +380,23 @@ async def test_json_logs_and_jobs_commands_against_a_running_service(
     assert all(about.values()), about  # the worker did log about both jobs
     everything = serve.err_path.read_text() + serve.out_path.read_text()
     assert service_key not in everything and service_key.split("_", 2)[2] not in everything
+
+    # The access log: one object per request, with its route template, status, duration, request
+    # id and job; a stream's open and close lines between them.
+    access = [r for r in records if r["logger"] == "nowva.access"]
+    generated = [r for r in access if r.get("route") == "/api/programs/generate"]
+    assert {r["job_id"] for r in generated} == {done, long}
+    for r in generated:
+        assert r["method"] == "POST" and r["status"] == 202 and r["duration_ms"] > 0 and r["request_id"], r
+        assert r["msg"].startswith("POST /api/programs/generate 202 "), r
+    assert any(r.get("route") == "/api/health" and r["status"] == 200 for r in access)
+    (stream,) = [r for r in access if r.get("route") == "/api/programs/status/{job_id}/events"]
+    assert stream["job_id"] == long and stream["status"] == 200 and stream["duration_ms"] > 0
+    opened, closed = [r for r in access if r.get("stream") == "job"]
+    assert opened["msg"] == f"job stream opened after {cancelled_seq}"
+    assert closed["events_sent"] == len(resumed) and closed["reason"] == "job ended" and closed["duration_s"] > 0
+    assert opened["job_id"] == closed["job_id"] == long
+    assert opened["request_id"] == closed["request_id"] == stream["request_id"]
 
 
 # ---------------------------------------------------------------- retention
@@ -505,6 +583,63 @@ async def test_error_kinds_of_the_engines_messages(pool: asyncpg.Pool) -> None:
     kinds = await pool.fetch("SELECT m, nowva_error_kind(m) AS kind FROM unnest($1::text[]) AS m",
                              [message for message, _ in ENGINE_ERRORS])
     assert [(r["m"], r["kind"]) for r in kinds] == ENGINE_ERRORS
+
+
+def test_the_exported_error_kinds_are_the_ones_sql_can_answer() -> None:
+    newest = [path for path in sorted((ROOT / "sql" / "migrations").glob("*.sql"))
+              if "FUNCTION nowva_error_kind" in path.read_text()][-1].read_text()
+    body = newest[newest.index("FUNCTION nowva_error_kind"):]
+    body = body[:body.index("$$;")]
+    assert sorted(ERROR_KINDS) == sorted(set(re.findall(r"(?:THEN|ELSE) '(\w+)'", body)))
+
+
+ALERTS = ROOT / "deploy" / "prometheus" / "nowva-alerts.yml"
+# promtool's rule unit test: the first failure of a kind fires the alert when the series
+# started at 0 (as nowva exports it); a series that appears at 1 shows no increase at all.
+ALERT_TEST = """
+rule_files: [{rules}]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'nowva_llm_errors_total{{kind="timeout", instance="api-1"}}'
+        values: '0x5 1x10'
+      - series: 'nowva_llm_errors_total{{kind="quota", instance="api-1"}}'
+        values: '_x5 1x10'
+      - series: 'nowva_workers{{instance="api-1"}}'
+        values: '0x10'
+    alert_rule_test:
+      - eval_time: 8m
+        alertname: NowvaLlmErrors
+        exp_alerts:
+          - exp_labels: {{severity: warning, kind: timeout}}
+            exp_annotations:
+              summary: "Generations failed with timeout errors in the last 10 minutes"
+              description: "See recent_failures in psql, or `nowva jobs list --status failed`."
+      - eval_time: 1m
+        alertname: NowvaNoWorkers
+        exp_alerts: []
+      - eval_time: 3m
+        alertname: NowvaNoWorkers
+        exp_alerts:
+          - exp_labels: {{severity: critical}}
+            exp_annotations:
+              summary: "No Nowva worker has a fresh heartbeat"
+              description: "Generations are accepted but nothing runs them. Check the nowva-worker units."
+"""
+
+
+def test_the_shipped_alert_rules_pass_promtool(tmp_path: Path) -> None:
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool is not installed (Debian: apt-get install prometheus)")
+    check = subprocess.run([promtool, "check", "rules", str(ALERTS)], capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "SUCCESS: 5 rules found" in check.stdout
+    test_file = tmp_path / "alerts-test.yml"
+    test_file.write_text(ALERT_TEST.format(rules=ALERTS))
+    tested = subprocess.run([promtool, "test", "rules", str(test_file)], capture_output=True, text=True, timeout=60)
+    assert tested.returncode == 0, tested.stdout + tested.stderr
 
 
 async def test_a_user_key_cannot_read_metrics_when_a_key_is_required(
