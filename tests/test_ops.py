@@ -630,9 +630,11 @@ tests:
 
 
 def test_the_shipped_alert_rules_pass_promtool(tmp_path: Path) -> None:
-    promtool = shutil.which("promtool")
+    # On PATH, or where scripts/test puts it: beside this virtualenv's python.
+    beside = Path(sys.executable).parent / "promtool"
+    promtool = shutil.which("promtool") or (str(beside) if beside.exists() else None)
     if promtool is None:
-        pytest.skip("promtool is not installed (Debian: apt-get install prometheus)")
+        pytest.skip("promtool is not installed (./scripts/test fetches it; or apt-get install prometheus)")
     check = subprocess.run([promtool, "check", "rules", str(ALERTS)], capture_output=True, text=True, timeout=60)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "SUCCESS: 5 rules found" in check.stdout
