@@ -92,6 +92,11 @@ class Settings:
         generator = e.get("NOWVA_GENERATOR", "auto") or "auto"
         if generator not in ("auto", "builtin", "openai"):
             raise ValueError(f"NOWVA_GENERATOR must be auto, builtin or openai, not {generator!r}")
+        if e.get("NOWVA_GENERATE_RATE_PER_MINUTE"):
+            # Not quietly ignored: it capped every key alike, the voice agent's one key for everyone too.
+            raise ValueError("NOWVA_GENERATE_RATE_PER_MINUTE is replaced by NOWVA_GENERATE_RATE_PER_USER, "
+                             "NOWVA_GENERATE_RATE_PER_KEY (user keys) and NOWVA_GENERATE_RATE_PER_SERVICE_KEY, "
+                             "each per NOWVA_GENERATE_RATE_WINDOW seconds: set those instead")
         log_format = e.get("NOWVA_LOG_FORMAT", "text") or "text"
         if log_format not in ("text", "json"):
             raise ValueError(f"NOWVA_LOG_FORMAT must be text or json, not {log_format!r}")

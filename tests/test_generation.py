@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import pytest
 
 from app.settings import Settings
 from app.tools import create_key
@@ -112,6 +113,15 @@ async def test_one_active_generation_per_user_is_409_with_the_job(api_only: Live
 # The shipped defaults of the three generation rate limits (README: Configuration).
 DEFAULT_RATES = {name: getattr(Settings(), name) for name in (
     "generate_rate_window_s", "generate_rate_per_user", "generate_rate_per_key", "generate_rate_per_service_key")}
+
+
+def test_the_rate_limits_are_read_from_the_environment() -> None:
+    settings = Settings.from_env({"NOWVA_GENERATE_RATE_WINDOW": "3600", "NOWVA_GENERATE_RATE_PER_USER": "20",
+                                  "NOWVA_GENERATE_RATE_PER_KEY": "10", "NOWVA_GENERATE_RATE_PER_SERVICE_KEY": "50000"})
+    assert (settings.generate_rate_window_s, settings.generate_rate_per_user, settings.generate_rate_per_key,
+            settings.generate_rate_per_service_key) == (3600, 20, 10, 50000)
+    with pytest.raises(ValueError, match="NOWVA_GENERATE_RATE_PER_USER"):
+        Settings.from_env({"NOWVA_GENERATE_RATE_PER_MINUTE": "30"})
 
 
 async def test_a_hundred_people_through_one_service_key_all_start_within_a_minute(
