@@ -46,6 +46,7 @@ import httpx
 import pytest
 import yaml
 
+from app.settings import Settings
 from tests.support import ROOT, free_port
 
 pytestmark = pytest.mark.container
@@ -398,3 +399,6 @@ def test_compose_file() -> None:
     assert "/api/health" in " ".join(api["healthcheck"]["test"]) and worker["healthcheck"] == {"disable": True}
     # Scalable: replicas take ports from a range.
     assert api["ports"] == ["8000-8009:8000"]
+    # What the containers would read parses as nowva settings (a typo'd value fails at start).
+    for service in (api, worker):
+        Settings.from_env({**env_file(ROOT / service["env_file"][0]), **service["environment"]})
