@@ -254,6 +254,11 @@ def completed_jobs(text: str) -> set[str]:
     return set(re.findall(r"job ([0-9a-f-]{36}) completed: program", text))
 
 
+def running_jobs(podman: Podman, name: str) -> set[str]:
+    text = logs(podman, name)
+    return started_jobs(text) - completed_jobs(text)
+
+
 @pytest.mark.timeout(900)  # a first build on a machine: the base (~40 s) and every layer
 def test_image_serves_and_works_as_a_worker(podman: Podman, image: str) -> None:
     # nowva as PID 1, as the image's user; its grace, and jobs slow enough to be caught running.
@@ -304,12 +309,11 @@ def test_image_serves_and_works_as_a_worker(podman: Podman, image: str) -> None:
                 jobs[answer.json()["job_id"]] = person
             # Two at a time per worker: both containers are running jobs.
             wait_for("jobs running in both containers",
-                     lambda: started_jobs(logs(podman, worker)) and started_jobs(logs(podman, api)), 60,
-                     podman, worker)
+                     lambda: running_jobs(podman, worker) and running_jobs(podman, api), 60, podman, worker)
 
             # SIGTERM to the worker first (as compose stops dependants first): it takes no more
             # jobs, and the ones it runs finish within its grace.
-            running_there = started_jobs(logs(podman, worker)) - completed_jobs(logs(podman, worker))
+            running_there = running_jobs(podman, worker)
             took = stop(podman, worker)
             print(f"worker: {len(running_there)} jobs running at SIGTERM, stopped in {took:.1f} s")
             assert took < GRACE, f"the worker took {took:.1f} s to stop"
@@ -319,7 +323,9 @@ def test_image_serves_and_works_as_a_worker(podman: Podman, image: str) -> None:
 
         # Then the API and its in-process worker: the same, and the embedded PostgreSQL stops
         # in nowva's own shutdown path, not by the container's end (which would kill it).
-        running_here = started_jobs(logs(podman, api)) - completed_jobs(logs(podman, api))
+        # Caught between two jobs, it would have nothing to finish: wait for one running (3 s each).
+        wait_for("a job running in the API container", lambda: running_jobs(podman, api), 30, podman, api)
+        running_here = running_jobs(podman, api)
         took = stop(podman, api)
         print(f"API: {len(running_here)} jobs running at SIGTERM, stopped in {took:.1f} s")
         assert took < GRACE, f"the API took {took:.1f} s to stop"
