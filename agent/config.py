@@ -38,11 +38,14 @@ class AgentConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> AgentConfig:
         e: Mapping[str, str] = os.environ if env is None else env
-        # `nowva serve` saves its first service key here, so a local agent needs no setup.
-        key_file = Path(e.get("NOWVA_DATA_DIR") or ".nowva") / "service_key"
+        # `nowva serve` on the embedded database saves its first service key in the data dir,
+        # and records its URL there while it runs (app/settings.py names the same files), so a
+        # local agent needs no setup, whatever the port.
+        data_dir = Path(e.get("NOWVA_DATA_DIR") or ".nowva")
+        api_url = e.get("NOWVA_API_URL") or e.get("FASTAPI_URL") or read_key_file(data_dir / "api_url")
         return cls(
-            api_url=(e.get("NOWVA_API_URL") or e.get("FASTAPI_URL") or DEFAULT_API_URL).rstrip("/"),
-            api_key=e.get("NOWVA_API_KEY") or read_key_file(key_file),
+            api_url=(api_url or DEFAULT_API_URL).rstrip("/"),
+            api_key=e.get("NOWVA_API_KEY") or read_key_file(data_dir / "service_key"),
             livekit_url=e.get("LIVEKIT_URL") or None,
             livekit_api_key=e.get("LIVEKIT_API_KEY") or None,
             livekit_api_secret=e.get("LIVEKIT_API_SECRET") or None,

@@ -16,6 +16,19 @@ from app.settings import Settings
 
 log = logging.getLogger("nowva")
 
+# `nowva generate`'s options, by the API field each one fills: the parser is built from this
+# table, and a field the API's models refuse is reported as the option the person typed.
+GENERATE_OPTIONS = {
+    "user_id": "--user-id",
+    "height_cm": "--height-cm",
+    "weight_kg": "--weight-kg",
+    "goal_category": "--goal",
+    "goal_raw": "--goal-raw",
+    "duration_weeks": "--weeks",
+    "days_per_week": "--days",
+    "fitness_level": "--level",
+}
+
 
 # ---------------------------------------------------------------- database
 
@@ -133,6 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--log-format", choices=["text", "json"], help="log lines as text (default) or JSON")
     common.add_argument("--log-level", help="DEBUG, INFO (default), WARNING")
 
+    # The API's clients (generate, watch): NOWVA_API_URL, else the URL `nowva serve` recorded in
+    # the data dir, else http://127.0.0.1:8000.
+    client = argparse.ArgumentParser(add_help=False)
+    client.add_argument("--retry-for", type=float, default=120, metavar="SECONDS",
+                        help="when the API goes away while following a job, keep trying this long "
+                        "(default 120), then give up with status 1")
+    client.add_argument("--verbose", action="store_true", help="log every HTTP request too")
+
     parser = argparse.ArgumentParser(prog="nowva", description="Nowva program generation service")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -164,20 +185,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("prefix", help="the 8 characters after nwv_")
     p.set_defaults(func=cmd_keys_revoke)
 
-    p = sub.add_parser("generate", parents=[common], help="submit a generation through the API")
-    p.add_argument("--user-id", help="an existing user (default: create one)")
-    p.add_argument("--height-cm", type=float, required=True)
-    p.add_argument("--weight-kg", type=float, required=True)
-    p.add_argument("--goal", dest="goal_category", choices=["power", "strength", "hypertrophy"], required=True)
-    p.add_argument("--goal-raw", default="", help="the goal in the person's words")
-    p.add_argument("--weeks", dest="duration_weeks", type=int, required=True)
-    p.add_argument("--days", dest="days_per_week", type=int, required=True)
-    p.add_argument("--level", dest="fitness_level", choices=["beginner", "intermediate", "advanced"],
+    p = sub.add_parser("generate", parents=[common, client], help="submit a generation through the API")
+    o = GENERATE_OPTIONS
+    p.add_argument(o["user_id"], dest="user_id", metavar="ID", help="an existing user (default: create one)")
+    p.add_argument(o["height_cm"], dest="height_cm", type=float, metavar="CM", required=True)
+    p.add_argument(o["weight_kg"], dest="weight_kg", type=float, metavar="KG", required=True)
+    p.add_argument(o["goal_category"], dest="goal_category", choices=["power", "strength", "hypertrophy"],
+                   required=True)
+    p.add_argument(o["goal_raw"], dest="goal_raw", default="", metavar="TEXT", help="the goal in the person's words")
+    p.add_argument(o["duration_weeks"], dest="duration_weeks", type=int, metavar="WEEKS", required=True)
+    p.add_argument(o["days_per_week"], dest="days_per_week", type=int, metavar="DAYS", required=True)
+    p.add_argument(o["fitness_level"], dest="fitness_level", choices=["beginner", "intermediate", "advanced"],
                    required=True)
     p.add_argument("--watch", action="store_true", help="show live progress, then print the program")
     p.set_defaults(func=cmd_generate)
 
-    p = sub.add_parser("watch", parents=[common], help="follow a job's progress live")
+    p = sub.add_parser("watch", parents=[common, client], help="follow a job's progress live")
     p.add_argument("job_id")
     p.set_defaults(func=cmd_watch)
 

@@ -19,7 +19,7 @@ import uvicorn
 
 from app.migrate import migrate
 from app.settings import Settings
-from app.tools import ensure_local_service_key
+from app.tools import ensure_local_service_key, forget_local_url, save_local_url
 from app.web import create_app, running_services
 
 log = logging.getLogger(__name__)
@@ -74,9 +74,13 @@ async def serve(settings: Settings, database_url: str, *, embedded: bool) -> int
     except OSError as exc:
         print(f"nowva: cannot listen on {settings.host}:{settings.port}: {exc.strerror}", file=sys.stderr)
         return 1
+    if settings.port == 0:  # the system chose one: everything below names the real port
+        settings = settings.with_(port=sock.getsockname()[1])
     await migrate(database_url)
     new_key = await ensure_local_service_key(database_url, settings.saved_key_path) if embedded else None
     print(banner(settings, new_key), flush=True)
+    if embedded:  # like the key: local tools (nowva generate/watch, the agent) find this port
+        save_local_url(settings.saved_url_path, settings.local_url)
 
     app = create_app(settings, database_url, settings.listen_database_url)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on", access_log=False,
@@ -109,5 +113,7 @@ async def serve(settings: Settings, database_url: str, *, embedded: bool) -> int
         # uvicorn ended by itself (e.g. the port is taken): stop the worker too.
         request_stop()
     await asyncio.gather(*tasks, return_exceptions=True)
+    if embedded:
+        forget_local_url(settings.saved_url_path, settings.local_url)
     failed = not server.started
     return 1 if failed else 0

@@ -147,10 +147,21 @@ class Settings:
     def base_url(self) -> str:
         if self.public_url:
             return self.public_url.rstrip("/")
-        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
-        return f"http://{host}:{self.port}"
+        return self.local_url
+
+    @property
+    def local_url(self) -> str:
+        """The API as a client on this machine reaches it: the bind address, never the proxy's."""
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     @property
     def saved_key_path(self) -> Path:
         """Where `serve` saves the first service key for local tools (CLI, agent)."""
         return self.data_dir / "service_key"
+
+    @property
+    def saved_url_path(self) -> Path:
+        """Where `serve` on the embedded database records its URL while it runs, for local tools.
+        The agent reads the same file name (agent/config.py) without importing us."""
+        return self.data_dir / "api_url"

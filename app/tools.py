@@ -50,8 +50,26 @@ async def ensure_local_service_key(url: str, path: Path) -> str | None:
     return token
 
 
-def read_local_key(path: Path) -> str | None:
+def read_saved(path: Path) -> str | None:
+    """The first line of a file `serve` saved in the data dir (its key, its URL), or None."""
     try:
         return path.read_text().strip() or None
     except OSError:
         return None
+
+
+def save_local_url(path: Path, url: str) -> None:
+    """Record where this `nowva serve` listens, so local tools find it on any port.
+
+    Written whole and renamed into place: a client never reads half a URL.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(url + "\n")
+    partial.replace(path)
+
+
+def forget_local_url(path: Path, url: str) -> None:
+    """Remove the record at a clean stop, unless another `nowva serve` has written its own since."""
+    if read_saved(path) == url:
+        path.unlink(missing_ok=True)

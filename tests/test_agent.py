@@ -235,6 +235,10 @@ def test_config(tmp_path: Path) -> None:
                                  "NOWVA_AGENT_MODEL": "gpt-4.1", "LIVEKIT_URL": "wss://x.livekit.cloud"})
     assert (ours.api_url, ours.api_key, ours.llm_model, ours.livekit_url) == (
         "http://nowva:8000", "nv_env", "gpt-4.1", "wss://x.livekit.cloud")
+    (tmp_path / "api_url").write_text("http://127.0.0.1:8123\n")  # recorded by a running `nowva serve`
+    assert AgentConfig.from_env({"NOWVA_DATA_DIR": str(tmp_path)}).api_url == "http://127.0.0.1:8123"
+    assert AgentConfig.from_env({"NOWVA_DATA_DIR": str(tmp_path), "NOWVA_API_URL": "http://nowva:8000"}
+                                ).api_url == "http://nowva:8000"  # the environment wins over the record
     empty = AgentConfig.from_env({"NOWVA_DATA_DIR": str(tmp_path / "none")})
     assert (empty.api_url, empty.api_key) == ("http://127.0.0.1:8000", None)
     assert "nv_env" not in repr(ours)

@@ -16,6 +16,7 @@ import httpx
 import psutil
 import pytest
 
+from agent.config import AgentConfig
 from tests.support import ROOT, Proc, free_port, wait_until
 
 pytestmark = pytest.mark.slow
@@ -45,11 +46,16 @@ async def test_serve_on_a_fresh_data_dir_end_to_end(tmp_path: Path, embedded_dat
     data_dir = embedded_data_dir
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "NOWVA_", "DATABASE_URL"))}
     env.update(NOWVA_DATA_DIR=str(data_dir), NOWVA_BUILTIN_WEEK_DELAY="0.05")
-    port = free_port()
-    serve = Proc(["serve", "--port", str(port)], env, tmp_path / "serve.log")
-    base = f"http://127.0.0.1:{port}"
+    # Port 0: the system picks one, and serve records the URL in the data dir for local tools.
+    serve = Proc(["serve", "--port", "0"], env, tmp_path / "serve.log")
+    saved_url = data_dir / "api_url"
     try:
+        await wait_until(saved_url.exists, timeout=60)
+        base = saved_url.read_text().strip()
+        port = int(base.rsplit(":", 1)[1])
+        assert port > 0 and base == f"http://127.0.0.1:{port}"
         await serve.wait_healthy(base)
+        assert AgentConfig.from_env({"NOWVA_DATA_DIR": str(data_dir)}).api_url == base  # the agent finds it too
         out = serve.output()
         for line in ("🚀 Nowva API Starting...", f"📚 API Docs: {base}/docs", f"🔍 ReDoc: {base}/redoc",
                      f"💚 Health Check: {base}/api/health", f"🧪 Debug page: {base}/debug"):
@@ -71,7 +77,7 @@ async def test_serve_on_a_fresh_data_dir_end_to_end(tmp_path: Path, embedded_dat
         async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {new_key}"},
                                      timeout=30) as c:
             user = (await c.post("/api/users", json={"display_name": "CLI"})).json()["id"]
-        watch_env = {**env, "NOWVA_API_URL": base}
+        watch_env = env  # no NOWVA_API_URL: the recorded URL
         gen = await asyncio.to_thread(
             nowva, "generate", "--user-id", user, "--height-cm", "180", "--weight-kg", "80", "--goal", "strength",
             "--goal-raw", "stronger deadlift", "--weeks", "3", "--days", "3", "--level", "beginner", "--watch",
@@ -93,6 +99,7 @@ async def test_serve_on_a_fresh_data_dir_end_to_end(tmp_path: Path, embedded_dat
         serve.stop()
     assert code == 0, serve.output()
     await wait_until(lambda: not postgres_pids(data_dir), timeout=30)
+    assert not saved_url.exists()  # a stopped service leaves no URL behind
 
     # the next start reuses the data dir and does not print a new key
     serve = Proc(["serve", "--port", str(port), "--no-worker"], env, tmp_path / "serve2.log")
