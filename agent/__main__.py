@@ -10,15 +10,35 @@ import logging
 import sys
 import warnings
 from dataclasses import replace
+from typing import Any
 
 from agent.config import AgentConfig
 
+INSTALL_HINT = "pip install -e '.[agent]'  (in the checkout, into the same environment)"
+CHAT_HELP = "Talk with the coach by text: no audio device, no LiveKit server. Type 'quit' (or Ctrl-D) to leave."
+# LiveKit's CLI leaves `start` and `connect` undescribed and calls its own commands deprecated;
+# our README tells people to use them, so the help says what each does here.
+DESCRIPTIONS = {
+    "console": "Talk with the coach through your microphone and speakers (no LiveKit server).",
+    "start": "Run the coach for production: register with the LiveKit server and join the rooms it dispatches.",
+    "dev": "Run the coach for development: like start, with debug logs and a reload when the code changes.",
+    "connect": "Join one room (--room) on the LiveKit server now, e.g. to try a deployment.",
+    "download-files": "Download the plugins' model files ahead of time.",
+}
+
+
+def missing_extra() -> str | None:
+    """What of the `agent` extra is not installed, or None (the agent needs it for every command)."""
+    try:
+        import livekit.agents
+        import livekit.plugins.openai  # noqa: F401
+    except ImportError as exc:
+        return exc.name or str(exc)
+    return None
+
 
 def chat_main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m agent chat",
-        description="Talk with the Nowva coach by text. Type 'quit' (or Ctrl-D) to leave.",
-    )
+    parser = argparse.ArgumentParser(prog="python -m agent chat", description=CHAT_HELP)
     parser.add_argument("--user-id", help="an existing Nowva user id (default: create a user)")
     parser.add_argument("--model", help="the LLM model (default: NOWVA_AGENT_MODEL or gpt-4.1-mini)")
     parser.add_argument("--verbose", action="store_true", help="show the framework's logs too")
@@ -93,11 +113,43 @@ def livekit_main() -> int:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="the built-in Python CLI is deprecated",
                                 category=DeprecationWarning)
-        cli.run_app(server)
+        app = described_cli(server)
+        if app is None:
+            cli.run_app(server)
+        else:
+            app()
     return 0
 
 
+def described_cli(server: Any) -> Any:
+    """LiveKit's own command line (what `cli.run_app` runs), with every command described and
+    `chat` listed beside them; None if this LiveKit version builds it differently."""
+    try:
+        import typer
+        from livekit.agents.cli._legacy import _build_cli
+    except ImportError:
+        return None
+    app = _build_cli(server)
+    for info in app.registered_commands:
+        name = info.name or (info.callback.__name__.replace("_", "-") if info.callback else "")
+        if name in DESCRIPTIONS:
+            info.help = DESCRIPTIONS[name]
+
+    # main() runs `chat` before LiveKit's CLI is built; this entry lists it in the help.
+    def chat(ctx: typer.Context) -> None:
+        raise typer.Exit(chat_main(list(ctx.args)))
+
+    chat.__annotations__ = {"ctx": typer.Context, "return": None}  # typer reads them; not as strings
+    app.command(help=CHAT_HELP, context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(chat)
+    return app
+
+
 def main() -> int:
+    missing = missing_extra()
+    if missing:
+        print(f"agent: the voice agent needs the optional `agent` extra ({missing} is not installed).\n"
+              f"Install it with:  {INSTALL_HINT}", file=sys.stderr)
+        return 2
     if sys.argv[1:2] == ["chat"]:
         return chat_main(sys.argv[2:])
     return livekit_main()

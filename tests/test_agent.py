@@ -495,6 +495,24 @@ async def test_python_m_agent_runs_the_livekit_cli() -> None:
     out, _ = await asyncio.wait_for(proc.communicate(), 30)
     text = out.decode()
     assert proc.returncode == 0, text
-    for command in ("console", "dev", "start"):
-        assert command in text
+    from agent.__main__ import CHAT_HELP, DESCRIPTIONS
+
+    listed = " ".join(text.split())  # the help is drawn in boxes; descriptions wrap
+    for command, description in [*DESCRIPTIONS.items(), ("chat", CHAT_HELP)]:
+        words = " ".join(description.split()[:6])
+        assert f"│ {command} " in text and words in listed.replace(" │ ", " "), (command, text)
+
+
+async def test_python_m_agent_without_its_extra_says_how_to_install_it() -> None:
+    # As if `pip install -e .` had been run without `[agent]`: livekit cannot be imported.
+    for argv in (["agent", "--help"], ["agent", "chat"], ["agent", "dev"]):
+        proc = await asyncio.create_subprocess_exec(
+            *_guarded_python(f"import runpy, sys\nsys.modules['livekit'] = None\nsys.argv = {argv!r}\n"
+                             "runpy.run_module('agent', run_name='__main__')\n"),
+            cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        out, _ = await asyncio.wait_for(proc.communicate(), 30)
+        text = out.decode()
+        assert proc.returncode == 2, text
+        assert "needs the optional `agent` extra" in text and "pip install -e '.[agent]'" in text, text
+        assert "Traceback" not in text and len(text.strip().splitlines()) == 2, text
 
