@@ -96,9 +96,12 @@ class EmbeddedPostgres:
             self._server._postmaster_info = info
 
     def _ensure_database(self) -> None:
-        exists = self._server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}';")
-        if "(1 row)" not in exists:
-            self._server.psql(f"CREATE DATABASE {DATABASE};")
+        # Under the wheel's inter-process lock: `nowva serve` and `nowva worker` starting together
+        # on a fresh data dir would both find no database and both create it.
+        with self._server._lock:
+            exists = self._server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}';")
+            if "(1 row)" not in exists:
+                self._server.psql(f"CREATE DATABASE {DATABASE};")
 
     def _forget_dead_handles(self) -> None:
         # A process killed with SIGKILL never releases its handle; without this, the

@@ -34,10 +34,14 @@ async def migrate(url: str) -> list[str]:
     conn = await connect(url)
     applied_now: list[str] = []
     try:
-        await conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-        )
+        async with conn.transaction():
+            # Under the lock too: IF NOT EXISTS does not stop two first starts at once (`nowva serve`
+            # and `nowva worker` on a fresh data dir) from both creating it; one would fail.
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
         for name, sql_text in _steps():
             async with conn.transaction():
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)

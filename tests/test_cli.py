@@ -154,3 +154,55 @@ async def test_serve_stops_its_embedded_postgres_even_after_a_restart_underneath
         for pid in postgres_pids(embedded_data_dir):  # a failed run leaves the server it started
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGINT)  # PostgreSQL's fast shutdown
+
+
+async def test_serve_and_a_worker_on_the_embedded_database_stop_in_any_order(
+    tmp_path: Path, embedded_data_dir: Path
+) -> None:
+    """What the README tells people to run for more workers on the embedded database: `nowva worker`
+    on the same data dir. Stopping `serve` mid-job leaves the database up under the worker, whose
+    attempt finishes; either may stop first; the last one out stops PostgreSQL."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "NOWVA_", "DATABASE_URL"))}
+    env.update(NOWVA_DATA_DIR=str(embedded_data_dir), NOWVA_GENERATOR="builtin")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    serve = Proc(["serve", "--no-worker", "--port", str(port)], env, tmp_path / "serve1.log")
+    worker = Proc(["worker", "--name", "w1"], {**env, "NOWVA_BUILTIN_WEEK_DELAY": "0.5"}, tmp_path / "worker.log")
+    try:
+        await serve.wait_healthy(base)
+        key = (embedded_data_dir / "service_key").read_text().strip()
+        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=30) as c:
+            user = (await c.post("/api/users", json={})).json()["id"]
+            r = await c.post("/api/programs/generate", json={
+                "user_id": user, "height_cm": 180, "weight_kg": 80, "goal_category": "strength",
+                "duration_weeks": 12, "days_per_week": 3, "fitness_level": "beginner"})
+            job_id = r.json()["job_id"]
+
+            async def status() -> dict[str, object]:
+                return dict((await c.get(f"/api/programs/status/{job_id}")).json())
+
+            async def running() -> bool:
+                return (await status())["status"] == "in_progress"
+
+            await wait_until(running, timeout=60)
+        assert serve.stop() == 0  # mid-job: about 6 s of weeks to go
+        assert postgres_pids(embedded_data_dir), "serve stopped the database under the worker"
+
+        serve = Proc(["serve", "--no-worker", "--port", str(port)], env, tmp_path / "serve2.log")
+        await serve.wait_healthy(base)
+        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=30) as c:
+            async def done() -> bool:
+                return (await c.get(f"/api/programs/status/{job_id}")).json()["status"] == "completed"
+
+            await wait_until(done, timeout=60)
+            job = (await c.get(f"/api/programs/status/{job_id}")).json()
+            assert job["attempt"] == 1, job  # the worker's own attempt finished: nothing ran twice
+        assert "restarting" not in worker.output(), worker.output()  # it never lost the database
+
+        assert worker.stop() == 0  # now the other order: the API keeps its database
+        await serve.wait_healthy(base)
+    finally:
+        worker.stop()
+        code = serve.stop()
+    assert code == 0, serve.output()
+    await wait_until(lambda: not postgres_pids(embedded_data_dir), timeout=30)
