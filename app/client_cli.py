@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
-from httpx_sse import aconnect_sse
+from httpx_sse import EventSource, aconnect_sse
 from pydantic import ValidationError
 
 from app.cli import GENERATE_OPTIONS
@@ -179,19 +179,7 @@ async def _follow(client: httpx.AsyncClient, api: Api, job_id: str, retry_for: f
                     if lost_at is not None:
                         print(f"\nnowva: reconnected to {api.url}; resuming after event {last}", file=sys.stderr)
                     lost_at, failures = None, 0
-                    async for sse in source.aiter_sse():
-                        if not sse.data:
-                            continue  # the retry hint and heartbeats carry no data
-                        event = json.loads(sse.data)
-                        last = event["seq"]
-                        data = event["data"]
-                        if event["type"] == "progress":
-                            draw(data["progress"], data.get("message") or data["stage"])
-                        elif event["type"] == "status":
-                            draw(0, data["status"])
-                        else:
-                            outcome = event
-                            break
+                    last, outcome = await _draw_events(source, last)
                     if outcome is not None:
                         break
                     reason = "the stream ended before the job did"  # e.g. the API is shutting down
@@ -225,6 +213,24 @@ async def _follow(client: httpx.AsyncClient, api: Api, job_id: str, retry_for: f
         return _fail(r)
     print(render_program(r.json()))
     return 0
+
+
+async def _draw_events(source: EventSource, last: int) -> tuple[int, dict[str, Any] | None]:
+    """Draw a stream's events as they come; return the last seq seen and the terminal event, if
+    it came before the stream ended."""
+    async for sse in source.aiter_sse():
+        if not sse.data:
+            continue  # the retry hint and heartbeats carry no data
+        event = json.loads(sse.data)
+        last = event["seq"]
+        data = event["data"]
+        if event["type"] == "progress":
+            draw(data["progress"], data.get("message") or data["stage"])
+        elif event["type"] == "status":
+            draw(0, data["status"])
+        else:
+            return last, event
+    return last, None
 
 
 async def _final_event(client: httpx.AsyncClient, job_id: str) -> dict[str, Any] | None:

@@ -401,7 +401,9 @@ async def test_cancel_on_request(settings: Settings, db_url: str, service_key: s
         await talk.run("Go ahead")
         result = await talk.run("Wait, stop it please")
         result.expect.next_event().is_function_call(name="cancel_program_generation")
-        assert "cancelled" in result.expect.next_event().is_function_call_output().event().item.output
+        # The job's stream may announce "cancelled" (a background reply) before the tool's own
+        # output is recorded: which comes first is a race between two tasks, under load either.
+        assert "cancelled" in result.expect.next_event(type="function_call_output").event().item.output
         ended = await talk.ended_call("generate_workout_program")
         assert ended.status == "done" and ended.message and "cancelled" in ended.message
         job = await api_get(base, service_key, f"/api/programs/status/{talk.state.job_id}")
