@@ -30,6 +30,7 @@ import ast
 import contextlib
 import fcntl
 import hashlib
+import importlib.util
 import os
 import re
 import shutil
@@ -373,6 +374,8 @@ def env_file(path: Path) -> dict[str, str]:
 
 def test_compose_file() -> None:
     """compose.yaml as podman-compose resolves it; `up` is not run (see the module docstring)."""
+    if importlib.util.find_spec("podman_compose") is None:
+        pytest.fail("podman-compose is a test extra: pip install -e '.[test]' (./scripts/test does)")
     done = subprocess.run([sys.executable, "-m", "podman_compose", "-f", "compose.yaml", "config"],
                           capture_output=True, text=True, timeout=60, cwd=ROOT,
                           env={**os.environ, "POSTGRES_PASSWORD": "s3cret"})
