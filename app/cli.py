@@ -34,12 +34,19 @@ GENERATE_OPTIONS = {
 
 
 @contextlib.contextmanager
-def database(settings: Settings) -> Iterator[str]:
+def database(settings: Settings, *, long_running: bool = False) -> Iterator[str]:
     """DATABASE_URL when set; else the embedded server in the data dir, released on exit."""
+    from app.embedded import EmbeddedPostgres, data_dir_behind
+
     if settings.database_url:
+        behind = data_dir_behind(settings.database_url) if long_running else None
+        if behind is not None:
+            # Only the processes on a data dir keep its server up; one handed the URL holds nothing.
+            log.warning("DATABASE_URL names the embedded PostgreSQL of the data dir %s: it stops when the "
+                        "last nowva process on that data dir stops, under this one. To keep it up while this "
+                        "one runs, start it with --data-dir %s instead of DATABASE_URL.", behind, behind)
         yield settings.database_url
         return
-    from app.embedded import EmbeddedPostgres
 
     embedded = EmbeddedPostgres(settings.data_dir)
     url = embedded.start()
@@ -102,7 +109,7 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     from app import runtime
     from app.serve import serve
 
-    with database(settings) as url:
+    with database(settings, long_running=True) as url:
         return int(runtime.run(serve(settings, url, embedded=not settings.database_url)))
 
 
@@ -119,7 +126,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         await run_worker(settings, url, stop, name=args.name)
         log.info("worker stopped")
 
-    with database(settings) as url:
+    with database(settings, long_running=True) as url:
         runtime.run(main())
     return 0
 

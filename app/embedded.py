@@ -19,7 +19,7 @@ import os
 import warnings
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 log = logging.getLogger(__name__)
 # The wheel logs every initdb/pg_ctl line at INFO; its warnings and errors still show.
@@ -116,6 +116,20 @@ class EmbeddedPostgres:
         alive = [pid for pid in pids if _alive(pid)]
         if alive != pids:
             handles.write_text(json.dumps(alive))
+
+
+def data_dir_behind(url: str) -> Path | None:
+    """The data dir whose embedded server a URL points at (our URLs name its socket directory,
+    <data dir>/pg), or None for any other PostgreSQL."""
+    hosts = parse_qs(urlsplit(url).query).get("host") or []
+    if not hosts or not hosts[0].startswith("/"):
+        return None
+    pgdata = Path(hosts[0])
+    try:
+        ours = (pgdata / "PG_VERSION").exists() and (pgdata / ".handle_pids.json").exists()
+    except OSError:  # another user's server: not one we could hold anyway
+        return None
+    return pgdata.parent if ours else None
 
 
 def _alive(pid: int) -> bool:

@@ -17,7 +17,8 @@ import psutil
 import pytest
 
 from agent.config import AgentConfig
-from tests.support import ROOT, Proc, free_port, wait_until
+from app.embedded import EmbeddedPostgres, data_dir_behind
+from tests.support import ROOT, Proc, env_for, free_port, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -206,3 +207,17 @@ async def test_serve_and_a_worker_on_the_embedded_database_stop_in_any_order(
         code = serve.stop()
     assert code == 0, serve.output()
     await wait_until(lambda: not postgres_pids(embedded_data_dir), timeout=30)
+
+
+async def test_a_worker_handed_the_embedded_servers_url_is_warned(
+    tmp_path: Path, embedded: EmbeddedPostgres, db_url: str
+) -> None:
+    """`DATABASE_URL=$(nowva db url) nowva worker` holds nothing: it says so, and what to run instead."""
+    worker = Proc(["worker"], env_for(db_url, NOWVA_GENERATOR="builtin"), tmp_path / "worker.log")
+    try:
+        await wait_until(lambda: "worker starting" in worker.output(), timeout=60)
+    finally:
+        assert worker.stop() == 0
+    assert data_dir_behind(db_url) == embedded.data_dir
+    assert f"start it with --data-dir {embedded.data_dir} instead of DATABASE_URL" in worker.output()
+    assert data_dir_behind("postgresql://nowva@db.internal:5432/nowva") is None
