@@ -1,72 +1,54 @@
 """The built-in engine: an offline, deterministic strength coach.
 
-It reads the request into a profile (goal, level, body size, what the person's words ask for),
-picks a split from the days per week, lays the weeks out in blocks with deloads and a test week,
-and doses every exercise from goal, level, role and where the week sits in its block.
-The same request always gives the same program: there is no randomness anywhere.
+It reads the request into a profile (goal, level, body size, and the constraints the person's words
+set: bans, equipment, injuries, populations, an event), picks a split from the days per week, lays
+the weeks out in blocks with deloads, a taper and a test week, and doses every exercise from goal,
+level, role, where the week sits in its block and the effort ceiling the person's situation sets.
+The same request always gives the same program: there is no randomness anywhere. Its output
+passes checks.validate for every goal, level, days per week and duration (tests prove it).
 """
 
 from __future__ import annotations
 
 import asyncio
 import enum
-import re
 from dataclasses import dataclass, field, replace
 
 from pydantic import ValidationError
 
 from app.models import Exercise, FitnessLevel, GenerateRequest, GoalCategory, ProgramContent, TrainingDay, TrainingWeek
+from jobs.engines.balance import PATTERNS_FOR, Band, Entry, balance
 from jobs.engines.base import EngineError, Generated, ProgressReporter
+from jobs.engines.checks import SESSION_SETS, WEEKLY_SETS, weekly_floor
+from jobs.engines.constraints import GENTLE_MAX_RPE, Constraints, Emphasis, EventKind, Injury, read_constraints
 from jobs.engines.library import (
     DUMBBELLS_ONLY,
-    FULL_A,
-    FULL_B,
-    GYM,
     HOME,
-    POWER_WORK,
-    SPLITS,
-    A,
-    C,
-    DayTemplate,
     Equipment,
     Filters,
-    Impact,
     LibraryExercise,
+    Load,
+    Movement,
+    Muscle,
     Pattern,
-    Role,
-    S,
-    Slot,
     Unit,
+    contributions,
+    heavy_with,
     pick,
 )
+from jobs.engines.splits import ONE_A, ONE_B, POWER_WORK, SPLITS, A, C, DayTemplate, Role, S, Slot
 
 P = Pattern
 LEVEL_INDEX = {FitnessLevel.beginner: 0, FitnessLevel.intermediate: 1, FitnessLevel.advanced: 2}
 MAX_PROGRESS_REPORTS_FOR_WEEKS = 10
-
-KEYWORDS: dict[str, str] = {
-    "knee": r"\bknees?\b|\bacl\b|menisc|patell",
-    "back": r"\bback (pain|injur|issue|problem|hurt)|\b(lower|low|bad|sore) back\b|sciatica|\bdisc\b|herniat",
-    "sprint": r"\brun|sprint|\bspeed\b|soccer|football|rugby|basketball",
-    "jump": r"\bjump|vertical|\bdunk|basketball|volleyball",
-    "glutes": r"glute|\bbooty\b|\bbutt\b",
-    "arms": r"\barms?\b|bicep|tricep|\bguns\b",
-    "bench": r"\bbench|powerlift",
-    "squat": r"\bsquat|powerlift",
-    "deadlift": r"deadlift|powerlift",
-    "home": r"\bhome\b|no gym|without (a )?gym",
-    "dumbbell": r"dumbbell|\bdbs?\b",
-}
-TAGS = {"knee": "Knee-Friendly", "back": "Back-Friendly", "home": "Home", "dumbbell": "Dumbbell",
-        "arms": "Arms Emphasis", "glutes": "Glute Emphasis", "bench": "Bench Focus", "squat": "Squat Focus",
-        "deadlift": "Deadlift Focus", "jump": "Jump Training", "sprint": "Speed Work"}
+LOWER_BODY = frozenset({P.squat, P.lunge, P.hinge, P.glutes, P.calves, P.quads})
 
 
 @dataclass(frozen=True, slots=True)
 class Profile:
     request: GenerateRequest
+    constraints: Constraints
     level: int  # 0 beginner, 1 intermediate, 2 advanced
-    words: frozenset[str]  # keyword groups found in goal_raw
     heavy: bool  # over ~110 kg or BMI over 32: fewer, lower-impact landings
     tall: bool  # over 190 cm: longer levers, notes on range of motion and bar choice
     filters: Filters
@@ -75,39 +57,49 @@ class Profile:
     # change from block to block, and choosing them is ~40% of drafting a week.
     choices: dict[tuple[str, int, int], tuple[tuple[Role, LibraryExercise], ...]] = field(
         default_factory=dict, compare=False, repr=False)
+    balanced: dict[tuple[int, tuple[str, ...]], list[tuple[tuple[Role, LibraryExercise, int], ...]]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     @property
     def goal(self) -> GoalCategory:
         return self.request.goal_category
 
+    @property
+    def emphasis(self) -> frozenset[Emphasis]:
+        return frozenset(self.constraints.emphasis)
 
-def read_profile(request: GenerateRequest) -> Profile:
-    text = request.goal_raw.lower()
-    words = frozenset(key for key, rx in KEYWORDS.items() if re.search(rx, text))
+    def cap(self, plan: WeekPlan) -> float | None:
+        """The highest RPE this week may hold, or None for no ceiling beyond the goal's own."""
+        if plan.number <= self.constraints.gentle_weeks:
+            return GENTLE_MAX_RPE
+        return self.constraints.max_rpe
+
+
+def read_profile(request: GenerateRequest, constraints: Constraints | None = None) -> Profile:
+    c = read_constraints(request) if constraints is None else constraints
     bmi = request.weight_kg / (request.height_cm / 100) ** 2
     heavy = request.weight_kg > 110 or bmi > 32
     level = LEVEL_INDEX[request.fitness_level]
-    equipment = GYM
-    if "dumbbell" in words:
-        equipment = DUMBBELLS_ONLY | {Equipment.band} if "home" in words else DUMBBELLS_ONLY
-    elif "home" in words:
-        equipment = HOME
-    max_impact = Impact.low if heavy or "knee" in words else Impact.high
-    if level == 0 and max_impact > Impact.moderate:
-        max_impact = Impact.moderate  # beginners learn to land before they bound or depth-jump
-    filters = Filters(level + 1, equipment, max_impact, "knee" in words, "back" in words)
+    banned = set(c.banned)
+    if heavy:
+        banned.add(Movement.impact)  # a heavier body absorbs every landing: keep them low
+    if level == 0:
+        banned.add(Movement.high_impact)  # beginners learn to land before they bound or depth-jump
+    # Someone who should check with a doctor first gets the simplest, most supported variations.
+    tier = 1 if c.caution else level + 1
+    filters = Filters(tier, frozenset(c.equipment), frozenset(banned))
     prefer: set[str] = set()
-    if "bench" in words:
+    if Emphasis.bench in c.emphasis:
         prefer.add("Barbell bench press")
-    if "squat" in words:
+    if Emphasis.squat in c.emphasis:
         prefer.add("Back squat")
-    if "deadlift" in words:
+    if Emphasis.deadlift in c.emphasis:
         prefer.add("Conventional deadlift")
     elif request.height_cm > 190:
         prefer.add("Trap-bar deadlift")  # long femurs and torso: a more upright pull
-    if "glutes" in words:
+    if Emphasis.glutes in c.emphasis:
         prefer |= {"Barbell hip thrust", "Bulgarian split squat", "Dumbbell hip thrust"}
-    return Profile(request, level, words, heavy, request.height_cm > 190, filters, frozenset(prefer))
+    return Profile(request, c, level, heavy, request.height_cm > 190, filters, frozenset(prefer))
 
 
 # ---------------------------------------------------------------- weeks and blocks
@@ -116,6 +108,7 @@ def read_profile(request: GenerateRequest) -> Profile:
 class WeekKind(enum.Enum):
     load = "load"
     deload = "deload"
+    taper = "taper"
     test = "test"
 
 
@@ -130,15 +123,14 @@ class WeekPlan:
     block: int  # index of the loading block this week belongs to (or just finished)
     pos: int  # position among the block's loading weeks
     length: int  # loading weeks in the block
+    phase: int = 0  # index into PHASES: the last block before a test or event is the heaviest
 
     @property
     def ramp(self) -> float:
         """0.0 at a block's first week, 1.0 at its last: how far intensity has climbed."""
+        if self.kind is not WeekKind.load:
+            return 1.0 if self.kind is WeekKind.taper else 0.5
         return self.pos / (self.length - 1) if self.length > 1 else 0.5
-
-    @property
-    def phase(self) -> int:
-        return 2 if self.kind is WeekKind.test else self.block % len(PHASES)
 
 
 def deload_every(weeks: int, level: int, goal: GoalCategory) -> int:
@@ -158,13 +150,34 @@ def deload_every(weeks: int, level: int, goal: GoalCategory) -> int:
     return 4
 
 
-def plan_weeks(profile: Profile) -> list[WeekPlan]:
+def week_kinds(profile: Profile) -> list[WeekKind]:
     n = profile.request.duration_weeks
+    c = profile.constraints
+    event = c.event is not None and n >= 3
     every = deload_every(n, profile.level, profile.goal)
-    tests = profile.goal is not GoalCategory.hypertrophy and profile.level > 0 and n >= 6
-    kinds = [WeekKind.test if tests and w == n else
-             WeekKind.deload if every and w % every == 0 else WeekKind.load for w in range(1, n + 1)]
-    plans: list[WeekPlan] = []
+    # A test of maxima ends strength and power programs, never for someone who should start gently.
+    tests = (profile.goal is not GoalCategory.hypertrophy and not c.caution and not c.injuries
+             and (event or (profile.level > 0 and n >= 6)))
+    kinds: list[WeekKind] = []
+    for w in range(1, n + 1):
+        if event and w == n:
+            kinds.append(WeekKind.test if tests else WeekKind.taper)
+        elif event and w == n - 1:
+            kinds.append(WeekKind.taper)
+        elif not event and tests and w == n:
+            kinds.append(WeekKind.test)
+        # Before an event the last loading block runs straight into the taper: no deload in it.
+        elif every and w % every == 0 and not (event and w >= n - 2) and w < n:
+            kinds.append(WeekKind.deload)
+        else:
+            kinds.append(WeekKind.load)
+    return kinds
+
+
+def plan_weeks(profile: Profile) -> list[WeekPlan]:
+    kinds = week_kinds(profile)
+    n = len(kinds)
+    raw: list[WeekPlan] = []
     block, w = 0, 0
     while w < n:
         start = w
@@ -176,23 +189,35 @@ def plan_weeks(profile: Profile) -> list[WeekPlan]:
         at = start
         for c in range(chunks):
             length = (w - start) // chunks + (1 if c < (w - start) % chunks else 0)
-            plans += [WeekPlan(i + 1, WeekKind.load, block, i - at, length) for i in range(at, at + length)]
+            raw += [WeekPlan(i + 1, WeekKind.load, block, i - at, length) for i in range(at, at + length)]
             at += length
             block += 1
-        if w < n:
-            last = plans[-1] if plans else WeekPlan(0, WeekKind.load, 0, 0, 1)
-            plans.append(WeekPlan(w + 1, kinds[w], last.block, 0, last.length))
+        while w < n and kinds[w] is not WeekKind.load:
+            last = raw[-1] if raw else WeekPlan(0, WeekKind.load, 0, 0, 1)
+            raw.append(WeekPlan(w + 1, kinds[w], last.block, 0, last.length))
             w += 1
-    return plans
+    # Before a test or an event, phases count back from the end, so the last block is the heaviest
+    # (Realization) and comes right before the taper or test; otherwise they start from the lightest.
+    last_block = max((p.block for p in raw), default=0)
+    if kinds and kinds[-1] in (WeekKind.test, WeekKind.taper):
+        return [replace(p, phase=(2 - (last_block - p.block)) % len(PHASES)) for p in raw]
+    return [replace(p, phase=p.block % len(PHASES)) for p in raw]
 
 
-def week_focus(plan: WeekPlan, goal: GoalCategory) -> str:
+def week_focus(plan: WeekPlan, profile: Profile) -> str:
+    goal, event = profile.goal, profile.constraints.event
     if plan.kind is WeekKind.deload:
-        return ("Deload week: about 40 percent fewer sets and lighter loads so fatigue clears "
+        return ("Deload week: about half the sets and lighter loads so fatigue clears "
                 "before the next block.")
+    if plan.kind is WeekKind.taper:
+        ahead = f" before {event.value}" if event else ""
+        return f"Taper{ahead}: fewer sets, loads stay heavy, so you arrive fresh and strong."
     if plan.kind is WeekKind.test:
         extra = " and test your best jump or throw" if goal is GoalCategory.power else ""
-        return f"Test week: low volume, work up to heavy singles on the main lifts{extra}."
+        what = "Meet week" if event is EventKind.meet else "Test week"
+        return f"{what}: low volume, work up to heavy singles on the main lifts{extra}."
+    if plan.number <= profile.constraints.gentle_weeks:
+        return "Gentle start: learn the movements, nothing harder than a 7 out of 10."
     target = {GoalCategory.hypertrophy: "add reps or a set while staying close to failure",
               GoalCategory.strength: "load on the main lifts climbs each week",
               GoalCategory.power: "move fast, then lift heavy; loads climb each week"}[goal]
@@ -214,7 +239,8 @@ class Dose:
 SETS = {Role.explosive: (3, 4, 5), Role.main: (3, 4, 5), Role.secondary: (3, 3, 4),
         Role.accessory: (2, 3, 3), Role.core: (2, 3, 3), Role.recovery: (2, 2, 2)}
 HOLD_SECONDS = (20, 30, 40)
-BARBELLS = frozenset({Equipment.barbell, Equipment.trap_bar, Equipment.machine})
+DELOAD_SHARE = 0.5  # of a loading week's sets; the validator wants at least 30% fewer
+PERCENT_LOADS = frozenset({Load.barbell, Load.machine})
 
 
 def _reps(lo: int, hi: int, unit: Unit, level: int) -> int | str:
@@ -226,8 +252,10 @@ def _reps(lo: int, hi: int, unit: Unit, level: int) -> int | str:
     return lo if lo == hi else text
 
 
-def _rpe(lo: float, hi: float, ramp: float) -> str:
+def _rpe(lo: float, hi: float, ramp: float, cap: float | None = None) -> str:
     value = round((lo + (hi - lo) * ramp) * 2) / 2
+    if cap is not None:
+        value = min(value, cap)
     return f"RPE {value:g}"
 
 
@@ -242,75 +270,96 @@ HYPERTROPHY_REPS = {Role.main: ((10, 12), (8, 10), (6, 8)), Role.secondary: ((10
                     Role.accessory: ((12, 15), (10, 12), (8, 12))}
 
 
-def dose_hypertrophy(role: Role, ex: LibraryExercise, level: int, plan: WeekPlan) -> Dose:
+def dose_hypertrophy(role: Role, ex: LibraryExercise, level: int, plan: WeekPlan, cap: float | None) -> Dose:
     lo, hi = (8, 12) if level == 0 and role is not Role.accessory else HYPERTROPHY_REPS[role][plan.phase]
     sets = SETS[role][level] + (1 if level > 0 and plan.ramp >= 0.5 and role is not Role.main else 0)
     top = 8.0 if level == 0 else 9.0
     rest = {Role.main: 120, Role.secondary: 90}.get(role, 60)
-    return Dose(sets, _reps(lo, hi, ex.unit, level), _rpe(7.0, top, plan.ramp), rest,
+    return Dose(sets, _reps(lo, hi, ex.unit, level), _rpe(7.0, top, plan.ramp, cap), rest,
                 "Stop one or two reps short of failure." if role is Role.main else "")
 
 
-def dose_heavy(goal: GoalCategory, role: Role, ex: LibraryExercise, level: int, plan: WeekPlan) -> Dose:
+def dose_heavy(goal: GoalCategory, role: Role, ex: LibraryExercise, level: int, plan: WeekPlan,
+               cap: float | None, heavy: bool) -> Dose:
     """Strength and power share their heavy work; power simply tops out a little lighter."""
     if role is Role.main:
-        if level == 0:  # beginners rarely know a 1RM: effort guides, load rises session to session
-            return Dose(3, _reps(5, 5, ex.unit, level), _rpe(6.0, 8.0, plan.ramp), 180,
+        if not heavy:  # nothing heavier is allowed here: a harder set of 6-8 instead
+            return Dose(SETS[role][level], _reps(6, 8, ex.unit, level), _rpe(6.5, 8.0, plan.ramp, cap), 150)
+        if level == 0 or cap is not None:  # no known 1RM, or a ceiling to respect: effort guides
+            return Dose(SETS[role][level], _reps(5, 5, ex.unit, level), _rpe(6.0, 8.0, plan.ramp, cap), 180,
                         "Add a little load each session while every rep stays crisp.")
         reps, lo, hi = (STRENGTH_MAIN if goal is GoalCategory.strength else POWER_MAIN)[plan.phase]
         pct = _pct(lo, hi, plan.ramp)
         # Percentages only make sense where a 1RM is measurable; dumbbell and bodyweight lifts use RPE.
-        load = f"{pct:g}% 1RM" if ex.equipment & BARBELLS else f"RPE {round((pct - 45) / 5) / 2 + 4.5:g}"
+        load = f"{pct:g}% 1RM" if ex.load in PERCENT_LOADS else f"RPE {round((pct - 45) / 5) / 2 + 4.5:g}"
         return Dose(SETS[role][level], _reps(reps, reps, ex.unit, level), load, 180 + 30 * plan.phase, "")
+    if role is Role.secondary and heavy:
+        return Dose(SETS[role][level], _reps(4, 6, ex.unit, level), _rpe(7.0, 8.5, plan.ramp, cap), 150)
     if role is Role.secondary:
-        return Dose(SETS[role][level], _reps(4, 6, ex.unit, level), _rpe(7.0, 8.5, plan.ramp), 150)
-    return Dose(SETS[role][level], _reps(6, 10, ex.unit, level), _rpe(7.0, 8.0, plan.ramp), 90)
+        return Dose(SETS[role][level], _reps(6, 8, ex.unit, level), _rpe(7.0, 8.0, plan.ramp, cap), 120)
+    return Dose(SETS[role][level], _reps(6, 10, ex.unit, level), _rpe(7.0, 8.0, plan.ramp, cap), 90)
 
 
-def dose_explosive(profile: Profile, ex: LibraryExercise, plan: WeekPlan) -> Dose:
+def dose_explosive(profile: Profile, ex: LibraryExercise, plan: WeekPlan, cap: float | None) -> Dose:
     level, phase = profile.level, plan.phase
     sets = SETS[Role.explosive][level]
+    fast = "Fast but controlled, RPE 7" if cap is not None else ""
     if ex.pattern is P.sprint:
-        return Dose(sets + 1, 1, "Maximal effort", 180, "Walk back and rest fully between reps.")
+        return Dose(sets + 1, 1, fast or "Maximal effort", 180, "Walk back and rest fully between reps.")
     if ex.pattern is P.olympic:
         reps = 5 if ex.name == "Kettlebell swing" else (3, 3, 2)[phase]
-        load = "Heavy bell, crisp hip snap" if ex.name == "Kettlebell swing" else \
-            f"{_pct(60.0, 70.0, plan.ramp) + 5 * phase:g}% of your best {ex.name.lower()}, fast bar"
-        return Dose(sets, _reps(reps, reps, ex.unit, level), load, 150, "Stop the set when speed drops.")
+        load = ("Heavy bell, crisp hip snap" if ex.name == "Kettlebell swing" else
+                f"{_pct(60.0, 70.0, plan.ramp) + 5 * phase:g}% of your best {ex.name.lower()}, fast bar"
+                if ex.load in PERCENT_LOADS else "A weight you could move 8 times, every rep fast")
+        return Dose(sets, _reps(reps, reps, ex.unit, level), fast or load, 150, "Stop the set when speed drops.")
     reps = 3 if level == 0 else (5, 4, 3)[phase]
     if ex.pattern is P.jump and profile.heavy:
         sets, reps = max(2, sets - 1), min(reps, 3)  # fewer landings for a heavier body
     landings = sets * reps * (2 if ex.unit is Unit.per_side else 1)
     note = f"About {landings} landings in total; land softly." if ex.pattern is P.jump else ""
-    return Dose(sets, _reps(reps, reps, ex.unit, level), "Maximal intent, full recovery", 120, note)
+    return Dose(sets, _reps(reps, reps, ex.unit, level), fast or "Maximal intent, full recovery", 120, note)
 
 
 def dose_recovery(ex: LibraryExercise) -> Dose:
     if ex.pattern is P.conditioning:
-        return Dose(4, "300s", "Easy, conversational pace", 30, "Four easy rounds, 20 minutes in all.")
+        return Dose(2, "600s", "Easy, conversational pace", 60, "Two easy 10-minute bouts, 20 minutes in all.")
     return Dose(2, "30s" if ex.unit is Unit.hold else _reps(6, 8, ex.unit, 0), "Easy, pain-free range", 30)
 
 
-def dose(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan) -> Dose:
-    if role is Role.recovery:
-        return dose_recovery(ex)
+def dose(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan, test_ok: bool = False,
+         delta: int = 0) -> Dose:
+    """The exercise's dose this week; delta is the volume balancer's set change for the block."""
+    cap = profile.cap(plan)
+    heavy = heavy_with(ex, profile.filters.equipment)
+    if role is Role.recovery or ex.pattern is P.conditioning:
+        d = dose_recovery(ex)
+        light = plan.kind in (WeekKind.deload, WeekKind.taper, WeekKind.test)
+        return replace(d, sets=max(1, round(d.sets * DELOAD_SHARE))) if light else d
     if role is Role.explosive or ex.pattern.explosive:
-        d = dose_explosive(profile, ex, plan)
-    elif role is Role.core:
+        d = dose_explosive(profile, ex, plan, cap)
+    elif role is Role.core or ex.pattern in (P.core, P.carry):
         lo, hi = (8, 12) if ex.unit is not Unit.per_side else (6, 8)
-        d = Dose(SETS[role][profile.level], _reps(lo, hi, ex.unit, profile.level), "Controlled", 60)
+        d = Dose(SETS[Role.core][profile.level], _reps(lo, hi, ex.unit, profile.level), "Controlled", 60)
     elif profile.goal is GoalCategory.hypertrophy:
-        d = dose_hypertrophy(role, ex, profile.level, plan)
+        d = dose_hypertrophy(role, ex, profile.level, plan, cap)
     else:
-        d = dose_heavy(profile.goal, role, ex, profile.level, plan)
+        d = dose_heavy(profile.goal, role, ex, profile.level, plan, cap, heavy)
+    unloaded = not heavy and ex.pattern in LOWER_BODY and role is not Role.core and not (
+        ex.equipment - {Equipment.bodyweight}) & profile.filters.equipment
+    if unloaded:
+        # Without added load a squat or lunge is hard only in high reps: dose it that way.
+        d = replace(d, reps=_reps(12, 15, ex.unit, profile.level), intensity=_rpe(7.0, 7.0, plan.ramp, cap))
+    d = replace(d, sets=max(1, d.sets + delta))
     # Percentages of a 1RM only where one is measurable: barbell-type lifts for non-beginners.
-    measurable = role is Role.main and profile.level > 0 and bool(ex.equipment & BARBELLS)
+    measurable = role is Role.main and profile.level > 0 and ex.load in PERCENT_LOADS and heavy
     if plan.kind is WeekKind.deload:
         floor = 2 if role is Role.main else 1
-        return Dose(max(floor, round(d.sets * 0.6)), d.reps, _deload_intensity(role, ex, measurable), d.rest,
+        return Dose(max(floor, round(d.sets * DELOAD_SHARE)), d.reps, _deload_intensity(role, ex, measurable), d.rest,
                     "Deload: leave plenty in reserve.")
+    if plan.kind is WeekKind.taper:
+        return Dose(max(1, round(d.sets * 0.6)), d.reps, d.intensity, d.rest, "Taper: fewer sets, same loads.")
     if plan.kind is WeekKind.test:
-        return _test_dose(role, ex, d, measurable)
+        return _test_dose(role, ex, d, measurable and test_ok and ex.testable, heavy and not unloaded)
     return d
 
 
@@ -320,15 +369,15 @@ def _deload_intensity(role: Role, ex: LibraryExercise, measurable: bool) -> str:
     return "About 60% 1RM, easy bar speed" if measurable else "RPE 5 to 6"
 
 
-def _test_dose(role: Role, ex: LibraryExercise, d: Dose, measurable: bool) -> Dose:
-    if role is Role.main and measurable:
-        return Dose(4, 1, "Work up to a heavy single, about 92 to 97% 1RM", 300,
+def _test_dose(role: Role, ex: LibraryExercise, d: Dose, single: bool, heavy: bool) -> Dose:
+    if role is Role.main and single:
+        return Dose(3, 1, "Work up to a heavy single, about 92 to 97% 1RM", 300,
                     "Test day: two or three warm-up singles, then one best single.")
-    if role is Role.main:
-        return Dose(3, _reps(3, 5, ex.unit, 1), "RPE 9, heaviest clean set", 180, "Test day: note load and reps.")
+    if role is Role.main and heavy:
+        return Dose(2, _reps(3, 5, ex.unit, 1), "RPE 8, heaviest clean set", 180, "Test day: note load and reps.")
     if role is Role.explosive or ex.pattern.explosive:
-        return Dose(3, 1, "Maximal, measured", 180, "Test: record your best attempt.")
-    return Dose(max(1, d.sets - 1), d.reps, d.intensity, d.rest, "Reduced volume for test week.")
+        return Dose(3, 1, "Maximal intent, measured", 180, "Test: record your best attempt.")
+    return Dose(max(1, d.sets // 2), d.reps, d.intensity, d.rest, "Reduced volume for test week.")
 
 
 # ---------------------------------------------------------------- sessions
@@ -344,51 +393,57 @@ def session_size(profile: Profile, extra: int) -> int:
 
 
 def with_emphasis(template: DayTemplate, profile: Profile, index: int) -> tuple[list[Slot], int]:
-    """Priority-ordered slots for this person, and how many explosive slots lead the day."""
+    """Priority-ordered slots for this person, and how many extra slots (explosive leads and
+    emphasis inserts) the day gets on top of its usual size."""
     slots, letter = list(template.slots), template.name.split(":")[0][-1]
-    words, kind = profile.words, template.kind
+    emphasis, kind = profile.emphasis, template.kind
     lower = kind in ("full", "lower", "legs")
     upper = kind in ("full", "upper", "push", "pull")
     explosive: list[Pattern] = []
     if profile.goal is GoalCategory.power:
         explosive = list(POWER_WORK[template.name.split(":")[0]][: 1 if profile.level == 0 else 2])
-    if lower and "jump" in words and P.jump not in explosive:
+    if lower and Emphasis.jump in emphasis and P.jump not in explosive:
         explosive.insert(0, P.jump)
-    if lower and "sprint" in words and letter != "A" and P.sprint not in explosive:
+    if lower and Emphasis.sprint in emphasis and letter != "A" and P.sprint not in explosive:
         explosive.append(P.sprint)
     inserts: list[tuple[int, Slot]] = []
-    if "arms" in words and upper:
-        inserts += [(3, Slot(A, P.biceps, index)), (3, Slot(A, P.triceps, index))]
-    if "glutes" in words and lower:
+    if Emphasis.arms in emphasis and upper:
+        # One extra arm exercise per upper day, biceps and triceps in turn: arms grow from the rows
+        # and presses too, and a week of double arm work would crowd out the rest.
+        inserts.append((3, Slot(A, P.biceps if index % 2 == 0 else P.triceps, index)))
+    if Emphasis.glutes in emphasis and lower:
         inserts.append((2, Slot(A, P.glutes, index)))
-    if "bench" in words and kind in ("full", "upper", "push") and slots[0].pattern is not P.h_push:
+    if Emphasis.bench in emphasis and kind in ("full", "upper", "push") and slots[0].pattern is not P.h_push:
         inserts.append((2, Slot(S, P.h_push, 1)))
-    if "squat" in words and lower and slots[0].pattern is not P.squat:
+    if Emphasis.squat in emphasis and lower and slots[0].pattern is not P.squat:
         inserts.append((1, Slot(S, P.squat, 2)))
-    if "deadlift" in words and lower and slots[0].pattern is not P.hinge:
+    if Emphasis.deadlift in emphasis and lower and slots[0].pattern is not P.hinge:
         inserts.append((2, Slot(S, P.hinge, 2)))
-    if "sprint" in words and lower:
+    if Emphasis.sprint in emphasis and lower:
         inserts.append((3, Slot(A, P.hamstrings, 2)))  # Nordic-style curls guard sprinting hamstrings
-    if "back" in words:
+    if Injury.back in profile.constraints.injuries:
         inserts.append((2, Slot(C, P.core)))  # a sore back gets core work it cannot skip
     for pos, slot in sorted(inserts, key=lambda item: -item[0]):
         slots.insert(pos, slot)
     # The day's position offsets explosive picks, so each session of the week throws or jumps differently.
     lead = [Slot(Role.explosive, p, index) for p in explosive]
-    return lead[:1] + slots[:1] + lead[1:] + slots[1:], len(lead)
+    return lead[:1] + slots[:1] + lead[1:] + slots[1:], max(len(lead) - 1, 0) + len(inserts)
 
 
 def profile_notes(profile: Profile, ex: LibraryExercise) -> list[str]:
     notes: list[str] = []
+    injuries = profile.constraints.injuries
     if profile.tall and ex.pattern is P.squat:
         notes.append("Tall lifter: a slightly wider stance or small plates under the heels keep you upright.")
     if profile.tall and ex.pattern is P.hinge:
         notes.append("Tall lifter: pull from low blocks or use the trap bar if you cannot reach the start "
                      "with a neutral spine; own the range you use.")
-    if "knee" in profile.words and ex.pattern in (P.squat, P.lunge):
+    if Injury.knee in injuries and ex.pattern in (P.squat, P.lunge):
         notes.append("Stay pain-free: stop the set if knee pain goes above 3 out of 10.")
-    if "back" in profile.words and ex.pattern in (P.squat, P.hinge, P.carry, P.h_pull):
+    if Injury.back in injuries and ex.pattern in (P.squat, P.hinge, P.carry, P.h_pull):
         notes.append("Brace first; stop if pain spreads into a leg.")
+    if Injury.shoulder in injuries and ex.pattern in (P.h_push, P.v_pull, P.h_pull):
+        notes.append("Work in a pain-free range; stop if the shoulder pinches.")
     if profile.heavy and ex.pattern in (P.jump, P.sprint):
         notes.append("Low-impact choice to spare the joints.")
     return notes
@@ -398,34 +453,30 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
-def build_day(profile: Profile, template: DayTemplate, number: int, plan: WeekPlan) -> TrainingDay:
-    key = (template.name, number, plan.block)
-    chosen = profile.choices.get(key)
-    if chosen is None:
-        chosen = profile.choices[key] = choose_exercises(profile, template, number, plan.block)
-    exercises = [_exercise(profile, role, ex, plan) for role, ex in chosen]
-    return TrainingDay(day=number, name=template.name, exercises=exercises)
-
-
 def choose_exercises(profile: Profile, template: DayTemplate, number: int, block: int
                      ) -> tuple[tuple[Role, LibraryExercise], ...]:
     if template.kind == "recovery":
-        slots, lead = list(template.slots), 0
+        slots = list(template.slots)
     else:
-        slots, lead = with_emphasis(template, profile, number - 1)
-        slots = slots[: session_size(profile, max(lead - 1, 0))]
+        slots, extra = with_emphasis(template, profile, number - 1)
+        slots = slots[: session_size(profile, extra)]
+        if profile.constraints.weight_loss and Movement.cardio not in profile.constraints.banned:
+            slots.append(Slot(Role.recovery, P.conditioning, number - 1))  # aerobic work every training day
     # Recovery days stay easy whatever the level: only beginner-tier movements.
     filters = replace(profile.filters, max_tier=1) if template.kind == "recovery" else profile.filters
+    # Strength and power build each day on a lift that can be loaded heavily.
+    heavy_main = profile.goal is not GoalCategory.hypertrophy
     used: set[str] = set()
     chosen: list[tuple[Role, LibraryExercise]] = []
     for slot in slots:
         # The person's favourites only claim a slot's first choice, and once chosen they stay.
         prefer = profile.prefer if slot.offset == 0 else frozenset()
-        ex = pick(slot.pattern, filters, offset=slot.offset, prefer=prefer, exclude=used)
+        flt = replace(filters, heavy_only=True) if heavy_main and slot.role is Role.main else filters
+        ex = pick(slot.pattern, flt, offset=slot.offset, prefer=prefer, exclude=used)
         # Accessories rotate each block for a fresh stimulus; main lifts stay put so progress is measurable.
         rotates = slot.role in (A, C) or (slot.role is S and profile.goal is GoalCategory.hypertrophy)
         if rotates and block and not (ex and ex.name in prefer):
-            ex = pick(slot.pattern, filters, offset=slot.offset + block, prefer=prefer, exclude=used)
+            ex = pick(slot.pattern, flt, offset=slot.offset + block, prefer=prefer, exclude=used)
         if ex is not None:
             used.add(ex.name)
             chosen.append((slot.role, ex))
@@ -433,20 +484,93 @@ def choose_exercises(profile: Profile, template: DayTemplate, number: int, block
     return tuple(chosen)
 
 
-def _exercise(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan) -> Exercise:
-    d = dose(profile, role, ex, plan)
+def _exercise(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan, test_ok: bool,
+              delta: int) -> Exercise:
+    d = dose(profile, role, ex, plan, test_ok, delta)
     lead = {Role.main: "Main lift.", Role.explosive: "Explosive: full speed, full rest."}.get(role, "")
     text = " ".join(part for part in (lead, d.note, ex.cue, *profile_notes(profile, ex)) if part)
     return Exercise(name=ex.name, sets=min(d.sets, 12), reps=d.reps, intensity=d.intensity,
                     rest_seconds=d.rest, notes=_clip(text, 300))
 
 
+MAX_TESTS_PER_WEEK = 3
+EMPHASIS_MUSCLES = {Emphasis.arms: (Muscle.biceps, Muscle.triceps), Emphasis.glutes: (Muscle.glutes,),
+                    Emphasis.bench: (Muscle.chest,), Emphasis.squat: (Muscle.quads,),
+                    Emphasis.deadlift: (Muscle.glutes, Muscle.hamstrings)}
+Chosen = tuple[tuple[Role, LibraryExercise, int], ...]  # role, exercise, set change
+
+
+def chosen_for(profile: Profile, template: DayTemplate, number: int, block: int
+               ) -> tuple[tuple[Role, LibraryExercise], ...]:
+    key = (template.name, number, block)
+    chosen = profile.choices.get(key)
+    if chosen is None:
+        chosen = profile.choices[key] = choose_exercises(profile, template, number, block)
+    return chosen
+
+
+def band_for(profile: Profile) -> Band:
+    level, days = profile.request.fitness_level, profile.request.days_per_week
+    # Hypertrophy needs the level's weekly floor; the other goals only need every major muscle trained.
+    floor = weekly_floor(level, days) if profile.goal is GoalCategory.hypertrophy else 1
+    return Band(floor, WEEKLY_SETS[level][1], SESSION_SETS[level], 4 if profile.level == 0 else 6)
+
+
+def balanced_week(profile: Profile, templates: tuple[DayTemplate, ...], block: int) -> list[Chosen]:
+    key = (block, tuple(t.name for t in templates))
+    cached = profile.balanced.get(key)
+    if cached is not None:
+        return cached
+    first = WeekPlan(99, WeekKind.load, block, 0, 2)  # a block's first and last loading weeks
+    last = WeekPlan(99, WeekKind.load, block, 1, 2)
+
+    emphasised = {m for e in profile.emphasis for m in EMPHASIS_MUSCLES.get(e, ())}
+
+    def entry(day: int, role: Role, ex: LibraryExercise) -> Entry:
+        keep = bool(contributions(ex)) and contributions(ex)[0][0] in emphasised
+        return Entry(day, role, ex, dose(profile, role, ex, first).sets, dose(profile, role, ex, last).sets,
+                     keep=keep)
+
+    entries = [entry(i, role, ex) for i, t in enumerate(templates)
+               for role, ex in chosen_for(profile, t, i + 1, block)]
+
+    def make(day: int, muscle: Muscle, used: frozenset[str]) -> Entry | None:
+        if templates[day].kind == "recovery":
+            return None
+        for pattern in PATTERNS_FOR[muscle]:
+            ex = pick(pattern, profile.filters, exclude=used)
+            if ex is not None and contributions(ex) and contributions(ex)[0][0] is muscle:
+                return entry(day, Role.accessory, ex)
+        return None
+
+    balance(entries, band_for(profile), len(templates), make)
+    days: list[Chosen] = []
+    for i in range(len(templates)):
+        mine = sorted((e for e in entries if e.day == i and e.sets(False) > 0), key=lambda e: e.role)
+        days.append(tuple((e.role, e.ex, e.delta) for e in mine))
+    profile.balanced[key] = days
+    return days
+
+
 def build_week(profile: Profile, plan: WeekPlan) -> TrainingWeek:
     templates, _ = SPLITS[profile.request.days_per_week]
     if len(templates) == 1:
-        templates = (FULL_A if plan.number % 2 else FULL_B,)  # one day a week alternates A and B
-    days = [build_day(profile, t, i + 1, plan) for i, t in enumerate(templates)]
-    return TrainingWeek(week=plan.number, focus=_clip(week_focus(plan, profile.goal), 200),
+        templates = (ONE_A if plan.number % 2 else ONE_B,)  # one day a week alternates A and B
+    tested: set[str] = set()
+    days: list[TrainingDay] = []
+    for i, (template, chosen) in enumerate(zip(templates, balanced_week(profile, templates, plan.block),
+                                                strict=True)):
+        number = i + 1
+        exercises = []
+        for role, ex, delta in chosen:
+            # At most three maximal singles a week, each main lift tested once.
+            test_ok = role is Role.main and ex.name not in tested and len(tested) < MAX_TESTS_PER_WEEK
+            exercise = _exercise(profile, role, ex, plan, test_ok, delta)
+            if exercise.reps == 1 and "single" in exercise.intensity:
+                tested.add(ex.name)
+            exercises.append(exercise)
+        days.append(TrainingDay(day=number, name=template.name, exercises=exercises))
+    return TrainingWeek(week=plan.number, focus=_clip(week_focus(plan, profile), 200),
                         deload=plan.kind is WeekKind.deload, days=days)
 
 
@@ -456,82 +580,140 @@ def build_week(profile: Profile, plan: WeekPlan) -> TrainingWeek:
 SUMMARY_WORDS = 60
 SHORT_SPLITS = {1: "full body", 2: "full body", 3: "full body", 4: "upper and lower",
                 5: "upper, lower, push, pull, legs", 6: "push, pull, legs twice",
-                7: "push, pull, legs twice plus a recovery day"}
+                7: "five training days and two easy recovery days"}
 NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven")
 ORDINALS = {4: "fourth", 5: "fifth", 6: "sixth"}
 METHOD = {
     GoalCategory.hypertrophy: "Most work sits between six and fifteen reps, taken close to failure.",
     GoalCategory.strength: "Heavy compound lifts for one to six reps with long rests, heavier each block.",
-    GoalCategory.power: "Jumps, throws and fast lifts for a few reps with full rest, plus heavy lifting.",
+    GoalCategory.power: "Fast, explosive work for a few reps with full rest, plus heavy lifting.",
 }
+EFFORT_SCALE = "Effort runs from one to ten; ten means not one more rep."
+KIT = {Equipment.barbell: "a barbell", Equipment.trap_bar: "a trap bar", Equipment.dumbbell: "dumbbells",
+       Equipment.kettlebell: "kettlebells", Equipment.band: "bands", Equipment.machine: "machines",
+       Equipment.cable: "cables", Equipment.med_ball: "a medicine ball", Equipment.box: "a plyo box",
+       Equipment.sled: "a sled", Equipment.bench: "a bench", Equipment.bar: "a pull-up bar",
+       Equipment.bodyweight: "your body weight"}
+EVENT_WORDS = {EventKind.meet: "your meet", EventKind.show: "your show", EventKind.season: "your season",
+               EventKind.race: "your race", EventKind.test: "your test"}
 
 
-# Gym shorthand a text-to-speech voice would mangle, spelled out before other symbols are dropped.
-SPOKEN = ((r"\b1\s?RM\b", "one rep max"), (r"\bRPE\b", "effort"), (r"%", " percent"), (r"&", " and "),
-          (r"#(?=\d)", "number "), (r"(?<=\d)\s?kgs?\b", " kilos"), (r"(?<=\d)\s?lbs?\b", " pounds"),
-          (r"(?<=\d)/(?=\d)", " or "))
+def heard(profile: Profile) -> list[str]:
+    """What the person told us changed, in our words: each sentence is true of the weeks by construction."""
+    c = profile.constraints
+    out: list[str] = []
+    if Injury.knee in c.injuries:
+        out.append("It spares your knees: no deep knee bends under load and no jumping.")
+    if Injury.back in c.injuries:
+        out.append("It spares your back: no heavy spinal loading and no crunching.")
+    if Injury.shoulder in c.injuries:
+        out.append("It spares your shoulder: no overhead pressing.")
+    named = [b.movement.value for b in c.bans if b.because == "you asked to leave them out"]
+    if named:
+        out.append(f"As you asked, it leaves out {_join(named)}.")
+    if not c.full_gym:
+        kit = [KIT[e] for e in Equipment if e in c.equipment and e is not Equipment.bodyweight]
+        out.append(f"It uses only what you have: {_join([*kit, 'your body weight'])}.")
+    if c.weight_loss and Movement.cardio not in c.banned:
+        out.append("Every training day ends with 20 minutes of easy cardio to help with weight loss.")
+    if c.event is not None and profile.request.duration_weeks >= 3:
+        out.append(f"It builds to {EVENT_WORDS[c.event]}, then tapers over the last two weeks.")
+    return out
 
 
-def speakable(text: str, max_words: int) -> str:
-    """The person's words, with nothing a voice would stumble on."""
-    for pattern, spoken in SPOKEN:
-        text = re.sub(pattern, spoken, text, flags=re.IGNORECASE)
-    words = re.sub(r"[^A-Za-z0-9' ]+", " ", text).split()
-    return " ".join(words[:max_words])
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def program_name(profile: Profile) -> str:
+    c = profile.constraints
     base = f"{profile.request.duration_weeks}-Week {profile.goal.value.title()} Program"
-    tags = [TAGS[k] for k in TAGS if k in profile.words][:2]
-    return f"{base}: {' and '.join(tags)}" if tags else base
+    tags: list[str] = []
+    if Injury.knee in c.injuries:
+        tags.append("Knee-Friendly")
+    if Injury.back in c.injuries:
+        tags.append("Back-Friendly")
+    if c.caution:
+        tags.append("Gentle Start")
+    if set(c.equipment) <= DUMBBELLS_ONLY | {Equipment.bench} and Equipment.dumbbell in c.equipment:
+        tags.append("Dumbbell")
+    elif set(c.equipment) == set(HOME):
+        tags.append("Home")
+    words = {Emphasis.arms: "Arms Emphasis", Emphasis.glutes: "Glute Emphasis", Emphasis.bench: "Bench Focus",
+             Emphasis.squat: "Squat Focus", Emphasis.deadlift: "Deadlift Focus", Emphasis.jump: "Jump Training",
+             Emphasis.sprint: "Speed Work"}
+    tags += [words[e] for e in c.emphasis]
+    return f"{base}: {' and '.join(tags[:2])}" if tags else base
 
 
 def summary(profile: Profile, plans: list[WeekPlan]) -> str:
-    r = profile.request
-    parts = [f"Your {r.duration_weeks} week {r.goal_category.value} program trains {NUMBER_WORDS[r.days_per_week]} "
-             f"day{'s' if r.days_per_week > 1 else ''} a week, {SHORT_SPLITS[r.days_per_week]}.",
-             METHOD[r.goal_category]]
+    r, c = profile.request, profile.constraints
+    core = (f"Your {r.duration_weeks} week {r.goal_category.value} program trains {NUMBER_WORDS[r.days_per_week]} "
+            f"day{'s' if r.days_per_week > 1 else ''} a week, {SHORT_SPLITS[r.days_per_week]}.")
+    # In priority order: safety, the shape, what was heard, what effort means, then the method.
+    wanted: list[str] = []
+    if c.caution:
+        wanted.append("Please check with your doctor before you start.")
+    wanted.append(core)
+    if profile.level == 0:
+        wanted.append(EFFORT_SCALE)
+    wanted += heard(profile)
+    if c.caution:
+        wanted.append("The first two weeks are gentle.")
+    wanted.append(METHOD[r.goal_category])
     every = deload_every(r.duration_weeks, profile.level, r.goal_category)
-    if every:
-        parts.append(f"Every {ORDINALS[every]} week is a lighter deload.")
+    if any(p.kind is WeekKind.deload for p in plans) and every:
+        wanted.append("Regular lighter weeks let you recover.")
     if plans and plans[-1].kind is WeekKind.test:
-        parts.append("The last week is a test week.")
-    text = " ".join(parts)
-    # The person's own words go last and only as far as the 60-word budget allows.
-    room = SUMMARY_WORDS - len(text.split()) - 6
-    goal_words = speakable(r.goal_raw, min(room, 15))
-    if room >= 3 and goal_words:
-        text += f" It is built around your goal: {goal_words}."
-    return " ".join(text.split()[:SUMMARY_WORDS])
+        wanted.append("The last week tests your new best.")
+    kept: list[str] = []
+    for sentence in wanted:
+        if len(" ".join([*kept, sentence]).split()) <= SUMMARY_WORDS:
+            kept.append(sentence)
+    return " ".join(kept)
 
 
 def description(profile: Profile, plans: list[WeekPlan]) -> str:
-    r = profile.request
+    r, c = profile.request, profile.constraints
     article = "a" if profile.level == 0 else "an"
     plural = "s" if r.days_per_week > 1 else ""
     opening = "An" if r.duration_weeks in (8, 11, 18) else "A"
     lines = [f"{opening} {r.duration_weeks}-week {r.goal_category.value} program for {article} "
              f"{r.fitness_level.value} lifter, {r.days_per_week} day{plural} a week: "
              f"{SPLITS[r.days_per_week][1]}.", METHOD[r.goal_category]]
+    if c.caution:
+        why = _join([p.value for p in c.populations])
+        lines.append(f"Because of {why}, check with your doctor first. The first two weeks are gentle, and "
+                     "nothing goes above an effort of 8 out of 10: never all-out, never a max test.")
+    lines += heard(profile)
     deloads = sum(p.kind is WeekKind.deload for p in plans)
     if deloads:
         lines.append(f"Weeks run in blocks that build load, with {deloads} deload week"
                      f"{'s' if deloads > 1 else ''} to recover.")
     elif profile.level == 0:
         lines.append("As a beginner you progress linearly: add a little load or a rep each session.")
-    if profile.heavy:
-        lines.append("Jump and sprint work uses low-impact options with fewer landings.")
+    if profile.level == 0:
+        lines.append(EFFORT_SCALE.replace("Effort is", "Effort (RPE) is"))
+    if any(p.kind is WeekKind.test for p in plans):
+        lines.append("Percentages are of your current best single; the last week finds your new one.")
+    if profile.heavy and any(ex.pattern is P.jump for days in profile.balanced.values()
+                             for chosen in days for _, ex, _ in chosen):
+        lines.append("Any jumping uses low-impact options with fewer landings.")
     if profile.tall:
         lines.append("At your height, bar choices and ranges of motion are set to keep long levers safe.")
-    adapted = [TAGS[k].lower() for k in TAGS if k in profile.words]
-    if adapted:
-        lines.append(f"Adapted for: {', '.join(adapted)}.")
-    if r.goal_raw.strip():
-        lines.append(f'In your words: "{_clip(" ".join(r.goal_raw.split()), 300)}".')
     return _clip(" ".join(lines), 2000)
 
 
 # ---------------------------------------------------------------- the engine
+
+
+def build_program(request: GenerateRequest, constraints: Constraints | None = None) -> ProgramContent:
+    """The whole program at once, without progress reports: what tests and the review use."""
+    profile = read_profile(request, constraints)
+    plans = plan_weeks(profile)
+    weeks = [build_week(profile, plan) for plan in plans]
+    return ProgramContent(name=program_name(profile), description=description(profile, plans),
+                          summary=summary(profile, plans), weeks=weeks)
 
 
 class BuiltinEngine:
