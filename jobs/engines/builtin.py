@@ -239,7 +239,6 @@ class Dose:
 SETS = {Role.explosive: (3, 4, 5), Role.main: (3, 4, 5), Role.secondary: (3, 3, 4),
         Role.accessory: (2, 3, 3), Role.core: (2, 3, 3), Role.recovery: (2, 2, 2)}
 HOLD_SECONDS = (20, 30, 40)
-DELOAD_SHARE = 0.5  # of a loading week's sets; the validator wants at least 30% fewer
 PERCENT_LOADS = frozenset({Load.barbell, Load.machine})
 
 
@@ -334,7 +333,7 @@ def dose(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan, test
     if role is Role.recovery or ex.pattern is P.conditioning:
         d = dose_recovery(ex)
         light = plan.kind in (WeekKind.deload, WeekKind.taper, WeekKind.test)
-        return replace(d, sets=max(1, round(d.sets * DELOAD_SHARE))) if light else d
+        return replace(d, sets=max(1, d.sets // 2)) if light else d
     if role is Role.explosive or ex.pattern.explosive:
         d = dose_explosive(profile, ex, plan, cap)
     elif role is Role.core or ex.pattern in (P.core, P.carry):
@@ -354,7 +353,7 @@ def dose(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan, test
     measurable = role is Role.main and profile.level > 0 and ex.load in PERCENT_LOADS and heavy
     if plan.kind is WeekKind.deload:
         floor = 2 if role is Role.main else 1
-        return Dose(max(floor, round(d.sets * DELOAD_SHARE)), d.reps, _deload_intensity(role, ex, measurable), d.rest,
+        return Dose(max(floor, d.sets // 2), d.reps, _deload_intensity(role, ex, measurable), d.rest,
                     "Deload: leave plenty in reserve.")
     if plan.kind is WeekKind.taper:
         return Dose(max(1, round(d.sets * 0.6)), d.reps, d.intensity, d.rest, "Taper: fewer sets, same loads.")
@@ -594,6 +593,9 @@ KIT = {Equipment.barbell: "a barbell", Equipment.trap_bar: "a trap bar", Equipme
        Equipment.cable: "cables", Equipment.med_ball: "a medicine ball", Equipment.box: "a plyo box",
        Equipment.sled: "a sled", Equipment.bench: "a bench", Equipment.bar: "a pull-up bar",
        Equipment.bodyweight: "your body weight"}
+EMPHASIS_WORDS = {Emphasis.arms: "arms", Emphasis.glutes: "glutes", Emphasis.bench: "bench press",
+                  Emphasis.squat: "squat", Emphasis.deadlift: "deadlift", Emphasis.jump: "jumping",
+                  Emphasis.sprint: "speed"}
 EVENT_WORDS = {EventKind.meet: "your meet", EventKind.show: "your show", EventKind.season: "your season",
                EventKind.race: "your race", EventKind.test: "your test"}
 
@@ -614,6 +616,8 @@ def heard(profile: Profile) -> list[str]:
     if not c.full_gym:
         kit = [KIT[e] for e in Equipment if e in c.equipment and e is not Equipment.bodyweight]
         out.append(f"It uses only what you have: {_join([*kit, 'your body weight'])}.")
+    if c.emphasis:
+        out.append(f"It gives extra work to your {_join([EMPHASIS_WORDS[e] for e in c.emphasis])}.")
     if c.weight_loss and Movement.cardio not in c.banned:
         out.append("Every training day ends with 20 minutes of easy cardio to help with weight loss.")
     if c.event is not None and profile.request.duration_weeks >= 3:

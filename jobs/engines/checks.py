@@ -392,12 +392,16 @@ def _load_type(it: Item, entry: LibraryExercise, effort: Effort, c: Constraints)
             and effort.rpe >= HARD_RPE and reps is not None and reps.unit == "reps" and reps.high <= 20):
         out.append(_v(Rule.load_type, f"{where}: RPE {effort.rpe:g} on a bodyweight {entry.name.lower()} for "
                                       f"{it.ex.reps} reps; without added load it is far easier than that"))
-    test = (reps is not None and reps.unit == "reps" and reps.high == 1 and not entry.pattern.explosive
-            and it.rpe is not None and it.rpe >= 9.5)
-    if test and not entry.testable:
+    if _is_test(it) and not entry.testable:
         out.append(_v(Rule.max_test, f"{where}: a maximal single, but 1RM tests belong only on the main lifts "
                                      "(squat, bench press, deadlift, overhead press, trap-bar deadlift, power clean)"))
     return out
+
+
+def _is_test(it: Item) -> bool:
+    """A 1RM test: one all-out rep of a lift (a sprint or a jump is one fast rep, not a test)."""
+    return (it.entry is not None and it.reps is not None and it.reps.unit == "reps" and it.reps.high == 1
+            and not it.entry.pattern.explosive and it.rpe is not None and it.rpe >= 9.5)
 
 
 def _person(it: Item, entry: LibraryExercise, c: Constraints) -> list[Violation]:
@@ -428,6 +432,10 @@ def _sessions(program: ProgramContent, walk: Walk, request: GenerateRequest) -> 
     cap = SESSION_SETS[request.fitness_level]
     landing_cap = SESSION_LANDINGS[request.fitness_level]
     for week in program.weeks:
+        tests = [it for it in walk.week(week) if _is_test(it)]
+        if len(tests) > MAX_TESTS_PER_WEEK:
+            out.append(_v(Rule.max_test, f"week {week.week} has {len(tests)} maximal singles; at most "
+                                         f"{MAX_TESTS_PER_WEEK} 1RM tests a week"))
         for day in week.days:
             items = walk.of(week, day)
             sets = weekly_sets(items)

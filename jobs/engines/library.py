@@ -535,6 +535,8 @@ _EQUIPMENT_WORDS = ("barbell", "dumbbell", "kettlebell", "cable", "machine", "ba
 
 
 def _singular(word: str) -> str:
+    if word == "ups":  # pull ups, push ups, sit ups
+        return "up"
     if len(word) <= 3 or word.endswith("ss"):
         return word
     if word.endswith("ies"):
