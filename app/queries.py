@@ -200,9 +200,39 @@ async def cancel_job(db: Executor, job_id: UUID) -> int | None:
 # ---------------------------------------------------------------- worker transitions
 
 
-async def start_attempt(db: Executor, job_id: UUID, max_attempts: int, give_up_message: str,
-                        engine: str | None = None) -> asyncpg.Record | None:
-    return await db.fetchrow(QUERIES["start_attempt"], job_id, max_attempts, give_up_message, engine)
+async def start_attempt(
+    db: Executor, job_id: UUID, queue_job_id: int, max_attempts: int, give_up_format: str, lease_s: float,
+    engine: str | None = None,
+) -> asyncpg.Record | None:
+    """Take the job for a new attempt. None: not this delivery's to run (finished, cancelled,
+    owned by a live attempt, or handed to another queue job)."""
+    return await db.fetchrow(QUERIES["start_attempt"], job_id, queue_job_id, max_attempts, give_up_format,
+                             lease_s, engine)
+
+
+async def renew_lease(db: Executor, job_id: UUID, attempt: int, lease_s: float) -> bool:
+    return await db.fetchrow(QUERIES["renew_lease"], job_id, attempt, lease_s) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class HandOff:
+    job_id: UUID
+    status: str  # pending: queued again; failed: past the attempt cap
+    reason: str
+
+
+async def hand_off_jobs(
+    db: Executor, heartbeat_stale_s: float, max_attempts: int, give_up_format: str,
+    job_id: UUID | None = None, attempt: int | None = None,
+) -> list[HandOff]:
+    """Every unfinished job whose attempt is gone, or (with job_id and attempt) the one job
+    whose attempt hands itself back: queue it afresh, or fail it past the cap."""
+    rows = await db.fetch(QUERIES["hand_off_jobs"], heartbeat_stale_s, max_attempts, job_id, give_up_format, attempt)
+    return [HandOff(r["id"], r["status"], r["reason"]) for r in rows]
+
+
+async def abort_abandoned_queue_jobs(db: Executor) -> int:
+    return len(await db.fetch(QUERIES["abort_abandoned_queue_jobs"]))
 
 
 async def record_progress(
@@ -241,10 +271,6 @@ async def fail_job(
     usage: dict[str, Any] | None = None,
 ) -> bool:
     return await db.fetchrow(QUERIES["fail_job"], job_id, attempt, message, engine, model, usage) is not None
-
-
-async def fail_orphaned_jobs(db: Executor, message: str) -> list[UUID]:
-    return [r["id"] for r in await db.fetch(QUERIES["fail_orphaned_jobs"], message)]
 
 
 # ---------------------------------------------------------------- events

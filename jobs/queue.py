@@ -11,11 +11,12 @@ from typing import Any
 from uuid import UUID
 
 import procrastinate
-from procrastinate import JobContext, RetryStrategy
+from procrastinate import JobContext
+from procrastinate.jobs import Status
 
 from app import queries as q
 from jobs.retention import register_retention
-from jobs.runner import WorkerDeps, give_up_message, run_generation
+from jobs.runner import GIVE_UP_FORMAT, WorkerDeps, run_generation
 
 log = logging.getLogger(__name__)
 
@@ -28,24 +29,34 @@ def make_app(database_url: str, deps: WorkerDeps) -> procrastinate.App:
     connector = procrastinate.PsycopgConnector(conninfo=database_url, min_size=1, max_size=10)
     app = procrastinate.App(connector=connector)
 
-    # Retries cover crashes and shutdowns (the job is handed back). Our own attempt
-    # counter in the job row is the real cap: start_attempt fails the job past it.
-    @app.task(name="generate_program", queue=GENERATION_QUEUE, pass_context=True,
-              retry=RetryStrategy(max_attempts=settings.max_attempts, wait=1))
+    # One queue job per attempt, and no Procrastinate retry: a retry of the same queue row
+    # would let the stale attempt's worker finish the row its successor runs (Procrastinate's
+    # finish function updates it whoever runs it). The sweeper below queues the next attempt.
+    @app.task(name="generate_program", queue=GENERATION_QUEUE, pass_context=True)
     async def generate_program(context: JobContext, job_id: str) -> None:
-        await run_generation(deps, UUID(job_id))
+        assert context.job.id is not None
+        await run_generation(deps, UUID(job_id), context.job.id)
 
-    # Procrastinate leaves a killed worker's jobs in `doing` forever unless someone
-    # sweeps them (DESIGN §5). Cron seconds are the sixth column.
+    # Procrastinate leaves a killed worker's jobs in `doing` forever unless someone sweeps
+    # them (DESIGN §5). Generation jobs follow their attempt's lease; the maintenance tasks
+    # follow Procrastinate's worker heartbeat. Cron seconds are the sixth column.
     @app.periodic(cron="* * * * * */5", periodic_id="sweep_stalled")
     @app.task(name="sweep_stalled", queue=MAINTENANCE_QUEUE, queueing_lock="sweep_stalled", pass_context=True)
     async def sweep_stalled(context: JobContext, timestamp: int) -> None:
+        for h in await q.hand_off_jobs(deps.pool, settings.stall_after_s, settings.max_attempts, GIVE_UP_FORMAT):
+            if h.status == "failed":
+                log.warning("job %s failed: %s", h.job_id, h.reason)
+            else:
+                log.warning("job %s queued again: %s", h.job_id, h.reason)
+        if aborted := await q.abort_abandoned_queue_jobs(deps.pool):
+            log.info("ended %d queue jobs of handed-off attempts whose workers are gone", aborted)
+        # The maintenance tasks are periodic, so a stalled one is ended, not retried: the next
+        # tick runs it again (and a retry could collide with that tick's queueing lock).
         manager = context.app.job_manager
         for job in await manager.get_stalled_jobs(seconds_since_heartbeat=settings.stall_after_s):
-            log.warning("retrying stalled job %s (%s %s)", job.id, job.task_name, job.task_kwargs)
-            await manager.retry_job(job)
-        for job_id in await q.fail_orphaned_jobs(deps.pool, give_up_message(settings)):
-            log.warning("job %s was left unfinished by the queue; marked failed", job_id)
+            if job.task_name != "generate_program" and job.id != context.job.id:
+                log.warning("ending stalled job %s (%s)", job.id, job.task_name)
+                await manager.finish_job(job, status=Status.ABORTED, delete_job=False)
 
     register_retention(app, deps)
     return app

@@ -1,8 +1,11 @@
 """One generation attempt, from taking the job to storing the program.
 
-At-least-once delivery, effects exactly once (DESIGN §5): the attempt number taken
-here fences every later write, so a paused original that wakes up after its retry
-started writes nothing; the program insert is unique per job.
+At-least-once delivery, effects exactly once (DESIGN §5). Each attempt is its own
+Procrastinate job, and only a delivery of the queue job the job row names may start one.
+The attempt number taken here fences every later write, and the attempt's lease
+(jobs/lease.py) says it is alive: when it runs out, the sweeper hands the job to a fresh
+queue job, and the stale attempt, if it ever wakes, writes nothing. The program insert is
+unique per job.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from app.logs import job_context
 from app.models import GenerateRequest
 from app.settings import Settings
 from jobs.engines.base import Engine, EngineError, Generated
+from jobs.lease import Lease
 from jobs.progress import CoalescingReporter, Fenced
 
 log = logging.getLogger(__name__)
@@ -33,25 +37,27 @@ class WorkerDeps:
     engine: Engine
 
 
-def give_up_message(settings: Settings) -> str:
-    return (f"Generation failed after {settings.max_attempts} attempts: the worker running it "
-            "crashed or stalled each time.")
+# format(): the attempts the job used, then why the last one ended (sql/queries.sql).
+GIVE_UP_FORMAT = "Generation failed after %s attempts: %s."
+HAND_BACK_TIMEOUT_S = 5.0
 
 
-async def run_generation(deps: WorkerDeps, job_id: UUID) -> None:
+async def run_generation(deps: WorkerDeps, job_id: UUID, queue_job_id: int) -> None:
     with job_context(job_id):  # every line logged during the attempt carries job_id
-        await _run_generation(deps, job_id)
+        await _run_generation(deps, job_id, queue_job_id)
 
 
-async def _run_generation(deps: WorkerDeps, job_id: UUID) -> None:
+async def _run_generation(deps: WorkerDeps, job_id: UUID, queue_job_id: int) -> None:
     settings, pool = deps.settings, deps.pool
-    row = await q.start_attempt(pool, job_id, settings.max_attempts, give_up_message(settings), deps.engine.name)
+    row = await q.start_attempt(pool, job_id, queue_job_id, settings.max_attempts, GIVE_UP_FORMAT,
+                                settings.stall_after_s, deps.engine.name)
     started = time.monotonic()  # the attempt's first event (status in_progress) was just written
     if row is None:
-        log.info("job %s is already finished or cancelled; nothing to do", job_id)
+        log.info("job %s is finished, cancelled or owned by another attempt; queue job %d does nothing",
+                 job_id, queue_job_id)
         return
     if row["status"] == "failed":
-        log.warning("job %s gave up after %d attempts", job_id, settings.max_attempts)
+        log.warning("job %s gave up: %s", job_id, row["error_message"])
         return
     attempt: int = row["attempt"]
     request = GenerateRequest.model_validate(row["request"])
@@ -64,11 +70,17 @@ async def _run_generation(deps: WorkerDeps, job_id: UUID) -> None:
     elapsed = time.time() - row["started_at"].timestamp()
     remaining = max(0.1, settings.job_deadline_s - elapsed)
     try:
-        async with asyncio.timeout(remaining):
+        async with Lease(pool, job_id, attempt, settings.stall_after_s), asyncio.timeout(remaining):
             try:
                 result = await deps.engine.generate(request, report)
             finally:
                 await report.close()  # before the final event, so its seq comes last
+    except asyncio.CancelledError:
+        # Procrastinate cancels running attempts when a shutdown's grace runs out. Hand the job
+        # back now rather than when the lease runs out. (A user's cancel also lands here: the
+        # job is cancelled already, so the hand-back is fenced out.)
+        await _hand_back(deps, job_id, attempt)
+        raise
     except Fenced:
         log.info("job %s attempt %d was fenced out; stopping", job_id, attempt)
         return
@@ -83,6 +95,20 @@ async def _run_generation(deps: WorkerDeps, job_id: UUID) -> None:
         log.warning("job %s failed: %s", job_id, exc)
         return
     await _complete(pool, job_id, attempt, request, result)
+
+
+async def _hand_back(deps: WorkerDeps, job_id: UUID, attempt: int) -> None:
+    settings = deps.settings
+    write = q.hand_off_jobs(deps.pool, settings.stall_after_s, settings.max_attempts, GIVE_UP_FORMAT,
+                            job_id=job_id, attempt=attempt)
+    try:
+        async with asyncio.timeout(HAND_BACK_TIMEOUT_S):
+            handed = await asyncio.shield(write)
+    except Exception as exc:  # the lease runs out instead, and the sweeper hands the job on
+        log.warning("job %s attempt %d could not hand the job back (%s)", job_id, attempt, exc)
+        return
+    for h in handed:
+        log.info("job %s attempt %d handed back: %s", job_id, attempt, h.status)
 
 
 async def _complete(pool: asyncpg.Pool, job_id: UUID, attempt: int, request: GenerateRequest,

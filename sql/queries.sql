@@ -163,20 +163,28 @@ SELECT job_id, seq, id, type, data, created_at, txid::text::bigint AS txid
 SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint;
 
 -- start_attempt --
--- A worker takes the job: bump the attempt (the fence for all its later writes) and record
--- the engine it runs (active_generations shows it while the job runs). Past the attempt cap
--- the job fails instead. Finished or cancelled jobs are left alone.
+-- A worker takes the job: bump the attempt (the fence for all its later writes), take the
+-- lease and record the engine it runs (active_generations shows it while the job runs).
+-- Only a delivery of the job's current queue job may ($2), and only while no other
+-- attempt holds a live lease, so a stale or duplicate delivery changes nothing. Past the
+-- attempt cap the job fails instead, saying why the last attempt ended. Finished or cancelled
+-- jobs are left alone.
 WITH job AS (
     UPDATE program_generation_jobs
        SET attempt = attempt + 1,
-           engine = coalesce($4, engine),
-           status = CASE WHEN attempt + 1 - attempt_base > $2 THEN 'failed' ELSE 'in_progress' END,
-           stage = CASE WHEN attempt + 1 - attempt_base > $2 THEN 'failed' ELSE 'starting' END,
-           error_message = CASE WHEN attempt + 1 - attempt_base > $2 THEN $3 END,
-           completed_at = CASE WHEN attempt + 1 - attempt_base > $2 THEN now() END,
+           status = CASE WHEN attempt + 1 - attempt_base > $3 THEN 'failed' ELSE 'in_progress' END,
+           stage = CASE WHEN attempt + 1 - attempt_base > $3 THEN 'failed' ELSE 'starting' END,
+           error_message = CASE WHEN attempt + 1 - attempt_base > $3
+                                THEN format($4::text, attempt - attempt_base,
+                                            coalesce(last_attempt_end, 'it did not finish')) END,
+           completed_at = CASE WHEN attempt + 1 - attempt_base > $3 THEN now() END,
+           lease_expires_at = CASE WHEN attempt + 1 - attempt_base > $3 THEN NULL
+                                   ELSE now() + make_interval(secs => $5) END,
+           engine = coalesce($6, engine),
            started_at = coalesce(started_at, now()),
            last_seq = last_seq + 1
-     WHERE id = $1 AND status IN ('pending', 'in_progress')
+     WHERE id = $1 AND procrastinate_job_id = $2
+       AND (status = 'pending' OR (status = 'in_progress' AND lease_expires_at < now()))
     RETURNING id, user_id, request, status, attempt, last_seq, started_at, created_at, error_message
 ), event AS (
     INSERT INTO program_generation_events (job_id, seq, type, data)
@@ -186,9 +194,98 @@ WITH job AS (
                        ELSE jsonb_build_object('status', 'in_progress', 'attempt', attempt) END
       FROM job
 )
-SELECT id, user_id, request, status, attempt, last_seq, started_at, created_at,
+SELECT id, user_id, request, status, attempt, last_seq, started_at, created_at, error_message,
        pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified
   FROM job;
+
+-- renew_lease --
+-- The running attempt says it is alive. No row: it no longer owns the job (handed off after
+-- its lease ran out, cancelled, or finished), so it must stop.
+UPDATE program_generation_jobs SET lease_expires_at = now() + make_interval(secs => $3)
+ WHERE id = $1 AND attempt = $2 AND status = 'in_progress'
+RETURNING lease_expires_at;
+
+-- hand_off_jobs --
+-- Give unfinished jobs whose attempt is gone to a fresh queue job, or fail them past the
+-- attempt cap ($2), in one statement per sweep. A job's attempt is gone when
+--   * it is running and its lease ran out (its process was killed, paused, or lost the
+--     database for longer than the lease), or it hands itself back ($3, $5: the job and the
+--     attempt, fenced; an attempt stopped by a shutdown past its grace releases it at once);
+--   * its queue job ended without finishing it (an unexpected error), or no longer exists;
+--   * it is waiting, but its queue job was taken by a worker whose heartbeat stopped ($1 s)
+--     before the attempt could start.
+-- The stale queue job is left as it is: its worker, if it ever wakes, finishes only that row,
+-- and the attempt's own writes are fenced (status is no longer in_progress, then a newer
+-- attempt). The handoff is a state change like any other: one event, one NOTIFY.
+WITH gone AS (
+    SELECT j.id, (j.attempt - j.attempt_base >= $2) AS give_up, j.attempt - j.attempt_base AS used,
+           CASE
+               WHEN j.id = $3
+                   THEN format('attempt %s was stopped by a worker shutdown before it finished', j.attempt)
+               WHEN pj.id IS NULL
+                   THEN format('the queue job of attempt %s disappeared', j.attempt)
+               WHEN pj.status <> ALL (ARRAY['todo', 'doing']::procrastinate_job_status[])
+                   THEN format('attempt %s ended with an unexpected error (queue job %s)', j.attempt, pj.status)
+               WHEN j.status = 'in_progress'
+                   THEN format('the worker running attempt %s crashed or stalled (its lease ran out)', j.attempt)
+               ELSE 'the worker that took it crashed or stalled before it started'
+           END AS reason
+      FROM program_generation_jobs j
+      LEFT JOIN procrastinate_jobs pj ON pj.id = j.procrastinate_job_id
+      LEFT JOIN procrastinate_workers w ON w.id = pj.worker_id
+     WHERE j.status IN ('pending', 'in_progress')
+       AND CASE WHEN $3::uuid IS NOT NULL
+                THEN j.id = $3 AND j.attempt = $5 AND j.status = 'in_progress'
+                ELSE (j.lease_expires_at IS NULL OR j.lease_expires_at < now())
+                     AND (j.status = 'in_progress'
+                          OR pj.id IS NULL
+                          OR pj.status <> ALL (ARRAY['todo', 'doing']::procrastinate_job_status[])
+                          OR (pj.status = 'doing'
+                              AND (w.id IS NULL OR w.last_heartbeat < now() - make_interval(secs => $1))))
+           END
+       FOR UPDATE OF j SKIP LOCKED
+), queued AS (
+    SELECT d.id,
+           (procrastinate_defer_jobs_v1(ARRAY[
+               ROW('generation', 'generate_program', 0, NULL, NULL,
+                   jsonb_build_object('job_id', d.id), NULL)::procrastinate_job_to_defer_v1
+           ]))[1] AS procrastinate_job_id
+      FROM gone d WHERE NOT d.give_up
+), job AS (
+    UPDATE program_generation_jobs j
+       SET status = CASE WHEN d.give_up THEN 'failed' ELSE 'pending' END,
+           stage = CASE WHEN d.give_up THEN 'failed' ELSE 'retrying' END,
+           error_message = CASE WHEN d.give_up THEN format($4::text, d.used, d.reason) END,
+           completed_at = CASE WHEN d.give_up THEN now() END,
+           procrastinate_job_id = coalesce(queued.procrastinate_job_id, j.procrastinate_job_id),
+           lease_expires_at = NULL,
+           last_attempt_end = d.reason,
+           handoffs = j.handoffs + CASE WHEN d.give_up THEN 0 ELSE 1 END,
+           last_seq = j.last_seq + 1
+      FROM gone d LEFT JOIN queued ON queued.id = d.id
+     WHERE j.id = d.id
+    RETURNING j.id, j.status, j.last_seq, j.error_message, d.reason
+), event AS (
+    INSERT INTO program_generation_events (job_id, seq, type, data)
+    SELECT id, last_seq,
+           CASE status WHEN 'failed' THEN 'failed' ELSE 'status' END,
+           CASE status WHEN 'failed' THEN jsonb_build_object('error_message', error_message)
+                       ELSE jsonb_build_object('status', 'pending', 'retry_reason', reason) END
+      FROM job
+)
+SELECT id, status, reason, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified
+  FROM job;
+
+-- abort_abandoned_queue_jobs --
+-- Queue jobs left `doing` by attempts that were handed off, once their worker is gone from
+-- Procrastinate's registry (killed and pruned): end them as aborted, so queue views and
+-- Procrastinate's own stalled-job scans don't count them forever. A worker still registered
+-- may yet wake up and finish its row itself, so its rows are left alone.
+SELECT pj.id, procrastinate_finish_job_v1(pj.id, 'aborted', false) IS NULL AS finished
+  FROM procrastinate_jobs pj
+ WHERE pj.status = 'doing' AND pj.task_name = 'generate_program' AND pj.worker_id IS NULL
+   AND NOT EXISTS (SELECT 1 FROM program_generation_jobs j
+                    WHERE j.procrastinate_job_id = pj.id AND j.status IN ('pending', 'in_progress'));
 
 -- record_progress --
 -- Progress of the current attempt; never goes backwards. No row: fenced out (job was
@@ -272,21 +369,3 @@ SELECT id, name, goal_category, fitness_level, duration_weeks, days_per_week, su
    AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))
  ORDER BY created_at DESC, id DESC
  LIMIT $4;
-
--- fail_orphaned_jobs --
--- Jobs still pending or running whose Procrastinate job ended without finishing them
--- (retries exhausted, or deleted): fail them so nobody waits forever.
-WITH job AS (
-    UPDATE program_generation_jobs j
-       SET status = 'failed', stage = 'failed', error_message = $1, completed_at = now(),
-           last_seq = j.last_seq + 1
-      FROM procrastinate_jobs pj
-     WHERE pj.id = j.procrastinate_job_id
-       AND j.status IN ('pending', 'in_progress')
-       AND pj.status IN ('failed', 'succeeded', 'aborted', 'cancelled')
-    RETURNING j.id, j.last_seq
-), event AS (
-    INSERT INTO program_generation_events (job_id, seq, type, data)
-    SELECT id, last_seq, 'failed', jsonb_build_object('error_message', $1::text) FROM job
-)
-SELECT id, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified FROM job;

@@ -44,7 +44,9 @@ async def new_job(live: Live) -> tuple[str, str]:
 
 
 async def start(pool: asyncpg.Pool, job_id: str) -> int:
-    row = await q.start_attempt(pool, UUID(job_id), 3, "gave up")
+    queue_job_id = await pool.fetchval("SELECT procrastinate_job_id FROM program_generation_jobs WHERE id = $1",
+                                       UUID(job_id))
+    row = await q.start_attempt(pool, UUID(job_id), queue_job_id, 3, "gave up after %s: %s", 30.0)
     assert row is not None
     return int(row["attempt"])
 

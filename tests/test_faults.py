@@ -170,7 +170,12 @@ async def test_sigterm_past_the_grace_period_hands_the_job_back(
         await running(pool, job_id)
         p.signal(signal.SIGTERM)
         assert await asyncio.to_thread(p.popen.wait, 30) == 0, p.output()
-        assert (await job(pool, job_id))["status"] == "in_progress"
+        # handed back at once, not when its lease runs out, and the event says why
+        assert (await job(pool, job_id))["status"] == "pending"
+        last = await pool.fetchrow("SELECT type, data FROM program_generation_events WHERE job_id = $1"
+                                   " ORDER BY seq DESC LIMIT 1", uuid.UUID(job_id))
+        assert last is not None and last["type"] == "status" and last["data"]["status"] == "pending"
+        assert "shutdown" in last["data"]["retry_reason"]
         other = worker(db_url, tmp_path, "taker", NOWVA_BUILTIN_WEEK_DELAY="0.05")
         row = await completed(pool, job_id)
         assert row["status"] == "completed" and row["attempt"] == 2
