@@ -115,11 +115,12 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from app import runtime
+    from app.db import retrying
     from app.migrate import migrate
     from jobs.worker import run_worker
 
     async def main() -> None:
-        await migrate(url)
+        await retrying(lambda: migrate(url), "worker start", settings.db_start_timeout_s)
         stop = asyncio.Event()
         _install_stop_handlers(stop.set)
         log.info("worker starting (concurrency %d, engine %s)", settings.concurrency, settings.engine_name)

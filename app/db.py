@@ -2,10 +2,51 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import asyncpg
 from pydantic_core import from_json, to_json
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# What "the database is away" looks like from asyncpg: refused or missing socket (OSError),
+# a server starting up or shutting down (CannotConnectNowError, AdminShutdown and the other
+# operator interventions), a connection that died under us (class 08, or asyncpg's
+# "connection is closed"), and a pool that could not hand out a connection in time.
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OSError, TimeoutError, asyncpg.CannotConnectNowError, asyncpg.OperatorInterventionError,
+    asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    return isinstance(exc, UNAVAILABLE)
+
+
+async def retrying(make: Callable[[], Awaitable[T]], what: str, timeout_s: float) -> T:
+    """Wait for the database at start instead of exiting: a process started while PostgreSQL
+    is down or restarting (or before it, under a supervisor) comes up when it does. Backs
+    off from 0.5 s to 5 s with jitter and gives up after timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    delay = 0.5
+    while True:
+        try:
+            return await make()
+        except UNAVAILABLE as exc:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                log.error("%s: the database is still unreachable after %.0fs (%s); giving up", what, timeout_s, exc)
+                raise
+            wait = min(left, delay * random.uniform(0.8, 1.2))
+            log.warning("%s: the database is unreachable (%s); retrying in %.1fs", what, exc, wait)
+            await asyncio.sleep(wait)
+            delay = min(delay * 2, 5.0)
 
 
 def _encode_json(value: Any) -> str:

@@ -57,6 +57,14 @@ class RequestInvalid(NowvaError):
         self.errors = errors
 
 
+class ServiceUnavailable(NowvaError):
+    """The database is unreachable right now; retry shortly."""
+
+    def __init__(self, retry_after_s: int = 5, message: str | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 STATUS_CODES: dict[type[NowvaError], int] = {
     BadRequest: 400,
     Unauthorized: 401,
@@ -66,6 +74,7 @@ STATUS_CODES: dict[type[NowvaError], int] = {
     PayloadTooLarge: 413,
     RequestInvalid: 422,
     RateLimited: 429,
+    ServiceUnavailable: 503,
 }
 
 

@@ -16,7 +16,15 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth import Principal
-from app.errors import NotFound, NowvaError, PayloadTooLarge, RateLimited, RequestInvalid, status_code_for
+from app.errors import (
+    NotFound,
+    NowvaError,
+    PayloadTooLarge,
+    RateLimited,
+    RequestInvalid,
+    ServiceUnavailable,
+    status_code_for,
+)
 from app.logs import job_id_var, request_id_var
 from app.services import Services
 
@@ -86,7 +94,7 @@ async def handle_nowva_error(_request: Request, exc: Exception) -> Response:
     headers: dict[str, str] = {}
     if isinstance(exc, RequestInvalid):
         return json_response({"detail": exc.errors}, status)
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | ServiceUnavailable):
         headers["Retry-After"] = str(exc.retry_after_s)
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
@@ -99,6 +107,13 @@ async def handle_http_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     detail = NotFound().message if exc.status_code == 404 else exc.detail
     return json_response({"detail": detail}, exc.status_code, dict(exc.headers or {}))
+
+
+async def handle_database_unavailable(request: Request, exc: Exception) -> Response:
+    """PostgreSQL is away (restarting, failing over, unreachable): a 503 the client may retry,
+    never a 500. Registered for each class in app.db.UNAVAILABLE."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return await handle_nowva_error(request, ServiceUnavailable())
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:

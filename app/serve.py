@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 import uvicorn
 
+from app.db import retrying
 from app.migrate import migrate
 from app.settings import Settings
 from app.tools import ensure_local_service_key, forget_local_url, save_local_url
@@ -76,7 +77,7 @@ async def serve(settings: Settings, database_url: str, *, embedded: bool) -> int
         return 1
     if settings.port == 0:  # the system chose one: everything below names the real port
         settings = settings.with_(port=sock.getsockname()[1])
-    await migrate(database_url)
+    await retrying(lambda: migrate(database_url), "migrate", settings.db_start_timeout_s)
     new_key = await ensure_local_service_key(database_url, settings.saved_key_path) if embedded else None
     print(banner(settings, new_key), flush=True)
     if embedded:  # like the key: local tools (nowva generate/watch, the agent) find this port

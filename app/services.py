@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -15,7 +14,7 @@ import asyncpg
 
 from app import queries as q
 from app.auth import KeyCache
-from app.db import create_pool
+from app.db import create_pool, retrying
 from app.hub import Hub
 from app.keys import StreamTokens
 from app.settings import Settings
@@ -42,26 +41,17 @@ class Services:
         self.hub.close_streams()
 
 
-async def _retrying(make: Callable[[], Awaitable[T]], attempts: int = 30) -> T:
-    """Starting while PostgreSQL restarts should wait for it, not exit (a supervisor would loop)."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return await make()
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            if attempt == attempts:
-                raise
-            log.warning("database not ready (%s); retrying", exc)
-            await asyncio.sleep(1)
-    raise AssertionError("unreachable")
-
-
 @contextlib.asynccontextmanager
 async def open_services(
     settings: Settings, database_url: str, listen_url: str | None = None
 ) -> AsyncIterator[Services]:
-    pool = await _retrying(lambda: create_pool(database_url, min_size=1, max_size=settings.api_pool_size))
+    # Starting while PostgreSQL restarts waits for it, not exits (a supervisor would loop).
+    wait = settings.db_start_timeout_s
+    pool = await retrying(lambda: create_pool(database_url, min_size=1, max_size=settings.api_pool_size),
+                          "API start", wait)
     try:
-        secret = await _retrying(lambda: q.get_or_create_secret(pool, "stream_token", secrets.token_bytes(32)))
+        secret = await retrying(lambda: q.get_or_create_secret(pool, "stream_token", secrets.token_bytes(32)),
+                                "API start", wait)
         hub = Hub(listen_url or database_url, pool, settings.hub_poll_s)
         await hub.start()
         try:

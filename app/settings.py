@@ -59,6 +59,8 @@ class Settings:
     max_attempts: int = 3
     stall_after_s: float = 30.0
     shutdown_grace_s: float = 20.0
+    # How long `serve` and `worker` wait for an unreachable database at start before exiting.
+    db_start_timeout_s: float = 120.0
     # limits: generations started per rate window, counted per person (whichever key asked for
     # them), per user key, and per service key (the voice agent's key stands for everyone it talks to)
     generate_rate_window_s: float = 60.0
@@ -112,6 +114,7 @@ class Settings:
             max_attempts=_int(e, "NOWVA_MAX_ATTEMPTS", 3),
             stall_after_s=_float(e, "NOWVA_STALL_AFTER", 30.0),
             shutdown_grace_s=_float(e, "NOWVA_SHUTDOWN_GRACE", 20.0),
+            db_start_timeout_s=_float(e, "NOWVA_DB_START_TIMEOUT", 120.0),
             hub_poll_s=_float(e, "NOWVA_HUB_POLL", 5.0),
             generate_rate_window_s=_float(e, "NOWVA_GENERATE_RATE_WINDOW", 60.0),
             generate_rate_per_user=_int(e, "NOWVA_GENERATE_RATE_PER_USER", 5),

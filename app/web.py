@@ -13,11 +13,13 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
 from app.access import AccessLogMiddleware
+from app.db import UNAVAILABLE
 from app.errors import NowvaError
 from app.http import (
     BodyLimitMiddleware,
     RequestIdMiddleware,
     SecurityHeadersMiddleware,
+    handle_database_unavailable,
     handle_http_error,
     handle_nowva_error,
     handle_unexpected,
@@ -156,8 +158,12 @@ def create_app(settings: Settings, database_url: str, listen_url: str | None = N
             Middleware(SecurityHeadersMiddleware),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
-        exception_handlers={NowvaError: handle_nowva_error, HTTPException: handle_http_error,
-                            Exception: handle_unexpected},
+        exception_handlers={
+            NowvaError: handle_nowva_error,
+            HTTPException: handle_http_error,
+            **dict.fromkeys(UNAVAILABLE, handle_database_unavailable),
+            Exception: handle_unexpected,
+        },
         lifespan=lifespan,
     )
     app.state.openapi = build_spec(OPERATIONS, settings.public_url)

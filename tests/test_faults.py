@@ -7,6 +7,7 @@ import asyncio
 import signal
 import uuid
 from pathlib import Path
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 from typing import Any
 
 import asyncpg
@@ -56,6 +57,16 @@ async def events_are_gap_free(pool: asyncpg.Pool, job_id: str) -> list[str]:
     return [r["type"] for r in rows]
 
 
+async def queue_job_of(pool: asyncpg.Pool, job_id: str) -> int:
+    return int(await pool.fetchval("SELECT procrastinate_job_id FROM program_generation_jobs WHERE id = $1",
+                                   uuid.UUID(job_id)))
+
+
+async def queue_status(pool: asyncpg.Pool, queue_job_id: int, status: str) -> bool:
+    return bool(await pool.fetchval("SELECT status::text = $2 FROM procrastinate_jobs WHERE id = $1",
+                                    queue_job_id, status))
+
+
 async def running(pool: asyncpg.Pool, job_id: str, attempt: int = 1) -> None:
     async def check() -> bool:
         row = await job(pool, job_id)
@@ -103,10 +114,20 @@ async def test_paused_worker_resumed_after_its_retry_makes_no_second_program(
     try:
         job_id = await submit(api_only)
         await running(pool, job_id)
+        first_queue_job = await queue_job_of(pool, job_id)
         paused.signal(signal.SIGSTOP)
         other = worker(db_url, tmp_path, "other")
-        await running(pool, job_id, attempt=2)  # swept past the stall timeout and retried
+        await running(pool, job_id, attempt=2)  # its lease ran out: handed to a fresh queue job
+        owner_queue_job = await queue_job_of(pool, job_id)
+        assert owner_queue_job != first_queue_job
         paused.signal(signal.SIGCONT)  # the original wakes up mid-generation
+        # it finds out at its next lease renewal that it lost the job, stops, and ends only its
+        # own queue row: the owner's row is still running, and so is the job
+        await wait_until(lambda: "no longer owns its job" in paused.output(), timeout=15)
+        await wait_until(lambda: queue_status(pool, first_queue_job, "succeeded"), timeout=10)
+        row = await job(pool, job_id)
+        if row["status"] == "in_progress":
+            assert await queue_status(pool, owner_queue_job, "doing")
         row = await completed(pool, job_id)
         await asyncio.sleep(3)  # give the original every chance to write
         row = await job(pool, job_id)
@@ -137,7 +158,9 @@ async def test_retries_are_capped_for_a_job_that_kills_its_worker_every_time(
         procs.append(last)
         row = await completed(pool, job_id)
         assert row["status"] == "failed"
-        assert "after 2 attempts" in row["error_message"] and "crashed or stalled" in row["error_message"]
+        # the true number of attempts, and why the last one ended
+        assert row["error_message"] == ("Generation failed after 2 attempts: the worker running attempt 2"
+                                        " crashed or stalled (its lease ran out)."), row["error_message"]
         assert await programs_of(pool, job_id) == 0
         assert (await events_are_gap_free(pool, job_id))[-1] == "failed"
     finally:
@@ -158,6 +181,36 @@ async def test_sigterm_lets_a_running_job_finish_within_the_grace_period(
     assert row["status"] == "completed" and row["attempt"] == 1
     assert await programs_of(pool, job_id) == 1
     p.stop()
+
+
+async def test_a_graceful_shutdown_longer_than_the_stall_timeout_keeps_its_job(
+    api_only: Live, db_url: str, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    """Procrastinate stops its heartbeat while a shutdown waits for running jobs; the attempt's
+    own lease goes on, so another worker (which prunes the silent one) never takes the job."""
+    stopping = worker(db_url, tmp_path, "stopping", NOWVA_SHUTDOWN_GRACE="30", NOWVA_BUILTIN_WEEK_DELAY="0.5")
+    other = None
+    try:
+        job_id = await submit(api_only, duration_weeks=20)  # ~10 s: over three stall timeouts
+        await running(pool, job_id)
+        other = worker(db_url, tmp_path, "other")
+        stopping.signal(signal.SIGTERM)
+        await asyncio.sleep(1)
+        restarted = worker(db_url, tmp_path, "restarted")  # a new worker prunes silent ones at start
+        try:
+            assert await asyncio.to_thread(stopping.popen.wait, 40) == 0, stopping.output()
+            row = await completed(pool, job_id)
+            assert row["status"] == "completed" and row["attempt"] == 1, row
+            assert await programs_of(pool, job_id) == 1
+            # never handed off: no status event after the attempt's own in_progress
+            assert await pool.fetchval("SELECT count(*) FROM program_generation_events"
+                                       " WHERE job_id = $1 AND seq > 2 AND type = 'status'", uuid.UUID(job_id)) == 0
+        finally:
+            restarted.stop()
+    finally:
+        stopping.stop()
+        if other is not None:
+            other.stop()
 
 
 async def test_sigterm_past_the_grace_period_hands_the_job_back(
@@ -204,9 +257,17 @@ async def test_workers_and_the_api_survive_a_postgres_restart(
 
     try:
         await serve.wait_healthy(f"http://127.0.0.1:{port}", timeout=30)
-        await all_complete([await submit(api_only, duration_weeks=1)])
+        first = await submit(api_only, duration_weeks=1)
+        await all_complete([first])
         embedded.stop_server()
-        await asyncio.sleep(1)
+        # While the database is away every request is a 503 the client may retry, never a 500.
+        async with api_only.client() as c:
+            for method, path in [("GET", f"/api/programs/status/{first}"), ("POST", "/api/users"),
+                                 ("GET", "/api/jobs"), ("GET", f"/api/programs/status/{first}/events")]:
+                r = await c.request(method, path, json={} if method == "POST" else None)
+                assert r.status_code == 503, (method, path, r.status_code, r.text)
+                assert r.headers["retry-after"] and "database" in r.json()["detail"], r.text
+            assert (await c.get("/api/health")).status_code == 503
         embedded.start_server()
         await asyncio.sleep(1)
         assert standalone.popen.poll() is None, standalone.output()
@@ -267,3 +328,29 @@ async def test_sigterm_on_the_api_ends_streams_cleanly_and_clients_resume_elsewh
         assert rest == list(range(2, len(rest) + 2)) and len(rest) >= 2
     finally:
         p.stop()
+
+
+async def test_worker_and_api_started_while_the_database_is_down_come_up_when_it_does(
+    api_only: Live, db_url: str, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    """`nowva worker` and `nowva serve` wait for an unreachable database (with backoff) instead
+    of exiting. The database 'comes up' when its socket directory appears under the URL's path."""
+    socket_dir = Path(unquote(parse_qs(urlsplit(db_url).query)["host"][0]))
+    later = tmp_path / "socket-later"  # nothing there yet: connecting fails as with a server down
+    url = db_url.replace(quote(str(socket_dir), safe=""), quote(str(later), safe="")).replace(
+        str(socket_dir), str(later))
+    assert str(later) in unquote(url)
+    port = free_port()
+    early_worker = worker(url, tmp_path, "early", NOWVA_BUILTIN_WEEK_DELAY="0")
+    early_api = Proc(["serve", "--no-worker", "--port", str(port)], env_for(url), tmp_path / "early-api.log")
+    try:
+        await wait_until(lambda: early_worker.output().count("unreachable") >= 2
+                         and "unreachable" in early_api.output(), timeout=20)
+        assert early_worker.popen.poll() is None and early_api.popen.poll() is None
+        later.symlink_to(socket_dir)  # the database is back
+        await early_api.wait_healthy(f"http://127.0.0.1:{port}", timeout=30)
+        job_id = await submit(api_only, duration_weeks=1)
+        assert (await completed(pool, job_id, timeout=30))["status"] == "completed", early_worker.output()
+    finally:
+        assert early_worker.stop() == 0, early_worker.output()
+        assert early_api.stop() == 0, early_api.output()
