@@ -7,8 +7,8 @@ import asyncio
 import signal
 import uuid
 from pathlib import Path
-from urllib.parse import parse_qs, quote, unquote, urlsplit
 from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import asyncpg
 import httpx
