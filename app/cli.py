@@ -120,9 +120,13 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from jobs.worker import run_worker
 
     async def main() -> None:
-        await retrying(lambda: migrate(url), "worker start", settings.db_start_timeout_s)
         stop = asyncio.Event()
-        _install_stop_handlers(stop.set)
+        _install_stop_handlers(stop.set)  # before the wait for the database: SIGTERM ends it too
+        migrated, _ = await runtime.unless_stopped(
+            retrying(lambda: migrate(url), "worker start", settings.db_start_timeout_s), stop)
+        if not migrated:
+            log.info("worker stopped while waiting for the database")
+            return
         log.info("worker starting (concurrency %d, engine %s)", settings.concurrency, settings.engine_name)
         await run_worker(settings, url, stop, name=args.name)
         log.info("worker stopped")

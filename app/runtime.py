@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -38,6 +39,21 @@ def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     except ImportError:  # e.g. Windows: asyncio's default loop
         return None
     return uvloop.new_event_loop
+
+
+async def unless_stopped(work: Coroutine[Any, Any, T], stop: asyncio.Event) -> tuple[bool, T | None]:
+    """Run start-up work (waiting for the database, say) that a SIGTERM must be able to cut
+    short: (False, None) when stop came first, else (True, its result)."""
+    task = asyncio.create_task(work)
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return False, None
+    return True, task.result()
 
 
 def run(main: Coroutine[Any, Any, T]) -> T:

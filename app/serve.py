@@ -19,6 +19,7 @@ import uvicorn
 
 from app.db import retrying
 from app.migrate import migrate
+from app.runtime import unless_stopped
 from app.settings import Settings
 from app.tools import ensure_local_service_key, forget_local_url, save_local_url
 from app.web import create_app, running_services
@@ -77,7 +78,17 @@ async def serve(settings: Settings, database_url: str, *, embedded: bool) -> int
         return 1
     if settings.port == 0:  # the system chose one: everything below names the real port
         settings = settings.with_(port=sock.getsockname()[1])
-    await retrying(lambda: migrate(database_url), "migrate", settings.db_start_timeout_s)
+    # Until the server runs, a signal only ends the wait for the database (and we return, so
+    # that the embedded PostgreSQL is still stopped by our caller).
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    migrated, _ = await unless_stopped(retrying(lambda: migrate(database_url), "migrate",
+                                                settings.db_start_timeout_s), stop)
+    if not migrated:
+        log.info("stopped while waiting for the database")
+        return 0
     new_key = await ensure_local_service_key(database_url, settings.saved_key_path) if embedded else None
     print(banner(settings, new_key), flush=True)
     if embedded:  # like the key: local tools (nowva generate/watch, the agent) find this port
@@ -87,7 +98,6 @@ async def serve(settings: Settings, database_url: str, *, embedded: bool) -> int
     config = uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on", access_log=False,
                             log_config=None, timeout_graceful_shutdown=max(1, int(settings.shutdown_grace_s)))
     server = _Server(config)
-    stop = asyncio.Event()
 
     def request_stop() -> None:
         if stop.is_set():
@@ -100,7 +110,6 @@ async def serve(settings: Settings, database_url: str, *, embedded: bool) -> int
             services.begin_shutdown()  # open streams end now; clients resume elsewhere
         server.should_exit = True
 
-    loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, request_stop)
 

@@ -347,6 +347,14 @@ async def test_worker_and_api_started_while_the_database_is_down_come_up_when_it
         await wait_until(lambda: early_worker.output().count("unreachable") >= 2
                          and "unreachable" in early_api.output(), timeout=20)
         assert early_worker.popen.poll() is None and early_api.popen.poll() is None
+        # a SIGTERM while waiting ends the wait at once, cleanly (PID 1 in a container too)
+        for args in (["worker", "--name", "quitter"], ["serve", "--port", str(free_port())]):
+            quitter = Proc(args, env_for(url), tmp_path / f"quitter-{args[0]}.log")
+            await wait_until(lambda q=quitter: "unreachable" in q.output(), timeout=20)
+            quitter.signal(signal.SIGTERM)
+            assert await asyncio.to_thread(quitter.popen.wait, 10) == 0, quitter.output()
+            assert "while waiting for the database" in quitter.output()
+            quitter.stop()
         later.symlink_to(socket_dir)  # the database is back
         await early_api.wait_healthy(f"http://127.0.0.1:{port}", timeout=30)
         job_id = await submit(api_only, duration_weeks=1)
