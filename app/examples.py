@@ -37,6 +37,17 @@ JOB_STATUS: dict[str, Any] = {
     "program_id": None,
     "error_message": None,
     "events_url": "http://127.0.0.1:8000/api/programs/status/7f1c2e9a-4b1d-4c55-9e0f-2a6b8d3c1e47/events?token=1795646528.q_upMom__Vv1IGl9xqpQvgIdhkhGoBG-UY4eDcIUiBs",
+    "plan": {
+        "name": "12-Week Hypertrophy Program",
+        "summary": "Three four-week blocks, four days a week: a volume block, a heavier block, then a peak.",
+        "description": "A 12-week upper/lower program, four days a week.",
+        "split": [{"day": 1, "name": "Upper A"}, {"day": 2, "name": "Lower A"}, {"day": 3, "name": "Upper B"},
+                  {"day": 4, "name": "Lower B"}],
+        "blocks": [{"index": 0, "weeks": [1, 4], "focus": "Accumulation", "deload_weeks": [4]},
+                   {"index": 1, "weeks": [5, 8], "focus": "Intensification", "deload_weeks": [8]},
+                   {"index": 2, "weeks": [9, 12], "focus": "Realization", "deload_weeks": []}],
+    },
+    "blocks_done": 2,
 }
 
 PROGRAM: dict[str, Any] = {

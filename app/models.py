@@ -171,6 +171,28 @@ class GenerateAccepted(BaseModel):
     events_url: str = Field(description="SSE stream of this job; carries a short-lived token for EventSource.")
 
 
+class PlanDayOut(BaseModel):
+    day: int
+    name: str
+
+
+class PlanBlockOut(BaseModel):
+    index: int
+    weeks: list[int] = Field(description="[first week, last week] of the block.", examples=[[1, 4]])
+    focus: str
+    deload_weeks: list[int]
+
+
+class PlanOut(BaseModel):
+    """The program's plan, before its exercises are written (the OpenAI engine's first step)."""
+
+    name: str
+    summary: str = Field(description="Speakable, at most 60 words.")
+    description: str
+    split: list[PlanDayOut] = Field(description="The training days of a week.")
+    blocks: list[PlanBlockOut] = Field(description="Runs of weeks written by one call each, in parallel.")
+
+
 class JobStatusOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [examples.JOB_STATUS]})
 
@@ -187,6 +209,9 @@ class JobStatusOut(BaseModel):
     program_id: UUID | None
     error_message: str | None
     events_url: str
+    plan: PlanOut | None = Field(default=None, description="The plan, once it exists (OpenAI engine); null before, "
+                                                            "and for the built-in engine.")
+    blocks_done: int = Field(default=0, description="How many of the plan's blocks are written.")
 
 
 class ExerciseOut(BaseModel):
@@ -249,7 +274,7 @@ class ProgramList(BaseModel):
 class EventOut(BaseModel):
     job_id: UUID
     seq: int
-    type: Literal["status", "progress", "completed", "failed", "cancelled"]
+    type: Literal["status", "progress", "plan", "block", "completed", "failed", "cancelled"]
     data: dict[str, Any]
     created_at: datetime
 

@@ -273,6 +273,37 @@ async def fail_job(
     return await db.fetchrow(QUERIES["fail_job"], job_id, attempt, message, engine, model, usage) is not None
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A durable step of a job: the plan (index 0) or a block."""
+
+    kind: str
+    index: int
+    status: str
+    attempt: int
+    content: dict[str, Any] | None
+    usage: dict[str, Any] | None
+    response_id: str | None
+    last_sequence: int | None
+
+
+async def load_steps(db: Executor, job_id: UUID) -> list[Step]:
+    return [Step(r["kind"], r["idx"], r["status"], r["attempt"], r["content"], r["usage"], r["response_id"],
+                 r["last_sequence"]) for r in await db.fetch(QUERIES["load_steps"], job_id)]
+
+
+async def save_step(db: Executor, job_id: UUID, attempt: int, kind: str, index: int, content: dict[str, Any],
+                    event: dict[str, Any], progress: int, usage: dict[str, Any] | None) -> bool:
+    """Store a finished step and its event; False when the attempt was fenced out."""
+    row = await db.fetchrow(QUERIES["save_step"], job_id, attempt, kind, index, content, kind, event, progress,
+                            usage)
+    return row is not None
+
+
+async def add_usage(db: Executor, job_id: UUID, usage: dict[str, Any]) -> bool:
+    return await db.fetchval(QUERIES["add_usage"], job_id, usage) is not None
+
+
 # ---------------------------------------------------------------- events
 
 

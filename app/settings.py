@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 GeneratorChoice = Literal["auto", "builtin", "openai"]
+OpenAIStrategy = Literal["single", "blocks"]
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -74,6 +75,10 @@ class Settings:
     openai_model: str = "gpt-5-mini"
     openai_timeout_s: float = 120.0
     openai_max_retries: int = 2
+    # "blocks": a plan, then one call per block in parallel (DESIGN §5b); "single": one call.
+    openai_strategy: OpenAIStrategy = "blocks"
+    # Concurrent LLM calls per worker process: one job opens a call per block.
+    openai_max_concurrency: int = 1000
     # operations
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
@@ -99,6 +104,9 @@ class Settings:
             raise ValueError("NOWVA_GENERATE_RATE_PER_MINUTE is replaced by NOWVA_GENERATE_RATE_PER_USER, "
                              "NOWVA_GENERATE_RATE_PER_KEY (user keys) and NOWVA_GENERATE_RATE_PER_SERVICE_KEY, "
                              "each per NOWVA_GENERATE_RATE_WINDOW seconds: set those instead")
+        strategy = e.get("NOWVA_OPENAI_STRATEGY", "blocks") or "blocks"
+        if strategy not in ("single", "blocks"):
+            raise ValueError(f"NOWVA_OPENAI_STRATEGY must be single or blocks, not {strategy!r}")
         log_format = e.get("NOWVA_LOG_FORMAT", "text") or "text"
         if log_format not in ("text", "json"):
             raise ValueError(f"NOWVA_LOG_FORMAT must be text or json, not {log_format!r}")
@@ -127,6 +135,8 @@ class Settings:
             openai_model=e.get("PROGRAM_CREATION_MODEL") or "gpt-5-mini",
             openai_timeout_s=_float(e, "NOWVA_OPENAI_TIMEOUT", 120.0),
             openai_max_retries=_int(e, "NOWVA_OPENAI_MAX_RETRIES", 2),
+            openai_strategy=strategy,  # type: ignore[arg-type]
+            openai_max_concurrency=max(1, _int(e, "NOWVA_OPENAI_MAX_CONCURRENCY", 1000)),
             log_format=log_format,  # type: ignore[arg-type]
             log_level=e.get("NOWVA_LOG_LEVEL") or "INFO",
             access_log=_bool(e, "NOWVA_ACCESS_LOG", True),

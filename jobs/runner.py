@@ -26,6 +26,7 @@ from app.settings import Settings
 from jobs.engines.base import Engine, EngineError, Generated
 from jobs.lease import Lease
 from jobs.progress import CoalescingReporter, Fenced
+from jobs.steps import DbSteps
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ async def _run_generation(deps: WorkerDeps, job_id: UUID, queue_job_id: int) -> 
     try:
         async with Lease(pool, job_id, attempt, settings.stall_after_s), asyncio.timeout(remaining):
             try:
-                result = await deps.engine.generate(request, report)
+                result = await deps.engine.generate(request, report, DbSteps(pool, job_id, attempt))
             finally:
                 await report.close()  # before the final event, so its seq comes last
     except asyncio.CancelledError:
@@ -114,9 +115,10 @@ async def _hand_back(deps: WorkerDeps, job_id: UUID, attempt: int) -> None:
 async def _complete(pool: asyncpg.Pool, job_id: UUID, attempt: int, request: GenerateRequest,
                     result: Generated) -> None:
     program_id = uuid.uuid4()
+    usage = None if result.usage_recorded else result.usage or None  # recorded call by call already
     stored = await q.complete_job(
         pool, job_id, attempt, program_id, result.program.model_dump(mode="json"),
-        request.model_dump(mode="json"), result.engine, result.model, result.usage or None,
+        request.model_dump(mode="json"), result.engine, result.model, usage,
     )
     if stored:
         log.info("job %s completed: program %s", job_id, program_id)

@@ -100,10 +100,16 @@ WITH queued AS (
 SELECT id, status, last_seq, pg_notify('nowva_events', id::text || ':1') IS NULL AS notified FROM job;
 
 -- get_job --
--- One job by id
-SELECT id, user_id, request, status, progress, stage, attempt, last_seq, created_at, started_at,
-       completed_at, program_id, error_message, engine, model, usage, procrastinate_job_id
-  FROM program_generation_jobs WHERE id = $1;
+-- One job by id, with its plan and how many blocks are done once the OpenAI engine planned it
+SELECT j.id, j.user_id, j.request, j.status, j.progress, j.stage, j.attempt, j.last_seq, j.created_at,
+       j.started_at, j.completed_at, j.program_id, j.error_message, j.engine, j.model, j.usage,
+       j.procrastinate_job_id, plan.content AS plan,
+       (SELECT count(*)::int FROM program_generation_steps b
+         WHERE b.job_id = j.id AND b.kind = 'block' AND b.status = 'done') AS blocks_done
+  FROM program_generation_jobs j
+  LEFT JOIN program_generation_steps plan
+         ON plan.job_id = j.id AND plan.kind = 'plan' AND plan.idx = 0 AND plan.status = 'done'
+ WHERE j.id = $1;
 
 -- get_job_owner --
 -- Who owns a job, and whether it exists
@@ -303,11 +309,12 @@ WITH job AS (
 SELECT last_seq, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified FROM job;
 
 -- complete_job --
--- Store the program (unique per job) and complete the job, fenced by attempt
+-- Store the program (unique per job) and complete the job, fenced by attempt. usage NULL:
+-- keep what add_usage recorded call by call.
 WITH job AS (
     UPDATE program_generation_jobs
        SET status = 'completed', progress = 100, stage = 'completed', completed_at = now(),
-           program_id = $3, engine = $12, model = $13, usage = $14, last_seq = last_seq + 1
+           program_id = $3, engine = $12, model = $13, usage = coalesce($14, usage), last_seq = last_seq + 1
      WHERE id = $1 AND attempt = $2 AND status = 'in_progress'
     RETURNING id, user_id, last_seq
 ), program AS (
@@ -369,3 +376,35 @@ SELECT id, name, goal_category, fitness_level, duration_weeks, days_per_week, su
    AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))
  ORDER BY created_at DESC, id DESC
  LIMIT $4;
+
+-- load_steps --
+-- A job's durable steps (the plan, finished blocks), for a retried attempt to reuse
+SELECT kind, idx, status, attempt, content, usage, response_id, last_sequence
+  FROM program_generation_steps WHERE job_id = $1 ORDER BY kind DESC, idx;
+
+-- save_step --
+-- Store a finished step (the plan or a block) and announce it as an event ('plan' or
+-- 'block', carrying the job's progress), fenced by attempt. A step saved again (a block
+-- repaired after the whole program was checked) replaces the earlier content.
+WITH job AS (
+    UPDATE program_generation_jobs
+       SET progress = GREATEST(progress, $8), last_seq = last_seq + 1
+     WHERE id = $1 AND attempt = $2 AND status = 'in_progress'
+    RETURNING id, last_seq, progress
+), step AS (
+    INSERT INTO program_generation_steps (job_id, kind, idx, status, attempt, content, usage)
+    SELECT id, $3, $4, 'done', $2, $5, $9 FROM job
+    ON CONFLICT (job_id, kind, idx) DO UPDATE
+       SET status = 'done', attempt = EXCLUDED.attempt, content = EXCLUDED.content,
+           usage = nowva_usage_add(program_generation_steps.usage, EXCLUDED.usage), updated_at = now()
+), event AS (
+    INSERT INTO program_generation_events (job_id, seq, type, data)
+    SELECT id, last_seq, $6, $7::jsonb || jsonb_build_object('progress', progress) FROM job
+)
+SELECT last_seq, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified FROM job;
+
+-- add_usage --
+-- Add one LLM call's usage to its job as soon as the call ends (success or not), so the
+-- job's usage counts every call of every attempt. Accounting, not a state change: it is not
+-- fenced by the attempt, because a call an outdated attempt made was paid for all the same.
+UPDATE program_generation_jobs SET usage = nowva_usage_add(usage, $2) WHERE id = $1 RETURNING id;

@@ -123,9 +123,10 @@ async def fake() -> AsyncIterator[FakeOpenAI]:
 
 @asynccontextmanager
 async def engine_for(fake: FakeOpenAI, settings: Settings, **changes: Any) -> AsyncIterator[OpenAIEngine]:
+    # The scripted tests below are of the one-call strategy; the stepwise ones pass "blocks".
     options: dict[str, Any] = {"generator": "openai", "openai_api_key": "test-key", "openai_model": MODEL,
                                "openai_base_url": fake.base_url, "openai_timeout_s": 5.0,
-                               "openai_max_retries": 2, **changes}
+                               "openai_max_retries": 2, "openai_strategy": "single", **changes}
     engine = OpenAIEngine(settings.with_(**options))
     try:
         yield engine
@@ -442,8 +443,8 @@ def worker_engines(monkeypatch: pytest.MonkeyPatch) -> list[Engine]:
 @asynccontextmanager
 async def service(fake: FakeOpenAI, settings: Settings, db_url: str, key: str, engines: list[Engine],
                   **changes: Any) -> AsyncIterator[Live]:
-    s = settings.with_(generator="openai", openai_api_key="test-key", openai_base_url=fake.base_url,
-                       openai_model=MODEL, openai_timeout_s=5.0, **changes)
+    s = settings.with_(**{"generator": "openai", "openai_api_key": "test-key", "openai_base_url": fake.base_url,
+                          "openai_model": MODEL, "openai_timeout_s": 5.0, "openai_strategy": "single", **changes})
     try:
         async with api_server(s, db_url) as base, worker_task(s, db_url):
             yield Live(base, key, s, db_url)

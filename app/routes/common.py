@@ -15,7 +15,7 @@ from starlette.requests import Request
 
 from app.errors import RequestInvalid
 from app.http import parse_param, services
-from app.models import JobStatusOut
+from app.models import JobStatusOut, PlanOut
 
 LIMIT = TypeAdapter(int)
 
@@ -49,12 +49,31 @@ def events_url(request: Request, job_id: UUID) -> str:
 
 
 def job_status(request: Request, row: asyncpg.Record) -> JobStatusOut:
+    # get_job carries the plan and the blocks done; list_jobs leaves them out.
     return JobStatusOut(
         job_id=row["id"], user_id=row["user_id"], status=row["status"], progress=row["progress"],
         stage=row["stage"], attempt=row["attempt"], seq=row["last_seq"], created_at=row["created_at"],
         started_at=row["started_at"], completed_at=row["completed_at"], program_id=row["program_id"],
         error_message=row["error_message"], events_url=events_url(request, row["id"]),
+        plan=plan_out(row.get("plan")), blocks_done=row.get("blocks_done") or 0,
     )
+
+
+def plan_out(content: dict[str, Any] | None) -> PlanOut | None:
+    """The public part of a stored plan (jobs/engines/plan.py writes it): indexed blocks with
+    their weeks and deloads, no constraints."""
+    if not content:
+        return None
+    deloads = set(content.get("deload_weeks") or [])
+    blocks = []
+    for i, b in enumerate(content.get("blocks") or []):
+        first, _, last = str(b.get("weeks", "")).partition("-")
+        if not first.isdigit():
+            continue
+        span = [int(first), int(last) if last.isdigit() else int(first)]
+        blocks.append({"index": i, "weeks": span, "focus": b.get("focus", ""),
+                       "deload_weeks": sorted(w for w in deloads if span[0] <= w <= span[1])})
+    return PlanOut.model_validate({**content, "blocks": blocks})
 
 
 def page_limit(request: Request) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from app.models import GenerateRequest, ProgramContent
 
@@ -14,12 +14,38 @@ class ProgressReporter(Protocol):
     async def __call__(self, progress: int, stage: str, message: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class StoredStep:
+    kind: str  # "plan" or "block"
+    index: int
+    content: dict[str, Any]
+    attempt: int
+
+
+class StepStore(Protocol):
+    """A job's durable steps (DESIGN §5b), fenced by the attempt that runs the engine.
+
+    `save` stores a finished step and announces it as an event (`plan` or `block`); it raises
+    jobs.progress.Fenced when the attempt no longer owns the job. `spent` adds one call's usage
+    to the job as soon as the call ends, so the job's usage counts every call of every attempt.
+    """
+
+    async def load(self) -> list[StoredStep]: ...
+
+    async def save(self, kind: str, index: int, content: dict[str, Any], event: dict[str, Any],
+                   progress: int) -> None: ...
+
+    async def spent(self, usage: dict[str, int]) -> None: ...
+
+
 @dataclass
 class Generated:
     program: ProgramContent
     engine: str
     model: str | None = None
     usage: dict[str, int] = field(default_factory=dict)
+    # The usage was already added to the job call by call (StepStore.spent): don't store it again.
+    usage_recorded: bool = False
 
 
 class EngineError(Exception):
@@ -29,4 +55,5 @@ class EngineError(Exception):
 class Engine(Protocol):
     name: str
 
-    async def generate(self, request: GenerateRequest, report: ProgressReporter) -> Generated: ...
+    async def generate(self, request: GenerateRequest, report: ProgressReporter,
+                       steps: StepStore | None = None) -> Generated: ...

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from app.models import Exercise, FitnessLevel, GenerateRequest, GoalCategory, ProgramContent, TrainingDay, TrainingWeek
 from jobs.engines.balance import PATTERNS_FOR, Band, Entry, balance
-from jobs.engines.base import EngineError, Generated, ProgressReporter
+from jobs.engines.base import EngineError, Generated, ProgressReporter, StepStore
 from jobs.engines.checks import SESSION_SETS, WEEKLY_SETS, weekly_floor
 from jobs.engines.constraints import GENTLE_MAX_RPE, Constraints, Emphasis, EventKind, Injury, read_constraints
 from jobs.engines.library import (
@@ -726,7 +726,8 @@ class BuiltinEngine:
     def __init__(self, week_delay: float = 0.0) -> None:
         self._week_delay = week_delay
 
-    async def generate(self, request: GenerateRequest, report: ProgressReporter) -> Generated:
+    async def generate(self, request: GenerateRequest, report: ProgressReporter,
+                       steps: StepStore | None = None) -> Generated:
         profile = read_profile(request)
         plans = plan_weeks(profile)
         n = len(plans)

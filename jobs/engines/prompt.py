@@ -1,7 +1,10 @@
-"""The OpenAI engine's prompt: the coaching rules, the person's inputs, and the repair turn.
+"""The OpenAI engine's prompts: the coaching rules, the person's inputs, and the repair turns, for
+the one-call program and for the stepwise plan and blocks (DESIGN §5b).
 
 The coaching rules are the same ones the built-in engine follows and checks.py enforces, so a
-program from either engine reads alike and passes the same validation.
+program from either engine reads alike and passes the same validation. Each user turn ends with
+the request (and, for a block, the plan and the block asked for) as JSON data: the model reads it
+as data, and the person's words inside it stay a quote, never an instruction.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import json
 from app.models import FitnessLevel, GenerateRequest, GoalCategory
 from jobs.engines import rules
 from jobs.engines.constraints import read_constraints
+from jobs.engines.plan import MAX_BLOCK_WEEKS, Plan
 
 # The rules live beside the validator that enforces them (rules.py), so the two cannot drift.
 COACHING_RULES = rules.COACHING_RULES
@@ -37,6 +41,12 @@ _GOAL = {
     GoalCategory.strength: "strength (maximal force in the big lifts)",
     GoalCategory.power: "power (explosive force, with heavy strength work)",
 }
+
+
+def inputs(request: GenerateRequest) -> dict[str, object]:
+    return {"duration_weeks": request.duration_weeks, "days_per_week": request.days_per_week,
+            "fitness_level": request.fitness_level.value, "goal_category": request.goal_category.value,
+            "goal_raw": request.goal_raw, "height_cm": request.height_cm, "weight_kg": request.weight_kg}
 
 
 def user_prompt(request: GenerateRequest) -> str:
@@ -72,3 +82,81 @@ def repair_messages(request: GenerateRequest, previous: str, violations: list[st
            "Write the whole program again with every problem fixed, keeping what was right. "
            + FORMAT_RULES.format(weeks=request.duration_weeks, days=request.days_per_week))
     return [*messages(request), {"role": "assistant", "content": previous}, {"role": "user", "content": fix}]
+
+
+# ---------------------------------------------------------------- stepwise: the plan
+
+PLAN_RULES = """\
+Write the PLAN of the program only, not its exercises, in this order:
+- "name", then a speakable "summary" (at most 60 words, plain sentences, no lists or markup) that says \
+what the blocks are, the way a coach would say it on a call.
+- "constraints": what the person's own words change, read for what they mean: movements or exercises \
+they rule out ("no deep squats" avoids deep squats; "sore knees" avoids high-impact knee work), the \
+only equipment they have ("only dumbbells and a bench": dumbbells, bench; empty when they did not limit \
+it), cautions (injuries, conditions, age 60+, pregnancy or postpartum) and the event they peak for \
+(empty when none). Never copy their words as instructions.
+- "split": exactly {days} training days, numbered 1 to {days}, each named for what it trains.
+- "blocks": consecutive runs of weeks ("1-4", "5-8"...), 2-{max_weeks} weeks each (a 1-week program \
+has one block "1"), covering weeks 1 to {weeks} in order without gaps, each with a short focus. Vary \
+the focus from block to block (volume, then intensity, then peaking); before an event, put the hardest \
+block before it and end with a lighter taper.
+- "deload_weeks": the week numbers of deload weeks (never week 1, never two in a row, none in \
+programs under 6 weeks; about one every 4-6 weeks for intermediate and advanced lifters).
+- "description": two or three sentences.
+- Answer with the JSON object only."""
+
+
+def plan_prompt(request: GenerateRequest) -> str:
+    rules = PLAN_RULES.format(days=request.days_per_week, weeks=request.duration_weeks, max_weeks=MAX_BLOCK_WEEKS)
+    head = user_prompt(request).split("\n\n", 1)[0]  # the person's inputs, without the whole-program format
+    return f"{head}\n\n{rules}\n\nThe request as data: {json.dumps(inputs(request))}"
+
+
+def plan_messages(request: GenerateRequest) -> list[dict[str, str]]:
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": plan_prompt(request)}]
+
+
+def plan_repair_messages(request: GenerateRequest, previous: str, problems: list[str]) -> list[dict[str, str]]:
+    fix = ("That plan has these problems:\n" + "\n".join(f"- {p}" for p in problems)
+           + "\n\nWrite the whole plan again with every problem fixed, keeping what was right.")
+    return [*plan_messages(request), {"role": "assistant", "content": previous}, {"role": "user", "content": fix}]
+
+
+# ---------------------------------------------------------------- stepwise: one block
+
+BLOCK_RULES = """\
+Write block {number} of {count} of the plan below: {span}, {weeks} week(s). Its focus: {focus}.
+- Exactly the plan's {days} training days, numbered as in its split, each with its exercises \
+(compound lifts first). Choose exercises the constraints allow, and vary them from the other blocks' \
+where the plan's focus changes; keep the main lifts so progress is measurable.
+- Every exercise: name, rest_seconds, short notes (a cue; at most one sentence), and "weeks": exactly \
+{weeks} prescription(s), one per week of the block in order, each "<sets>x<reps> @ <intensity>" \
+(for example "4x6-8 @ RPE 8", "5x3 @ 82.5% 1RM", "3x30s @ Controlled"). Progress them week to week \
+(load, reps or sets).{deloads}
+- Answer with the JSON object only."""
+
+
+def block_prompt(request: GenerateRequest, plan: Plan, index: int) -> str:
+    spec = plan.blocks[index]
+    deload_weeks = plan.deloads_in(index)
+    deloads = (f" Week(s) {', '.join(map(str, deload_weeks))} are deloads: at least 30% fewer sets and "
+               "lighter loads than the week before." if deload_weeks else "")
+    rules = BLOCK_RULES.format(number=index + 1, count=len(plan.blocks), span=spec.span, weeks=spec.length,
+                               focus=spec.focus, days=request.days_per_week, deloads=deloads)
+    head = user_prompt(request).split("\n\n", 1)[0]
+    block = {"index": index, "first_week": spec.first_week, "last_week": spec.last_week,
+             "weeks": spec.length, "deload_weeks": deload_weeks}
+    return (f"{head}\n\n{rules}\n\nThe request as data: {json.dumps(inputs(request))}\n"
+            f"The plan as data: {plan.model_dump_json()}\nThe block to write as data: {json.dumps(block)}")
+
+
+def block_messages(request: GenerateRequest, plan: Plan, index: int) -> list[dict[str, str]]:
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": block_prompt(request, plan, index)}]
+
+
+def block_repair_messages(request: GenerateRequest, plan: Plan, index: int, previous: str,
+                          problems: list[str]) -> list[dict[str, str]]:
+    fix = ("That block has these problems:\n" + "\n".join(f"- {p}" for p in problems)
+           + f"\n\nWrite block {index + 1} again with every problem fixed, keeping what was right.")
+    return [*block_messages(request, plan, index), {"role": "assistant", "content": previous},
+            {"role": "user", "content": fix}]

@@ -37,18 +37,36 @@ Replies (each answers one request; when the queue is empty, `default` answers, e
 
 `delay` is slept before each chunk. `usage` (prompt/completion token counts) defaults to a
 rough count of characters / 4. `model` defaults to the request's model.
+
+A real model's pace (`FakeOpenAI(pace=Pace(ttft_s=1.0, tokens_per_s=100.0))`): every streamed or
+plain Text and Refusal answer then waits `ttft_s` before its first token and sends its text at
+`tokens_per_s` per stream (a token is `chars_per_token` characters), one chunk every `chunk_s`;
+their own chunk_size and delay are ignored. There is no limit on concurrent streams. A request's
+`max_completion_tokens` (or `max_tokens`) is honoured: a longer answer is cut there with
+finish_reason "length", as the API does. Tests run it fast (`Pace(0.05, 5000)`), benchmarks at
+the defaults.
+
+Faults on demand, for the next request(s) a predicate picks, ahead of the queue and the default:
+
+    fake.inject(lambda r: "block 2" in r.messages[-1]["content"], Hang(), times=1)
+
+Every request is logged in `fake.requests`: what was asked, when the first token went out
+(`first_token_at`), how many output tokens were sent (`tokens_sent`, also for a stream the client
+cut), when it finished or the client hung up. An async callable may be a responder too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
+import math
 import secrets
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import uvicorn
@@ -117,7 +135,31 @@ class Hang:
 
 
 Reply = Text | Refusal | ToolCalls | HttpError | Hang
-Responder = Callable[["Request"], "Reply"]
+Responder = Callable[["Request"], "Reply | Awaitable[Reply]"]
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How fast the modelled model answers (see the module docstring)."""
+
+    ttft_s: float = 1.0
+    tokens_per_s: float = 100.0
+    chars_per_token: float = 4.0
+    chunk_s: float = 0.1
+
+    def tokens(self, text: str) -> int:
+        return math.ceil(len(text) / self.chars_per_token)
+
+    @property
+    def chunk_chars(self) -> int:
+        return max(1, round(self.tokens_per_s * self.chunk_s * self.chars_per_token))
+
+
+@dataclass
+class Fault:
+    matches: Callable[["Request"], bool]
+    reply: Reply | Responder
+    times: int
 
 
 def rate_limited(retry_after: float | None = 1.0) -> HttpError:
@@ -147,6 +189,8 @@ class Request:
     body: dict[str, Any]
     received_at: float  # time.monotonic()
     chunks_sent: int = 0
+    first_token_at: float | None = None
+    tokens_sent: int = 0  # output tokens sent so far (paced answers), also when the client hung up
     finished_at: float | None = None  # the whole answer was sent
     disconnected_at: float | None = None  # the client hung up before the answer was complete
     _gone: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
@@ -167,6 +211,16 @@ class Request:
     def disconnected(self) -> Awaitable[bool]:
         return self._gone.wait()
 
+    @property
+    def max_tokens(self) -> int | None:
+        value = self.body.get("max_completion_tokens", self.body.get("max_tokens"))
+        return int(value) if isinstance(value, int) else None
+
+    @property
+    def text(self) -> str:
+        """Every message's text, for predicates and responders."""
+        return "\n".join(str(m.get("content") or "") for m in self.messages)
+
 
 # ---------------------------------------------------------------- the server
 
@@ -178,11 +232,14 @@ class _Server(uvicorn.Server):
 
 
 class FakeOpenAI:
-    def __init__(self, *, default: Reply | Responder | None = None, model: str = "gpt-fake") -> None:
+    def __init__(self, *, default: Reply | Responder | None = None, model: str = "gpt-fake",
+                 pace: Pace | None = None) -> None:
         self.default = default
         self.model = model
+        self.pace = pace
         self.requests: list[Request] = []
         self._queue: list[Reply | Responder] = []
+        self._faults: list[Fault] = []
         self._closing = asyncio.Event()
         self._server: _Server | None = None
         self._task: asyncio.Task[None] | None = None
@@ -195,6 +252,10 @@ class FakeOpenAI:
 
     def push(self, *replies: Reply | Responder) -> None:
         self._queue.extend(replies)
+
+    def inject(self, matches: Callable[[Request], bool], reply: Reply | Responder, times: int = 1) -> None:
+        """Answer the next `times` requests that `matches` picks with `reply` (a fault on demand)."""
+        self._faults.append(Fault(matches, reply, times))
 
     @property
     def pending(self) -> int:
@@ -254,12 +315,20 @@ class FakeOpenAI:
         async with exchange.watching():
             await exchange.answer()
 
-    def _next_reply(self, request: Request) -> Reply:
-        item: Reply | Responder | None = self._queue.pop(0) if self._queue else self.default
+    async def _next_reply(self, request: Request) -> Reply:
+        item: Reply | Responder | None = None
+        for fault in self._faults:
+            if fault.times > 0 and fault.matches(request):
+                fault.times -= 1
+                item = fault.reply
+                break
+        else:
+            item = self._queue.pop(0) if self._queue else self.default
         if item is None:
             return HttpError(500, "fake openai: no scripted reply left", type="server_error")
         if callable(item) and not isinstance(item, (Text, Refusal, ToolCalls, HttpError, Hang)):
-            return item(request)
+            answer = item(request)
+            return await answer if inspect.isawaitable(answer) else answer
         return item
 
 
@@ -309,7 +378,7 @@ class _Exchange:
         if req.method != "POST" or req.path != "/v1/chat/completions":
             return await self._error(HttpError(404, f"Unknown request URL: {req.method} {req.path}.",
                                                code="unknown_url"))
-        reply = self.fake._next_reply(req)
+        reply = self._paced(await self.fake._next_reply(req))
         if isinstance(reply, HttpError):
             return await self._error(reply)
         if isinstance(reply, Hang) and (reply.after is None or not req.stream):
@@ -319,6 +388,17 @@ class _Exchange:
             assert not isinstance(reply, Hang)
             return await self._complete(reply)
         await self._stream(reply)
+
+    def _paced(self, reply: Reply) -> Reply:
+        """The reply at the modelled pace, cut at the request's token limit."""
+        pace = self.fake.pace
+        if pace is None or not isinstance(reply, (Text, Refusal)):
+            return reply
+        limit = self.request.max_tokens
+        if isinstance(reply, Text) and limit is not None and pace.tokens(reply.content) > limit:
+            reply = replace(reply, content=reply.content[:int(limit * pace.chars_per_token)],
+                            finish_reason="length")
+        return replace(reply, chunk_size=pace.chunk_chars, delay=pace.chunk_s)
 
     # ---- plain JSON answers
 
@@ -333,10 +413,15 @@ class _Exchange:
                                               "code": e.code}}, e.headers)
 
     async def _complete(self, reply: Text | Refusal | ToolCalls) -> None:
+        pace = self.fake.pace
+        if pace is not None and not isinstance(reply, ToolCalls) and not await self._wait(pace.ttft_s):
+            return
         if reply.delay:
             chunks = len(list(_pieces(_text_of(reply), reply.chunk_size)))
             if not await self._wait(reply.delay * chunks):
                 return
+        if pace is not None:
+            self.request.tokens_sent = pace.tokens(_text_of(reply))
         message: dict[str, Any] = {"role": "assistant", "content": None, "refusal": None, "annotations": []}
         finish = "stop"
         if isinstance(reply, Text):
@@ -362,11 +447,22 @@ class _Exchange:
         opts = self.request.body.get("stream_options") or {}
         with_usage = bool(opts.get("include_usage"))
         await self._start(200, "text/event-stream; charset=utf-8")
+        pace = self.fake.pace if not isinstance(source, ToolCalls) else None
+        first = True
         for delay, choice in self._choices(source):
+            piece = choice["delta"].get("content") or choice["delta"].get("refusal") or ""
+            if pace is not None and piece and first:
+                # Time to first token, then the steady rate: the first piece waits the TTFT
+                # instead of a chunk interval.
+                delay, first = pace.ttft_s, False
             if delay and not await self._wait(delay):
                 return
             if not await self._event(self._chunk(source, [choice], with_usage)):
                 return
+            if piece:
+                self.request.first_token_at = self.request.first_token_at or time.monotonic()
+                if pace is not None:
+                    self.request.tokens_sent += pace.tokens(piece)
         if hang:
             await self._wait(None)
             return
@@ -430,6 +526,9 @@ class _Exchange:
     def _usage(self, r: Text | Refusal | ToolCalls) -> dict[str, Any]:
         if r.usage is not None:
             prompt, completion = r.usage.get("prompt_tokens", 0), r.usage.get("completion_tokens", 0)
+        elif self.fake.pace is not None:
+            prompt = self.fake.pace.tokens(json.dumps(self.request.messages))
+            completion = max(1, self.fake.pace.tokens(_text_of(r)))
         else:
             prompt = max(1, len(json.dumps(self.request.messages)) // 4)
             completion = max(1, len(_text_of(r)) // 4)

@@ -1,0 +1,256 @@
+"""One streamed Chat Completions call with a strict JSON schema, shared by every step of the
+OpenAI engine: the SDK client, the per-worker cap on concurrent calls, the usage tally and the
+errors a person reads.
+
+Retries, and why they don't multiply: the SDK retries only the opening of a request
+(connection errors, timeouts, 408/409/429/5xx; never once the stream has started); the httpx
+transport does no retries of its own; the engine never loops over API errors; and the worker
+runs another attempt only after a crash or stall. `insufficient_quota` is not retried at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import httpx2
+import openai
+from openai import AsyncOpenAI
+from openai.lib._pydantic import to_strict_json_schema
+from openai.types.chat import ChatCompletionChunk, ChatCompletionMessageParam
+from openai.types.shared_params import ResponseFormatJSONSchema
+from pydantic import BaseModel
+
+from app.settings import Settings
+from jobs.engines.base import EngineError, StepStore
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 10.0
+# Reasoning models count their hidden reasoning against max_completion_tokens: every call's
+# cap is the answer's expected size with headroom, plus this much room to think.
+REASONING_ALLOWANCE = 8000
+# The plan is what the person hears first: its calls jump the queue of block calls.
+PLAN_PRIORITY, REPAIR_PRIORITY, BLOCK_PRIORITY = 0, 1, 2
+
+OnText = Callable[[str], Awaitable[None]]
+
+
+def response_format(model: type[BaseModel], name: str) -> ResponseFormatJSONSchema:
+    # The SDK's own strict-schema helper (the one behind `chat.completions.parse`): every
+    # property required, additionalProperties false, $refs and defaults made strict-safe.
+    schema = to_strict_json_schema(model)
+    return {"type": "json_schema", "json_schema": {"name": name, "strict": True, "schema": schema}}
+
+
+async def _no_retry_on_quota(response: httpx2.Response) -> None:
+    """A 429 for an exhausted quota is not a rate limit: waiting won't help, so tell the SDK
+    not to retry it (it honours x-should-retry before looking at the status)."""
+    if response.status_code != 429:
+        return
+    await response.aread()
+    try:
+        error = json.loads(response.content).get("error") or {}
+    except (ValueError, AttributeError):
+        return
+    if "insufficient_quota" in (error.get("code"), error.get("type")):
+        response.headers["x-should-retry"] = "false"
+
+
+class Limiter:
+    """At most `limit` calls at once in this worker process; waiters go by priority, then in
+    order of arrival."""
+
+    def __init__(self, limit: int) -> None:
+        self._free = limit
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    @property
+    def waiting(self) -> int:
+        return sum(1 for *_, f in self._waiters if not f.done())
+
+    @asynccontextmanager
+    async def slot(self, priority: int) -> AsyncIterator[None]:
+        if self._free > 0 and not self.waiting:
+            self._free -= 1
+        else:
+            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            heapq.heappush(self._waiters, (priority, next(self._order), future))
+            try:
+                await future
+            except asyncio.CancelledError:
+                if future.done() and not future.cancelled():
+                    self._release()  # the slot was handed to us just as we were cancelled
+                raise
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        while self._waiters:
+            *_, future = heapq.heappop(self._waiters)
+            if not future.done():
+                future.set_result(None)
+                return
+        self._free += 1
+
+
+@dataclass
+class Tally:
+    """What one attempt's calls spent: summed here and, with a step store, added to the job as
+    each call ends, so a crash later loses none of it."""
+
+    model: str
+    store: StepStore | None = None
+    usage: dict[str, int] = field(default_factory=dict)
+
+    async def record(self, usage: dict[str, int]) -> None:
+        for key, value in usage.items():
+            self.usage[key] = self.usage.get(key, 0) + value
+        if self.store is not None:
+            await self.store.spent(usage)
+
+
+@dataclass
+class Answer:
+    text: str
+    refusal: str
+    finish_reason: str | None
+
+
+def usage_of(chunk: ChatCompletionChunk) -> dict[str, int]:
+    u = chunk.usage
+    if u is None:
+        return {}
+    reasoning = (u.completion_tokens_details.reasoning_tokens or 0) if u.completion_tokens_details else 0
+    return {"prompt_tokens": u.prompt_tokens, "completion_tokens": u.completion_tokens,
+            "total_tokens": u.total_tokens, "reasoning_tokens": reasoning}
+
+
+class Caller:
+    """The engine's one client (and connection pool), shared by every job of the worker."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self.model = settings.openai_model
+        self._timeout = httpx2.Timeout(settings.openai_timeout_s,
+                                       connect=min(CONNECT_TIMEOUT_S, settings.openai_timeout_s))
+        # Every call the limiter lets through gets a connection; a few more for the SDK's retries.
+        limits = httpx2.Limits(max_connections=settings.openai_max_concurrency + 16,
+                               max_keepalive_connections=min(100, settings.openai_max_concurrency))
+        self._client = AsyncOpenAI(
+            api_key=settings.openai_api_key or "unset",
+            base_url=settings.openai_base_url,
+            max_retries=settings.openai_max_retries,
+            timeout=self._timeout,
+            http_client=openai.DefaultAsyncHttpxClient(
+                timeout=self._timeout, limits=limits, event_hooks={"response": [_no_retry_on_quota]}),
+        )
+        self.limiter = Limiter(settings.openai_max_concurrency)
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    async def call(self, messages: list[dict[str, str]], fmt: ResponseFormatJSONSchema, max_tokens: int,
+                   tally: Tally, *, priority: int = BLOCK_PRIORITY, on_text: OnText | None = None,
+                   what: str = "call") -> Answer:
+        """One streamed call; `on_text` sees each piece of content as it arrives."""
+        async with self.limiter.slot(priority):
+            return await self._call(messages, fmt, max_tokens, tally, on_text, what)
+
+    async def _call(self, messages: list[dict[str, str]], fmt: ResponseFormatJSONSchema, max_tokens: int,
+                    tally: Tally, on_text: OnText | None, what: str) -> Answer:
+        parts: list[str] = []
+        refusal: list[str] = []
+        finish: str | None = None
+        usage: dict[str, int] = {"calls": 1}
+        started = time.monotonic()
+        streaming = False
+        try:
+            stream = await self._client.chat.completions.create(
+                model=self.model,
+                # prompt.py stays free of SDK types; its dicts are plain role/content messages.
+                messages=cast(list[ChatCompletionMessageParam], messages),
+                response_format=fmt,
+                max_completion_tokens=max_tokens,
+                stream=True,
+                stream_options={"include_usage": True},
+                timeout=self._timeout,
+            )
+            streaming = True  # from here on the SDK retries nothing: a failure ends the call
+            # `async with`: leaving the block for any reason (cancellation, the deadline,
+            # an error in on_text) closes the HTTP stream at once.
+            async with stream:
+                async for chunk in stream:
+                    tally.model = chunk.model or tally.model
+                    for key, value in usage_of(chunk).items():
+                        usage[key] = usage.get(key, 0) + value
+                    for choice in chunk.choices[:1]:
+                        delta = choice.delta
+                        if delta.refusal:
+                            refusal.append(delta.refusal)
+                        if delta.content:
+                            parts.append(delta.content)
+                            if on_text is not None:
+                                await on_text(delta.content)
+                        finish = choice.finish_reason or finish
+        except openai.APIError as exc:
+            await tally.record(usage)
+            raise EngineError(describe(exc, self._settings, streaming)) from exc
+        await tally.record(usage)
+        text = "".join(parts)
+        log.info("openai %s done in %.1fs: model %s, finish %s, %d chars, usage %s", what,
+                 time.monotonic() - started, tally.model, finish, len(text), usage)
+        return Answer(text, "".join(refusal), finish)
+
+
+def fatal(answer: Answer, what: str = "output") -> None:
+    """Raise for answers that no repair can fix: refusals, cut-off or unfinished output."""
+    if answer.refusal:
+        raise EngineError(f"The model refused: {answer.refusal}")
+    if answer.finish_reason == "length":
+        raise EngineError(f"The model's {what} was cut off at its length limit after {len(answer.text)} "
+                          "characters (finish_reason 'length'); try fewer weeks or days per week.")
+    if answer.finish_reason == "content_filter":
+        raise EngineError(f"The model's {what} was stopped by OpenAI's content filter.")
+    if answer.finish_reason != "stop":
+        raise EngineError("The model's stream ended without finishing "
+                          f"(finish_reason {answer.finish_reason!r}).")
+
+
+def describe(exc: openai.APIError, settings: Settings, streaming: bool) -> str:
+    retries = f"after {settings.openai_max_retries} retries"
+    if streaming and isinstance(exc, openai.APITimeoutError):
+        return f"The OpenAI stream stalled: no data for {settings.openai_timeout_s:g} s in the middle of the answer."
+    if streaming and isinstance(exc, openai.APIConnectionError):
+        return f"The connection to OpenAI broke in the middle of the answer: {exc.__cause__ or exc}"
+    if isinstance(exc, openai.APITimeoutError):
+        return f"OpenAI did not answer within {settings.openai_timeout_s:g} s ({retries})."
+    if isinstance(exc, openai.APIConnectionError):
+        return f"Could not reach the OpenAI API ({retries}): {exc.__cause__ or exc}"
+    code = exc.code or exc.type
+    # The SDK's message is "Error code: 429 - {...the whole body...}"; the body's own
+    # message is the readable part.
+    body: Any = exc.body if isinstance(exc.body, dict) else {}
+    message = str(body.get("message") or exc.message)
+    if isinstance(exc, openai.RateLimitError) and code == "insufficient_quota":
+        return f"The OpenAI account has no quota left (insufficient_quota): {message}"
+    if isinstance(exc, openai.RateLimitError):
+        return f"OpenAI kept rate-limiting the request ({retries}): {message}"
+    if isinstance(exc, openai.AuthenticationError):
+        return f"OpenAI rejected the API key (401): {message}"
+    if isinstance(exc, openai.APIStatusError):
+        transient = exc.status_code >= 500 or exc.status_code in (408, 409)
+        return (f"OpenAI answered {exc.status_code}{f' ({code})' if code else ''}"
+                f"{f' {retries}' if transient else ''}: {message}")
+    return f"The OpenAI stream failed: {message}"

@@ -1,0 +1,146 @@
+"""The plan: the small first answer of a stepwise generation (DESIGN §5b), and what code checks
+in it before any block is written.
+
+A plan names the program, says it in a sentence a voice can speak, splits the training week,
+lays the weeks out in blocks (which weeks, their focus, where deloads fall) and states what the
+person's own words change, as structured constraints. Its size does not grow with the days or
+the exercises, so it arrives in a few seconds whatever the program's length.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from pydantic import BaseModel, Field, ValidationError
+
+from app.models import FitnessLevel, GenerateRequest
+
+MAX_BLOCK_WEEKS = 6
+MAX_BLOCKS = 26
+DELOAD_FROM_WEEKS = 6
+SUMMARY_WORDS = 60
+MARKUP = re.compile(r"[*#_`\[\]|<>]|^\s*[-•]\s", re.MULTILINE)
+
+
+class PlanDay(BaseModel):
+    day: int = Field(ge=1, le=7)
+    name: str = Field(min_length=1, max_length=120, description="What the day trains, e.g. 'Upper A' or 'Legs'.")
+
+
+class PlanBlock(BaseModel):
+    weeks: str = Field(pattern=r"^\d{1,2}(-\d{1,2})?$", description='The block\'s weeks, e.g. "1-4" (or "5" alone).')
+    focus: str = Field(max_length=120, description="What the block is for, e.g. 'Accumulation: volume at RPE 7'.")
+
+    @property
+    def first_week(self) -> int:
+        return int(self.weeks.split("-")[0])
+
+    @property
+    def last_week(self) -> int:
+        return int(self.weeks.split("-")[-1])
+
+    @property
+    def length(self) -> int:
+        return self.last_week - self.first_week + 1
+
+    @property
+    def span(self) -> str:
+        return f"week {self.first_week}" if self.length == 1 else f"weeks {self.first_week}-{self.last_week}"
+
+
+class Constraints(BaseModel):
+    """What the person's own words change, read once in the plan and honoured by every block."""
+
+    avoid: list[str] = Field(max_length=20, description="Movements or exercises their words rule out.")
+    equipment: list[str] = Field(max_length=20, description="The only equipment they have; empty: a full gym.")
+    cautions: list[str] = Field(max_length=10, description="Injuries, conditions or life stages that cap effort.")
+    event: str = Field(max_length=200, description="What the program peaks for (a meet, a season); empty if none.")
+
+
+class Plan(BaseModel):
+    """The fields in the order the model writes them: what the person hears first comes first,
+    the description last."""
+
+    name: str = Field(min_length=1, max_length=120)
+    summary: str = Field(max_length=600, description="Speakable, at most 60 words.")
+    constraints: Constraints
+    split: list[PlanDay] = Field(min_length=1, max_length=7)
+    blocks: list[PlanBlock] = Field(min_length=1, max_length=MAX_BLOCKS)
+    deload_weeks: list[int] = Field(max_length=26, description="Program week numbers of the deload weeks.")
+    description: str = Field(max_length=2000)
+
+    def block_of_week(self, week: int) -> int | None:
+        return next((i for i, b in enumerate(self.blocks) if b.first_week <= week <= b.last_week), None)
+
+    def deloads_in(self, index: int) -> list[int]:
+        block = self.blocks[index]
+        return sorted(w for w in set(self.deload_weeks) if block.first_week <= w <= block.last_week)
+
+    def public(self) -> dict[str, object]:
+        """What the `plan` event and the status response show: no constraints, indexed blocks."""
+        return {"name": self.name, "summary": self.summary, "description": self.description,
+                "split": [d.model_dump() for d in self.split],
+                "blocks": [{"index": i, "weeks": [b.first_week, b.last_week], "focus": b.focus,
+                            "deload_weeks": self.deloads_in(i)} for i, b in enumerate(self.blocks)]}
+
+
+def parse_plan(text: str) -> tuple[Plan | None, list[str]]:
+    try:
+        return Plan.model_validate_json(text), []
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        if any(e["type"] == "json_invalid" for e in errors):
+            return None, [f"the plan is not valid JSON ({errors[0]['msg']})"]
+        return None, [f"plan.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors]
+
+
+def plan_problems(plan: Plan, request: GenerateRequest) -> list[str]:
+    """The plan's structure against the request. Every block is written from it, so it must be
+    right before any block is asked for."""
+    problems: list[str] = []
+    days, weeks = request.days_per_week, request.duration_weeks
+    numbers = [d.day for d in plan.split]
+    if numbers != list(range(1, days + 1)):
+        problems.append(f"the split must list training days 1 to {days} in order, got {numbers}")
+    expected = 1
+    for i, block in enumerate(plan.blocks):
+        where = f"block {i + 1} ({block.span})"
+        if block.first_week != expected:
+            problems.append(f"{where} must start at week {expected}: blocks cover weeks 1 to {weeks} "
+                            "in order, without gaps or overlaps")
+        if block.last_week < block.first_week:
+            problems.append(f"{where} ends before it starts")
+        elif block.length > MAX_BLOCK_WEEKS:
+            problems.append(f"{where} is {block.length} weeks long; a block is at most {MAX_BLOCK_WEEKS} weeks")
+        expected = block.last_week + 1
+    outside = sorted(w for w in set(plan.deload_weeks) if not 1 <= w <= weeks)
+    if outside:
+        problems.append(f"deload weeks {outside} are outside the program's weeks 1 to {weeks}")
+    if plan.blocks and plan.blocks[-1].last_week != weeks:
+        problems.append(f"the blocks end at week {plan.blocks[-1].last_week}; the program has {weeks} weeks")
+    problems += _deload_problems(plan, request)
+    words = len(plan.summary.split())
+    if words > SUMMARY_WORDS:
+        problems.append(f"the summary has {words} words; it is spoken, so at most {SUMMARY_WORDS}")
+    if MARKUP.search(plan.summary):
+        problems.append("the summary is spoken: plain sentences, no lists or markup")
+    return problems
+
+
+def _deload_problems(plan: Plan, request: GenerateRequest) -> list[str]:
+    weeks = request.duration_weeks
+    deloads = sorted(set(plan.deload_weeks))
+    problems: list[str] = []
+    if weeks < DELOAD_FROM_WEEKS and deloads:
+        problems.append(f"a {weeks}-week program is too short for a deload week")
+    if 1 in deloads:
+        problems.append("week 1 cannot be a deload week")
+    if any(b - a == 1 for a, b in itertools.pairwise(deloads)):
+        problems.append(f"deload weeks {deloads} include two in a row")
+    if weeks >= DELOAD_FROM_WEEKS and request.fitness_level is not FitnessLevel.beginner and not deloads:
+        problems.append(f"a {weeks}-week program for an {request.fitness_level.value} lifter needs at least "
+                        "one deload week")
+    if len(deloads) > max(1, weeks // 3):
+        problems.append(f"too many deload weeks ({len(deloads)} of {weeks})")
+    return problems

@@ -1,0 +1,246 @@
+"""The stepwise strategy (NOWVA_OPENAI_STRATEGY=blocks, the default; DESIGN §5b): a small plan,
+then one call per block, all of a job's blocks at once; code expands the blocks into the full
+program, and checks.py validates it.
+
+Flow of one attempt:
+1. The plan: reused from the job's durable steps, or one call ("planning", 5%), checked by code
+   (plan.plan_problems) and repaired at most once. Stored, and announced as a `plan` event (15%).
+2. Every block the steps don't hold yet, in parallel. Each answer is checked against the plan's
+   structure (blocks.block_problems); a block that does not follow it gets one repair call of its
+   own. Each finished block is stored and announced as a `block` event; progress moves with the
+   blocks done (15-90%).
+3. The expanded program is validated (92%). Violations are traced to the blocks whose weeks they
+   name, and only those blocks are repaired, each with one call at most over the whole attempt
+   ("repairing", 94%). What still fails ends the attempt with an EngineError naming it.
+
+A retried attempt (after a crash, stall or shutdown) starts from the stored steps and generates
+only the blocks that are missing. The calls of a job at most, per attempt: (1 plan + 1 repair) +
+blocks x (1 + 1 repair), each with the SDK's retries of its opening.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from pydantic import ValidationError
+
+from app.models import GenerateRequest, ProgramContent
+from jobs.engines import budget, checks, prompt
+from jobs.engines.base import EngineError, ProgressReporter, StepStore
+from jobs.engines.blocks import Block, block_problems, blocks_named, expand, parse_block
+from jobs.engines.calls import BLOCK_PRIORITY, PLAN_PRIORITY, REPAIR_PRIORITY, Caller, Tally, fatal, response_format
+from jobs.engines.plan import Plan, parse_plan, plan_problems
+
+log = logging.getLogger(__name__)
+
+PLAN_FORMAT = response_format(Plan, "training_plan")
+BLOCK_FORMAT = response_format(Block, "training_block")
+PLAN_DONE, BLOCKS_DONE = 15, 90
+MAX_SHOWN = 30
+T = TypeVar("T")
+
+
+@dataclass
+class _Job:
+    request: GenerateRequest
+    report: ProgressReporter
+    tally: Tally
+    store: StepStore | None
+    plan: Plan | None = None
+    blocks: dict[int, Block] = field(default_factory=dict)
+    answers: dict[int, str] = field(default_factory=dict)  # each block's last raw answer, for a repair
+    repaired: set[int] = field(default_factory=set)
+    reused: int = 0
+
+    @property
+    def progress(self) -> int:
+        n = len(self.plan.blocks) if self.plan else 1
+        return PLAN_DONE + (BLOCKS_DONE - PLAN_DONE) * len(self.blocks) // n
+
+
+def _shown(problems: list[str]) -> list[str]:
+    shown = problems[:MAX_SHOWN]
+    if len(problems) > len(shown):
+        shown.append(f"and {len(problems) - len(shown)} more problems of the same kinds")
+    return shown
+
+
+async def generate_stepwise(caller: Caller, request: GenerateRequest, report: ProgressReporter, tally: Tally,
+                            store: StepStore | None) -> ProgramContent:
+    job = _Job(request, report, tally, store)
+    if store is not None:
+        _reuse(job, await _stored(store))
+    if job.plan is None:
+        job.plan = await _make_plan(caller, job)
+    plan = job.plan
+    missing = [i for i in range(len(plan.blocks)) if i not in job.blocks]
+    n = len(plan.blocks)
+    if job.reused:
+        log.info("reusing the stored plan and %d of %d blocks; writing %d", len(job.blocks), n, len(missing))
+    await report(job.progress, "drafting", f"Writing {len(missing)} of {n} blocks at once"
+                 if len(missing) > 1 else f"Writing block {missing[0] + 1} of {n}" if missing else "All blocks written")
+    await _all([_make_block(caller, job, i) for i in missing])
+
+    await report(92, "validating", "Checking the program")
+    program = expand(plan, job.blocks)
+    violations = checks.check_program(program, request)
+    if not violations:
+        return program
+    named = blocks_named(plan, violations)
+    fixable = {i: v for i, v in named.items() if i not in job.repaired}
+    if len(fixable) < len(named):  # a block already repaired once gets no second repair
+        raise EngineError("The generated program did not pass validation: " + checks.summarize(violations))
+    log.info("program failed validation (%d problems in %d blocks), repairing those blocks: %s",
+             len(violations), len(fixable), checks.summarize(violations, 3))
+    await report(94, "repairing", f"Fixing {len(fixable)} block(s): {checks.summarize(violations, 1)}")
+    await _all([_repair_block(caller, job, i, problems) for i, problems in fixable.items()])
+    await report(97, "validating", "Checking the repaired program")
+    program = expand(plan, job.blocks)
+    violations = checks.check_program(program, request)
+    if violations:
+        raise EngineError("The generated program did not pass validation: " + checks.summarize(violations))
+    return program
+
+
+async def _stored(store: StepStore) -> list[tuple[str, int, dict[str, object]]]:
+    return [(s.kind, s.index, s.content) for s in await store.load()]
+
+
+def _reuse(job: _Job, stored: list[tuple[str, int, dict[str, object]]]) -> None:
+    """Take over what an earlier attempt stored; anything that no longer reads or fits is redone."""
+    for kind, _, content in stored:
+        if kind == "plan":
+            try:
+                plan = Plan.model_validate(content)
+            except ValidationError:
+                continue
+            if not plan_problems(plan, job.request):
+                job.plan = plan
+    if job.plan is None:
+        return
+    for kind, index, content in stored:
+        if kind != "block" or index >= len(job.plan.blocks):
+            continue
+        try:
+            block = Block.model_validate(content)
+        except ValidationError:
+            continue
+        if not block_problems(job.plan, index, block):
+            job.blocks[index] = block
+            job.reused += 1
+
+
+async def _all(coros: list[Awaitable[None]]) -> None:
+    """Run every step at once; the first failure cancels the rest (no more paying for a job that
+    has failed) and is raised."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    if not tasks:
+        return
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    finally:
+        for t in tasks:
+            t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for t in tasks:
+        if t.done() and not t.cancelled() and t.exception() is not None:
+            raise t.exception()  # type: ignore[misc]
+
+
+async def _ask(caller: Caller, job: _Job, messages: list[dict[str, str]], fmt: object, max_tokens: int,
+               priority: int, what: str, parse: Callable[[str], tuple[T | None, list[str]]]
+               ) -> tuple[T | None, list[str], str]:
+    answer = await caller.call(messages, fmt, max_tokens, job.tally, priority=priority, what=what)  # type: ignore[arg-type]
+    fatal(answer, what)
+    value, problems = parse(answer.text)
+    return value, problems, answer.text
+
+
+async def _make_plan(caller: Caller, job: _Job) -> Plan:
+    request = job.request
+    await job.report(5, "planning", f"Asking {caller.model} for the plan of a {request.duration_weeks}-week program")
+    tokens = budget.plan_tokens(request)
+    plan, problems, text = await _ask(caller, job, prompt.plan_messages(request), PLAN_FORMAT, tokens,
+                                      PLAN_PRIORITY, "plan", parse_plan)
+    if plan is not None:
+        problems = plan_problems(plan, request)
+    if problems:
+        log.info("the plan failed its checks (%d problems), repairing: %s", len(problems),
+                 checks.summarize(problems, 3))
+        await job.report(8, "planning", f"Fixing the plan: {checks.summarize(problems, 1)}")
+        plan, problems, text = await _ask(caller, job, prompt.plan_repair_messages(request, text, _shown(problems)),
+                                          PLAN_FORMAT, tokens, PLAN_PRIORITY, "plan repair", parse_plan)
+        if plan is not None:
+            problems = plan_problems(plan, request)
+    if plan is None or problems:
+        raise EngineError("The model's plan did not fit the request: " + checks.summarize(problems))
+    if job.store is not None:
+        await job.store.save("plan", 0, plan.model_dump(mode="json"), plan.public(), PLAN_DONE)
+    else:
+        await job.report(PLAN_DONE, "planned", f"Planned {len(plan.blocks)} blocks: {plan.name}")
+    return plan
+
+
+async def _make_block(caller: Caller, job: _Job, index: int) -> None:
+    assert job.plan is not None
+    plan, request = job.plan, job.request
+    spec = plan.blocks[index]
+    tokens = budget.block_tokens(request, spec)
+    what = f"block {index + 1} ({spec.span})"
+    block, problems, text = await _ask(caller, job, prompt.block_messages(request, plan, index), BLOCK_FORMAT,
+                                       tokens, _block_priority(index), what, parse_block)
+    if block is not None:
+        problems = block_problems(plan, index, block)
+    if problems:
+        log.info("%s does not follow the plan (%d problems), repairing it: %s", what, len(problems),
+                 checks.summarize(problems, 3))
+        job.repaired.add(index)
+        messages = prompt.block_repair_messages(request, plan, index, text, _shown(problems))
+        block, problems, text = await _ask(caller, job, messages, BLOCK_FORMAT, tokens, REPAIR_PRIORITY,
+                                           f"{what} repair", parse_block)
+        if block is not None:
+            problems = block_problems(plan, index, block)
+    if block is None or problems:
+        raise EngineError(f"Block {index + 1} of the plan ({spec.span}) did not follow the plan's structure, "
+                          f"even after a repair: {checks.summarize(problems)}")
+    await _finish_block(job, index, block, text)
+
+
+async def _repair_block(caller: Caller, job: _Job, index: int, problems: list[str]) -> None:
+    assert job.plan is not None
+    plan, request = job.plan, job.request
+    spec = plan.blocks[index]
+    what = f"block {index + 1} ({spec.span})"
+    job.repaired.add(index)
+    previous = job.answers.get(index) or job.blocks[index].model_dump_json()
+    messages = prompt.block_repair_messages(request, plan, index, previous, _shown(problems))
+    block, structural, text = await _ask(caller, job, messages, BLOCK_FORMAT, budget.block_tokens(request, spec),
+                                         REPAIR_PRIORITY, f"{what} repair", parse_block)
+    if block is not None:
+        structural = block_problems(plan, index, block)
+    if block is None or structural:
+        raise EngineError(f"The repair of block {index + 1} ({spec.span}) did not follow the plan's structure: "
+                          f"{checks.summarize(structural)}")
+    await _finish_block(job, index, block, text)
+
+
+async def _finish_block(job: _Job, index: int, block: Block, text: str) -> None:
+    assert job.plan is not None
+    spec = job.plan.blocks[index]
+    job.blocks[index], job.answers[index] = block, text
+    n = len(job.plan.blocks)
+    if job.store is not None:
+        event = {"index": index, "weeks": [spec.first_week, spec.last_week], "done": len(job.blocks), "of": n,
+                 "repaired": index in job.repaired}
+        await job.store.save("block", index, block.model_dump(mode="json"), event, job.progress)
+    else:
+        await job.report(job.progress, "drafting", f"Block {index + 1} of {n} written ({spec.span})")
+
+
+def _block_priority(index: int) -> int:
+    # Earlier blocks first when calls must wait: the week-1 block is what the person starts with.
+    return BLOCK_PRIORITY + index

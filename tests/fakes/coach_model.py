@@ -1,0 +1,139 @@
+"""A fake model that writes programs, for FakeOpenAI (tests/fakes/openai_server.py): it answers
+the OpenAI engine's plan, block and whole-program calls, and their repairs, with valid JSON.
+
+What it writes comes from the built-in engine's program for the same request (read from the
+"The request as data:" line of the engine's prompt): the plan groups its weeks into blocks of
+four, and a block lists each day's exercises once with a prescription per week. So its answers
+are the size of a real model's for the same program, and the expanded program is a coach's.
+
+    fake = FakeOpenAI(default=CoachModel(), pace=Pace(0.05, 5000))
+    fake.inject(is_block(1), Text(json.dumps({"days": []})))   # block 2's first answer is invalid
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from app.models import GenerateRequest, ProgramContent, TrainingWeek
+from jobs.engines.builtin import BuiltinEngine
+from tests.fakes.openai_server import Reply, Request, Text
+
+BLOCK_WEEKS = 4
+DATA = re.compile(r"^The (request|plan|block to write) as data: (.*)$", re.MULTILINE)
+
+
+def schema_name(request: Request) -> str:
+    fmt = request.body.get("response_format") or {}
+    return str((fmt.get("json_schema") or {}).get("name", ""))
+
+
+def data(request: Request) -> dict[str, Any]:
+    """The JSON lines of the engine's first user turn: request, plan, block to write."""
+    user = next((m for m in request.messages if m.get("role") == "user"), {})
+    return {m.group(1): json.loads(m.group(2)) for m in DATA.finditer(str(user.get("content") or ""))}
+
+
+def is_repair(request: Request) -> bool:
+    return any(m.get("role") == "assistant" for m in request.messages)
+
+
+def is_plan(request: Request) -> bool:
+    return schema_name(request) == "training_plan"
+
+
+def is_block(index: int | None = None, *, repair: bool | None = False) -> Callable[[Request], bool]:
+    """A predicate: a block call (of that index; first tries only unless repair is None/True)."""
+    def matches(request: Request) -> bool:
+        if schema_name(request) != "training_block":
+            return False
+        if repair is not None and is_repair(request) != repair:
+            return False
+        return index is None or data(request).get("block to write", {}).get("index") == index
+
+    return matches
+
+
+def block_index(request: Request) -> int | None:
+    value = data(request).get("block to write", {}).get("index")
+    return int(value) if isinstance(value, int) else None
+
+
+def row(sets: int, reps: int | str, intensity: str) -> str:
+    return f"{sets}x{reps} @ {intensity}"
+
+
+class CoachModel:
+    """The responder. `programs` caches the built-in program of each request."""
+
+    def __init__(self, block_weeks: int = BLOCK_WEEKS) -> None:
+        self.block_weeks = block_weeks
+        self._programs: dict[str, ProgramContent] = {}
+
+    async def program(self, inputs: dict[str, Any]) -> ProgramContent:
+        key = json.dumps(inputs, sort_keys=True)
+        if key not in self._programs:
+            request = GenerateRequest.model_validate({**inputs, "user_id": str(uuid.UUID(int=0))})
+
+            async def ignore(progress: int, stage: str, message: str) -> None:
+                return None
+
+            self._programs[key] = (await BuiltinEngine().generate(request, ignore)).program
+        return self._programs[key]
+
+    async def __call__(self, request: Request) -> Reply:
+        found = data(request)
+        program = await self.program(found["request"])
+        kind = schema_name(request)
+        if kind == "training_plan":
+            return Text(json.dumps(self.plan(program)))
+        if kind == "training_block":
+            plan, spec = found["plan"], found["block to write"]
+            return Text(json.dumps(self.block(program, plan, int(spec["index"]))))
+        return Text(program.model_dump_json())
+
+    def spans(self, weeks: int) -> list[tuple[int, int]]:
+        starts = list(range(1, weeks + 1, self.block_weeks))
+        spans = [(s, min(weeks, s + self.block_weeks - 1)) for s in starts]
+        if len(spans) > 1 and spans[-1][0] == spans[-1][1]:  # no 1-week block at the end
+            spans[-2:] = [(spans[-2][0], spans[-1][1])]
+        return spans
+
+    def plan(self, program: ProgramContent) -> dict[str, Any]:
+        deloads = {w.week for w in program.weeks if w.deload}
+        first = program.weeks[0]
+        return {
+            "name": program.name, "summary": program.summary,
+            "constraints": {"avoid": [], "equipment": [], "cautions": [], "event": ""},
+            "split": [{"day": d.day, "name": d.name} for d in first.days],
+            "blocks": [{"weeks": f"{a}-{b}" if b > a else str(a), "focus": _focus(program.weeks[a - 1])}
+                       for a, b in self.spans(len(program.weeks))],
+            "deload_weeks": sorted(deloads),
+            "description": program.description,
+        }
+
+    def block(self, program: ProgramContent, plan: dict[str, Any], index: int) -> dict[str, Any]:
+        first, _, last = plan["blocks"][index]["weeks"].partition("-")
+        weeks = program.weeks[int(first) - 1: int(last or first)]
+        days = []
+        for d, day in enumerate(weeks[0].days):
+            exercises = []
+            for e, ex in enumerate(day.exercises):
+                rows = []
+                for week in weeks:
+                    same = week.days[d].exercises
+                    match = next((x for x in same if x.name == ex.name), same[e] if e < len(same) else ex)
+                    rows.append(row(match.sets, match.reps, match.intensity))
+                exercises.append({"name": ex.name, "rest_seconds": ex.rest_seconds, "notes": ex.notes,
+                                  "weeks": rows})
+            days.append({"day": day.day, "name": day.name, "exercises": exercises})
+        return {"days": days}
+
+
+def _focus(week: TrainingWeek) -> str:
+    """The block's focus as a coach would name it: the built-in engine's phase ("Accumulation
+    block 1, week 1 of 4: ..." -> "Accumulation")."""
+    return week.focus.split(":")[0].split(" block")[0].split(",")[0][:120]
