@@ -157,7 +157,7 @@ class Pace:
 
 @dataclass
 class Fault:
-    matches: Callable[["Request"], bool]
+    matches: Callable[[Request], bool]
     reply: Reply | Responder
     times: int
 
