@@ -25,7 +25,7 @@ from agent.config import AgentConfig
 
 log = logging.getLogger(__name__)
 
-EventType = Literal["status", "progress", "completed", "failed", "cancelled"]
+EventType = Literal["status", "progress", "plan", "block", "completed", "failed", "cancelled"]
 TERMINAL: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
 
 
@@ -112,6 +112,11 @@ class JobUpdate:
     program_id: str | None = None
     error_message: str | None = None
     attempt: int = 1
+    # The program's plan once the service has it (a `plan` event, or the status response), kept
+    # on every later update; `block` is the data of a `block` event.
+    plan: Mapping[str, Any] | None = None
+    block: Mapping[str, Any] | None = None
+    blocks_done: int = 0
 
     @property
     def terminal(self) -> bool:
@@ -141,11 +146,15 @@ def update_from_event(payload: Mapping[str, Any], previous: JobUpdate | None) ->
     data: Mapping[str, Any] = payload.get("data") or {}
     progress = data.get("progress", previous.progress if previous else 0)
     status = data.get("status") or _STATUS_OF_TYPE.get(kind) or "in_progress"
+    plan = data if kind == "plan" else previous.plan if previous else None
+    block = data if kind == "block" else None
+    done = int(data.get("done", 0)) if block else previous.blocks_done if previous else 0
     return JobUpdate(
         job_id=str(payload["job_id"]), seq=int(payload["seq"]), type=kind, status=status,
         progress=int(progress), stage=data.get("stage") or (previous.stage if previous else ""),
         message=data.get("message") or "", program_id=data.get("program_id"),
         error_message=data.get("error_message"), attempt=int(data.get("attempt", 1)),
+        plan=plan, block=block, blocks_done=done,
     )
 
 
@@ -156,6 +165,7 @@ def update_from_status(body: Mapping[str, Any]) -> JobUpdate:
         job_id=str(body["job_id"]), seq=int(body["seq"]), type=kind, status=status,
         progress=int(body["progress"]), stage=body.get("stage") or "", program_id=body.get("program_id"),
         error_message=body.get("error_message"), attempt=int(body.get("attempt") or 1),
+        plan=body.get("plan"), blocks_done=int(body.get("blocks_done") or 0),
     )
 
 

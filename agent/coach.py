@@ -1,17 +1,20 @@
 """The coach: persona, instructions, and the tools that drive the Nowva API.
 
-Generating a program takes 30-120 s, far longer than a voice turn may block, so
+Generating a program takes seconds to minutes, longer than a voice turn may block, so
 `generate_workout_program` reports its first `ctx.update()` as soon as the job is
 accepted (which hands the turn back to the model) and keeps following the job in the
-background: silent updates for every event, spoken ones about every 25%.
+background: silent updates for every event, spoken ones about every 25%. When the service
+has planned the program (a `plan` event, a few seconds in), the coach tells the person what
+it will look like while the blocks are written, and answers questions about it from the plan.
 """
 
 from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from livekit.agents import Agent, RunContext, ToolError, function_tool
 from livekit.agents.llm import ToolFlag
@@ -44,6 +47,7 @@ class CoachState:
     latest: JobUpdate | None = None
     program_id: str | None = None
     program_name: str | None = None
+    plan: Mapping[str, Any] | None = None
 
 
 INSTRUCTIONS = """\
@@ -67,10 +71,11 @@ Before generating, read all the details back in one sentence and ask them to con
 anything, use the corrected value and confirm again. Only call generate_workout_program after a clear yes.
 
 While the program is being generated, keep the conversation going. Progress reaches you as tool
-updates: pass on the spoken ones briefly ("about halfway there"), and never invent progress. If they ask
-how far along it is, call check_program_status. If they clearly ask to stop it, call
-cancel_program_generation. When generation finishes, call finish_program_creation and tell them the
-summary it gives you and what comes next.
+updates: pass on the spoken ones briefly ("about halfway there"), and never invent progress. When the
+plan arrives, tell the person in a sentence or two what the program will look like. If they ask how far
+along it is, or about the program before it is finished, call check_program_status: it has the plan.
+If they clearly ask to stop it, call cancel_program_generation. When generation finishes, call
+finish_program_creation and tell them the summary it gives you and what comes next.
 
 If a tool reports a problem, tell the person plainly in one sentence what happened and what you can do
 next; if a detail was rejected, ask for that detail again. Never mention tools, job ids, HTTP or errors
@@ -109,6 +114,22 @@ def progress_line(update: JobUpdate) -> str:
     return f"{update.progress}% done: {detail}." if detail else f"{update.progress}% done."
 
 
+def span(weeks: Any) -> str:
+    first, last = [*weeks, 0, 0][:2] if isinstance(weeks, list | tuple) else (0, 0)
+    return f"week {first}" if first == last else f"weeks {first} to {last}"
+
+
+def plan_sentence(plan: Mapping[str, Any]) -> str:
+    """The plan as the model should relay it: its summary, then its blocks."""
+    blocks = [b for b in plan.get("blocks") or [] if isinstance(b, Mapping)]
+    parts = [f"{span(b.get('weeks'))}: {b.get('focus', '')}".rstrip(": ") for b in blocks[:6]]
+    more = f", and {len(blocks) - 6} more" if len(blocks) > 6 else ""
+    named = f" ({'; '.join(parts)}{more})" if parts else ""
+    count = len(blocks)
+    return (f"\"{plan.get('name', 'The program')}\": {plan.get('summary', '')} "
+            f"It has {count} block{'s' if count != 1 else ''}{named}.").strip()
+
+
 def describe(update: JobUpdate) -> str:
     """A job's state, as the model should relay it."""
     if update.status == "pending":
@@ -119,6 +140,10 @@ def describe(update: JobUpdate) -> str:
         return f"Generating the program failed: {update.error_message or 'no reason given'}."
     if update.status == "cancelled":
         return "Generating the program was cancelled before it finished."
+    if update.plan:
+        blocks = len(update.plan.get("blocks") or [])
+        return (f"The program is being generated: {progress_line(update)} {update.blocks_done} of {blocks} "
+                f"blocks are written. Its plan: {plan_sentence(update.plan)}")
     return f"The program is being generated: {progress_line(update)}"
 
 
@@ -208,6 +233,7 @@ class Coach(Agent):
         except BackendError as exc:
             raise problem(exc, "start the program") from None
         state.job_id, state.latest, state.program_id, state.program_name = job_id, None, None, None
+        state.plan = None
         started = ("A program was already being generated for this person, so I'm following that one."
                    if adopted else "The program generation has started.")
         # The first update hands the turn back to the model; the rest of this tool runs in the background.
@@ -265,6 +291,22 @@ class Coach(Agent):
                         await ctx.update(f"The service restarted the work (attempt {update.attempt}); "
                                          "it is still going.", silent=True)
                     continue
+                if update.type == "plan" and update.plan:
+                    state.plan = update.plan
+                    await ctx.update("Plan: the program is planned and its blocks are being written now. Tell the "
+                                     "person in a sentence or two what it will look like: "
+                                     f"{plan_sentence(update.plan)}")
+                    continue
+                if update.type == "block" and update.block:
+                    line = (f"block {update.block.get('done')} of {update.block.get('of')} written "
+                            f"({span(update.block.get('weeks'))})")
+                    mark = milestone(spoken, update.progress)
+                    if mark is not None:
+                        spoken = mark
+                        await ctx.update(f"Progress: {MILESTONES[mark]} ({update.progress}% done: {line}).")
+                    else:
+                        await ctx.update(f"Progress: {update.progress}% done: {line}.", silent=True)
+                    continue
                 mark = milestone(spoken, update.progress)
                 if mark is not None:
                     spoken = mark
@@ -283,6 +325,7 @@ class Coach(Agent):
             return "No program is being generated in this conversation yet."
         try:
             state.latest = await self._backend.status(state.job_id)
+            state.plan = state.latest.plan or state.plan
         except BackendError as exc:
             if state.latest is None:
                 raise problem(exc, "check the progress") from None

@@ -226,6 +226,12 @@ async def _draw_events(source: EventSource, last: int) -> tuple[int, dict[str, A
         data = event["data"]
         if event["type"] == "progress":
             draw(data["progress"], data.get("message") or data["stage"])
+        elif event["type"] == "plan":
+            # Above the bar: clear its line, print the plan, and draw the bar again below.
+            sys.stderr.write("\r\033[K" + render_plan(data) + "\n")
+            draw(data.get("progress", 0), "planned")
+        elif event["type"] == "block":
+            draw(data.get("progress", 0), f"block {data.get('done')} of {data.get('of')} written")
         elif event["type"] == "status":
             draw(0, data["status"])
         else:
@@ -246,6 +252,18 @@ async def _final_event(client: httpx.AsyncClient, job_id: str) -> dict[str, Any]
         return None
     return {"type": job["status"], "data": {"program_id": job.get("program_id"),
                                             "error_message": job.get("error_message")}}
+
+
+def render_plan(plan: dict[str, Any]) -> str:
+    """The plan, as soon as it exists: what the program will be while its blocks are written."""
+    lines = [f"Plan: {plan.get('name', '')}", f"  {plan.get('summary', '')}"]
+    for block in plan.get("blocks") or []:
+        first, last = (block.get("weeks") or [0, 0])[:2]
+        weeks = f"week {first}" if first == last else f"weeks {first}-{last}"
+        deloads = block.get("deload_weeks") or []
+        tag = f" (deload: week {', '.join(map(str, deloads))})" if deloads else ""
+        lines.append(f"  Block {block.get('index', 0) + 1}, {weeks}: {block.get('focus', '')}{tag}")
+    return "\n".join(lines)
 
 
 def render_program(program: dict[str, Any]) -> str:

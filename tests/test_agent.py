@@ -518,3 +518,47 @@ async def test_python_m_agent_without_its_extra_says_how_to_install_it() -> None
         assert "needs the optional `agent` extra" in text and "pip install -e '.[agent]'" in text, text
         assert "Traceback" not in text and len(text.strip().splitlines()) == 2, text
 
+
+
+async def test_chat_speaks_the_plan_before_the_program_is_ready(settings: Settings, db_url: str,
+                                                                service_key: str) -> None:
+    """The OpenAI engine in blocks, against the fake coach model at a pace where the blocks take
+    seconds: the coach relays the plan as soon as it exists, and answers a question about the
+    program from it while the blocks are still being written."""
+    from tests.fakes.coach_model import CoachModel
+    from tests.fakes.openai_server import Pace
+
+    out: list[tuple[float, str]] = []
+    brain = Brain([("go ahead", GENERATE), ("look like", ToolCalls([ToolCall("check_program_status", {})]))])
+
+    def said(needle: str) -> list[float]:
+        return [t for t, line in out if needle in line]
+
+    async def typed() -> AsyncIterator[str]:
+        yield "Yes, go ahead"
+        await wait_until(lambda: said("] Plan: "), 30)
+        yield "What will the program look like?"
+        await wait_until(lambda: said("Your program is ready"), 60)
+        yield "quit"
+
+    async with FakeOpenAI(default=CoachModel(), pace=Pace(0.2, 250, chunk_s=0.05)) as model:
+        s = settings.with_(generator="openai", openai_api_key="test-key", openai_base_url=model.base_url,
+                           openai_model="gpt-test", openai_strategy="blocks", progress_interval_s=0.0)
+        async with api_server(s, db_url) as base, worker_task(s, db_url), FakeOpenAI(default=brain) as fake, \
+                NowvaBackend(base, service_key) as backend:
+            llm = openai.LLM(model="gpt-fake", base_url=fake.base_url, api_key="test")
+            try:
+                state = await asyncio.wait_for(run_chat(llm, backend, typed(), lambda line: out.append(
+                    (datetime.now().timestamp(), line))), 90)
+            finally:
+                await llm.aclose()
+            job = await api_get(base, service_key, f"/api/programs/status/{state.job_id}")
+    ready_at = datetime.fromisoformat(job["completed_at"]).timestamp()
+    plan = job["plan"]
+    spoken = [(t, line) for t, line in out if line.startswith("coach: [generate_workout_program] Plan: ")]
+    assert spoken and plan["name"] in spoken[0][1] and "weeks 1 to 4" in spoken[0][1]
+    assert spoken[0][0] < ready_at  # the person heard the plan while the program was being written
+    answered = [(t, line) for t, line in out if line.startswith("coach: [check_program_status]")]
+    assert answered and "Its plan:" in answered[0][1] and plan["summary"][:40] in answered[0][1]
+    assert answered[0][0] < ready_at
+    assert state.program_id == job["program_id"]

@@ -324,3 +324,74 @@ async def test_sigkill_mid_job_retries_only_the_missing_blocks(settings: Setting
     types = [r["type"] for r in await pool.fetch(
         "SELECT type FROM program_generation_events WHERE job_id = $1 ORDER BY seq", jid)]
     assert types.count("plan") == 1 and types.count("block") == 3 and types[-1] == "completed"
+
+
+async def test_the_cli_prints_the_plan_above_its_progress_bar(settings: Settings, db_url: str, service_key: str,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from app.client_cli import Api, _follow
+
+    async with FakeOpenAI(default=CoachModel(), pace=FAST) as fake:
+        s = openai_settings(settings, fake, progress_interval_s=0.0)
+        async with api_server(s, db_url) as base, worker_task(s, db_url):
+            live = Live(base, service_key, s, db_url)
+            job_id = await start(live)
+            async with live.client(timeout=httpx.Timeout(30)) as c:
+                assert await _follow(c, Api(base, "test", service_key), job_id, 10.0, reached=False) == 0
+    out = capsys.readouterr()
+    err = out.err
+    assert "Plan: " in err and "Block 1, weeks 1-4: " in err and "Block 3, weeks 9-12: " in err
+    assert err.index("Plan: ") < err.index("block 1 of 3 written") < err.rindex("100%")
+    assert "Week 12:" in out.out  # the program itself, printed once it is ready
+
+
+@pytest.mark.browser
+async def test_the_debug_page_shows_the_plan_then_each_block(settings: Settings, db_url: str,
+                                                             service_key: str) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    from tests.test_debug_page import CHROMIUM_ARGS, chromium_path
+
+    executable = chromium_path()
+    expect.set_options(timeout=20_000)
+    async with FakeOpenAI(default=CoachModel(), pace=Pace(0.1, 700, chunk_s=0.05)) as fake:
+        s = openai_settings(settings, fake, progress_interval_s=0.0)
+        async with api_server(s, db_url) as base, worker_task(s, db_url), async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+            try:
+                page = await browser.new_page(viewport={"width": 1440, "height": 1000})
+                errors: list[str] = []
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                tid = page.get_by_test_id
+                await page.goto(f"{base}/debug")
+                await tid("api-key").fill(service_key)
+                await tid("key-save").click()
+                await expect(tid("key-status")).to_contain_text("Connected")
+                await tid("new-user-toggle").click()
+                await tid("new-user-height").fill("182")
+                await tid("new-user-weight").fill("84")
+                await tid("create-user").click()
+                await expect(tid("user-current")).to_contain_text("182 cm")
+                await tid("gen-weeks").fill("12")
+                await tid("gen-days").fill("4")
+                await tid("gen-goal").select_option("hypertrophy")
+                await tid("gen-level").select_option("intermediate")
+                await tid("gen-submit").click()
+
+                await expect(tid("plan")).to_be_visible()
+                assert await tid("detail-status").text_content() != "Completed"  # the plan came first
+                blocks = tid("plan-block")
+                await expect(blocks).to_have_count(3)
+                await expect(blocks.nth(0)).to_contain_text("Weeks 1–4")
+                await expect(tid("detail-status")).to_have_text("Completed")
+                for i in range(3):
+                    await expect(blocks.nth(i)).to_have_attribute("data-state", "done")
+                await expect(tid("program")).to_be_visible()
+                types = await page.eval_on_selector_all('[data-testid="event-row"]',
+                                                        "rows => rows.map(r => r.dataset.type)")
+                assert not errors, errors
+            finally:
+                await browser.close()
+    assert types[-1] == "completed" and types.count("plan") == 1 and types.count("block") == 3
+    assert types.index("plan") < types.index("block")
+    last_block = len(types) - 1 - types[::-1].index("block")
+    assert last_block < types.index("completed")

@@ -1,0 +1,70 @@
+"""A local OpenAI-compatible server at a real model's pace, for the stepwise benchmark.
+
+    python -m tests.perf.paced_openai PORT [TTFT_S TOKENS_PER_S]
+
+It is tests/fakes/openai_server.py's FakeOpenAI with the fake coach model (tests/fakes/coach_model.py)
+answering every plan, block and whole-program call, at 1 s to the first token and 100 tokens/s per
+stream by default, with no limit on concurrent streams; plus GET /log: one line per request (which
+benchmark job it was for, the step, when it started, got its first token and ended, the output
+tokens it sent, also when the client hung up mid-answer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sys
+import time
+from typing import Any
+
+import uvicorn
+
+from tests.fakes.coach_model import CoachModel, block_index, schema_name
+from tests.fakes.openai_server import FakeOpenAI, Pace
+
+TAG = re.compile(r"zq[0-9a-f]{8}")
+
+
+def log_of(fake: FakeOpenAI, started: float) -> list[dict[str, Any]]:
+    now_wall, now_mono = time.time(), time.monotonic()
+
+    def at(t: float | None) -> float | None:  # wall clock, to compare with the database's timestamps
+        return None if t is None else round(now_wall - (now_mono - t), 3)
+
+    out = []
+    for r in fake.requests:
+        tag = TAG.search(r.text)
+        out.append({"tag": tag.group(0) if tag else None, "kind": schema_name(r), "index": block_index(r),
+                    "received": at(r.received_at), "first_token": at(r.first_token_at),
+                    "finished": at(r.finished_at), "disconnected": at(r.disconnected_at),
+                    "tokens_sent": r.tokens_sent})
+    return out
+
+
+class App:
+    def __init__(self, fake: FakeOpenAI) -> None:
+        self.fake = fake
+        self.started = time.monotonic()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/log":
+            body = json.dumps(log_of(self.fake, self.started)).encode()
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.fake(scope, receive, send)
+
+
+def main() -> None:
+    port = int(sys.argv[1])
+    ttft, rate = (float(sys.argv[2]), float(sys.argv[3])) if len(sys.argv) > 3 else (1.0, 100.0)
+    fake = FakeOpenAI(default=CoachModel(), model="gpt-perf", pace=Pace(ttft_s=ttft, tokens_per_s=rate))
+    config = uvicorn.Config(App(fake), host="127.0.0.1", port=port, lifespan="off", log_level="warning",
+                            access_log=False, backlog=4096, timeout_keep_alive=60)
+    asyncio.run(uvicorn.Server(config).serve())
+
+
+if __name__ == "__main__":
+    main()
