@@ -188,7 +188,7 @@ class PlanOut(BaseModel):
 
     name: str
     summary: str = Field(description="Speakable, at most 60 words.")
-    description: str
+    description: str = Field(default="", description="Empty while it is still being written.")
     split: list[PlanDayOut] = Field(description="The training days of a week.")
     blocks: list[PlanBlockOut] = Field(description="Runs of weeks written by one call each, in parallel.")
 

@@ -300,6 +300,11 @@ async def save_step(db: Executor, job_id: UUID, attempt: int, kind: str, index: 
     return row is not None
 
 
+async def update_step(db: Executor, job_id: UUID, attempt: int, kind: str, index: int,
+                      content: dict[str, Any]) -> bool:
+    return await db.fetchval(QUERIES["update_step"], job_id, attempt, kind, index, content) is not None
+
+
 async def add_usage(db: Executor, job_id: UUID, usage: dict[str, Any]) -> bool:
     return await db.fetchval(QUERIES["add_usage"], job_id, usage) is not None
 

@@ -74,7 +74,7 @@ OPERATIONS = [
               extra_errors=(404,)),
     Operation("GET", "/api/programs/status/{job_id}/events", "Job events (Server-Sent Events)", "jobs",
               {200: "text/event-stream: status {status}, progress {progress, stage, message}, plan {name, "
-                    "summary, description, split, blocks: [{index, weeks, focus, deload_weeks}], progress} once "
+                    "summary, split, blocks: [{index, weeks, focus, deload_weeks}], progress} once "
                     "the plan exists, block {index, weeks, done, of, repaired, progress} as each block lands, "
                     "completed, failed, cancelled; id is the seq",
                204: "Resumed at or past a finished job's last event: nothing more will come (EventSource stops"

@@ -30,6 +30,10 @@ class DbSteps:
                                  max(0, min(99, progress)), None):
             raise Fenced()
 
+    async def update(self, kind: str, index: int, content: dict[str, Any]) -> None:
+        if not await q.update_step(self._pool, self._job_id, self._attempt, kind, index, content):
+            raise Fenced()
+
     async def spent(self, usage: dict[str, int]) -> None:
         if usage:
             await q.add_usage(self._pool, self._job_id, usage)

@@ -408,3 +408,17 @@ SELECT last_seq, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL 
 -- job's usage counts every call of every attempt. Accounting, not a state change: it is not
 -- fenced by the attempt, because a call an outdated attempt made was paid for all the same.
 UPDATE program_generation_jobs SET usage = nowva_usage_add(usage, $2) WHERE id = $1 RETURNING id;
+
+-- update_step --
+-- Replace a stored step's content without an event (the plan's description, which the model
+-- writes after everything the blocks need), fenced by attempt
+WITH job AS (
+    SELECT id FROM program_generation_jobs
+     WHERE id = $1 AND attempt = $2 AND status = 'in_progress'
+       FOR SHARE
+)
+UPDATE program_generation_steps s
+   SET content = $5, attempt = $2, updated_at = now()
+  FROM job
+ WHERE s.job_id = job.id AND s.kind = $3 AND s.idx = $4
+RETURNING s.job_id;

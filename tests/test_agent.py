@@ -541,7 +541,9 @@ async def test_chat_speaks_the_plan_before_the_program_is_ready(settings: Settin
         await wait_until(lambda: said("Your program is ready"), 60)
         yield "quit"
 
-    async with FakeOpenAI(default=CoachModel(), pace=Pace(0.2, 250, chunk_s=0.05)) as model:
+    # Blocks of about 1,300 tokens at 150 tokens/s: the program is ready some 10 s after its plan,
+    # time for the question and its answer even on a loaded machine.
+    async with FakeOpenAI(default=CoachModel(), pace=Pace(0.2, 150, chunk_s=0.1)) as model:
         s = settings.with_(generator="openai", openai_api_key="test-key", openai_base_url=model.base_url,
                            openai_model="gpt-test", openai_strategy="blocks", progress_interval_s=0.0)
         async with api_server(s, db_url) as base, worker_task(s, db_url), FakeOpenAI(default=brain) as fake, \

@@ -107,7 +107,7 @@ async def test_plan_then_blocks_in_parallel(model: FakeOpenAI, settings: Setting
     plan, *blocks = model.requests
     assert is_plan(plan) and len(blocks) == 3 and all(is_block()(b) for b in blocks)
     assert sorted(block_index(b) or 0 for b in blocks) == [0, 1, 2]
-    assert plan.finished_at is not None and min(b.received_at for b in blocks) >= plan.finished_at
+    assert plan.first_token_at is not None and min(b.received_at for b in blocks) > plan.first_token_at
     assert overlapping(blocks)  # the server's log: a job's blocks really ran at the same time
     assert all(isinstance(r.body.get("max_completion_tokens"), int) for r in model.requests)
     assert result.usage["calls"] == 4 and result.usage["completion_tokens"] > 0
@@ -115,6 +115,26 @@ async def test_plan_then_blocks_in_parallel(model: FakeOpenAI, settings: Setting
     squat = [next(e for e in w.days[0].exercises if e.name == result.program.weeks[0].days[0].exercises[0].name)
              for w in result.program.weeks[:3]]
     assert len({(e.sets, e.reps, e.intensity) for e in squat}) > 1
+
+
+async def test_blocks_start_while_the_plan_writes_its_description(model: FakeOpenAI, settings: Settings) -> None:
+    request = make_request(weeks=8, days=3)
+    coach = model.default
+    assert isinstance(coach, CoachModel)
+
+    async def long_description(r: Request) -> Text:
+        answer = await coach(r)
+        assert isinstance(answer, Text)
+        plan = json.loads(answer.content)
+        plan["description"] = "A steady program. " * 100  # 1,800 characters: about 0.1 s at this pace
+        return Text(json.dumps(plan))
+
+    model.inject(is_plan, long_description)
+    async with engine_for(model, settings) as engine:
+        result = await engine.generate(request, ignore)
+    plan, *blocks = model.requests
+    assert plan.finished_at is not None and min(b.received_at for b in blocks) < plan.finished_at - 0.05
+    assert result.program.description == "A steady program. " * 100  # the description still made it in
 
 
 async def test_one_invalid_block_is_repaired_alone(model: FakeOpenAI, settings: Settings) -> None:

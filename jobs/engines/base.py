@@ -25,15 +25,18 @@ class StoredStep:
 class StepStore(Protocol):
     """A job's durable steps (DESIGN §5b), fenced by the attempt that runs the engine.
 
-    `save` stores a finished step and announces it as an event (`plan` or `block`); it raises
-    jobs.progress.Fenced when the attempt no longer owns the job. `spent` adds one call's usage
-    to the job as soon as the call ends, so the job's usage counts every call of every attempt.
+    `save` stores a finished step and announces it as an event (`plan` or `block`); `update`
+    replaces a stored step's content quietly. Both raise jobs.progress.Fenced when the attempt no
+    longer owns the job. `spent` adds one call's usage to the job as soon as the call ends, so the
+    job's usage counts every call of every attempt.
     """
 
     async def load(self) -> list[StoredStep]: ...
 
     async def save(self, kind: str, index: int, content: dict[str, Any], event: dict[str, Any],
                    progress: int) -> None: ...
+
+    async def update(self, kind: str, index: int, content: dict[str, Any]) -> None: ...
 
     async def spent(self, usage: dict[str, int]) -> None: ...
 

@@ -110,7 +110,9 @@ def expand_block(plan: Plan, index: int, block: Block) -> list[TrainingWeek]:
 
 def expand(plan: Plan, blocks: dict[int, Block]) -> ProgramContent:
     weeks = [w for i in range(len(plan.blocks)) for w in expand_block(plan, i, blocks[i])]
-    return ProgramContent(name=plan.name, description=plan.description, summary=plan.summary, weeks=weeks)
+    # A plan stored before its description was written (the attempt died in between) has none.
+    return ProgramContent(name=plan.name, description=plan.description or plan.summary, summary=plan.summary,
+                          weeks=weeks)
 
 
 WEEK_MENTION = re.compile(r"\bweek (\d+)\b")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 
+import jiter
 from pydantic import BaseModel, Field, ValidationError
 
 from app.models import FitnessLevel, GenerateRequest
@@ -60,14 +61,14 @@ class Constraints(BaseModel):
 
 class Plan(BaseModel):
     """The fields in the order the model writes them: what the person hears first comes first,
-    the description last."""
+    and the description last, so the blocks can start while it is still being written."""
 
     name: str = Field(min_length=1, max_length=120)
     summary: str = Field(max_length=600, description="Speakable, at most 60 words.")
-    constraints: Constraints
-    split: list[PlanDay] = Field(min_length=1, max_length=7)
     blocks: list[PlanBlock] = Field(min_length=1, max_length=MAX_BLOCKS)
     deload_weeks: list[int] = Field(max_length=26, description="Program week numbers of the deload weeks.")
+    split: list[PlanDay] = Field(min_length=1, max_length=7)
+    constraints: Constraints
     description: str = Field(max_length=2000)
 
     def block_of_week(self, week: int) -> int | None:
@@ -78,11 +79,46 @@ class Plan(BaseModel):
         return sorted(w for w in set(self.deload_weeks) if block.first_week <= w <= block.last_week)
 
     def public(self) -> dict[str, object]:
-        """What the `plan` event and the status response show: no constraints, indexed blocks."""
-        return {"name": self.name, "summary": self.summary, "description": self.description,
+        """What the `plan` event shows: no constraints, indexed blocks; the description may still be
+        being written when the event goes out (the status response has it once it is)."""
+        return {"name": self.name, "summary": self.summary,
                 "split": [d.model_dump() for d in self.split],
                 "blocks": [{"index": i, "weeks": [b.first_week, b.last_week], "focus": b.focus,
                             "deload_weeks": self.deloads_in(i)} for i, b in enumerate(self.blocks)]}
+
+
+class HeadWatcher:
+    """Watches a streaming plan for the moment everything but its description is written: the
+    description is the last field, so its key starting means the rest is complete. Parsing the
+    partial JSON only then (once) keeps this linear in the answer's length."""
+
+    KEY = '"description"'
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._tail = ""
+        self.head: Plan | None = None
+
+    def feed(self, delta: str) -> Plan | None:
+        """The plan without its description, the first time it is complete; else None."""
+        if self.head is not None:
+            return None
+        self._parts.append(delta)
+        window = self._tail + delta
+        self._tail = window[-(len(self.KEY) - 1):]
+        if self.KEY not in window:  # a key, never string content: quotes in strings are escaped
+            return None
+        try:
+            partial = jiter.from_json("".join(self._parts).encode(), partial_mode="trailing-strings")
+        except ValueError:
+            return None
+        if not isinstance(partial, dict):
+            return None
+        try:
+            self.head = Plan.model_validate({**partial, "description": ""})
+        except ValidationError:
+            return None
+        return self.head
 
 
 def parse_plan(text: str) -> tuple[Plan | None, list[str]]:

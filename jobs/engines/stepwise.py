@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import ValidationError
 
 from app.models import GenerateRequest, ProgramContent
@@ -33,7 +34,7 @@ from jobs.engines import budget, checks, prompt
 from jobs.engines.base import EngineError, ProgressReporter, StepStore
 from jobs.engines.blocks import Block, block_problems, blocks_named, expand, parse_block
 from jobs.engines.calls import BLOCK_PRIORITY, PLAN_PRIORITY, REPAIR_PRIORITY, Caller, Tally, fatal, response_format
-from jobs.engines.plan import Plan, parse_plan, plan_problems
+from jobs.engines.plan import HeadWatcher, Plan, parse_plan, plan_problems
 
 log = logging.getLogger(__name__)
 
@@ -74,16 +75,17 @@ async def generate_stepwise(caller: Caller, request: GenerateRequest, report: Pr
     job = _Job(request, report, tally, store)
     if store is not None:
         _reuse(job, await _stored(store))
-    if job.plan is None:
-        job.plan = await _make_plan(caller, job)
+    describing = await _plan(caller, job) if job.plan is None else None
     plan = job.plan
+    assert plan is not None
     missing = [i for i in range(len(plan.blocks)) if i not in job.blocks]
     n = len(plan.blocks)
     if job.reused:
         log.info("reusing the stored plan and %d of %d blocks; writing %d", len(job.blocks), n, len(missing))
     await report(job.progress, "drafting", f"Writing {len(missing)} of {n} blocks at once"
                  if len(missing) > 1 else f"Writing block {missing[0] + 1} of {n}" if missing else "All blocks written")
-    await _all([_make_block(caller, job, i) for i in missing])
+    steps = [_make_block(caller, job, i) for i in missing]
+    await _all([*steps, _finish_plan(job, describing)] if describing else steps)
 
     await report(92, "validating", "Checking the program")
     program = expand(plan, job.blocks)
@@ -134,7 +136,7 @@ def _reuse(job: _Job, stored: list[tuple[str, int, dict[str, object]]]) -> None:
             job.reused += 1
 
 
-async def _all(coros: list[Awaitable[None]]) -> None:
+async def _all(coros: Sequence[Awaitable[None]]) -> None:
     """Run every step at once; the first failure cancels the rest (no more paying for a job that
     has failed) and is raised."""
     tasks = [asyncio.ensure_future(c) for c in coros]
@@ -151,37 +153,78 @@ async def _all(coros: list[Awaitable[None]]) -> None:
             raise t.exception()  # type: ignore[misc]
 
 
-async def _ask(caller: Caller, job: _Job, messages: list[dict[str, str]], fmt: object, max_tokens: int,
-               priority: int, what: str, parse: Callable[[str], tuple[T | None, list[str]]]
+async def _ask(caller: Caller, job: _Job, messages: list[dict[str, str]], fmt: ResponseFormatJSONSchema,
+               max_tokens: int, priority: int, what: str, parse: Callable[[str], tuple[T | None, list[str]]]
                ) -> tuple[T | None, list[str], str]:
-    answer = await caller.call(messages, fmt, max_tokens, job.tally, priority=priority, what=what)  # type: ignore[arg-type]
+    answer = await caller.call(messages, fmt, max_tokens, job.tally, priority=priority, what=what)
     fatal(answer, what)
     value, problems = parse(answer.text)
     return value, problems, answer.text
 
 
-async def _make_plan(caller: Caller, job: _Job) -> Plan:
-    request = job.request
-    await job.report(5, "planning", f"Asking {caller.model} for the plan of a {request.duration_weeks}-week program")
-    tokens = budget.plan_tokens(request)
-    plan, problems, text = await _ask(caller, job, prompt.plan_messages(request), PLAN_FORMAT, tokens,
-                                      PLAN_PRIORITY, "plan", parse_plan)
-    if plan is not None:
-        problems = plan_problems(plan, request)
-    if problems:
-        log.info("the plan failed its checks (%d problems), repairing: %s", len(problems),
-                 checks.summarize(problems, 3))
-        await job.report(8, "planning", f"Fixing the plan: {checks.summarize(problems, 1)}")
-        plan, problems, text = await _ask(caller, job, prompt.plan_repair_messages(request, text, _shown(problems)),
-                                          PLAN_FORMAT, tokens, PLAN_PRIORITY, "plan repair", parse_plan)
-        if plan is not None:
-            problems = plan_problems(plan, request)
-    if plan is None or problems:
-        raise EngineError("The model's plan did not fit the request: " + checks.summarize(problems))
+async def _plan(caller: Caller, job: _Job) -> asyncio.Task[Plan] | None:
+    """Until the plan's blocks can start: the stored plan (None returned), or the plan call's
+    answer up to its description (the task, still writing the description, is returned)."""
+    head: asyncio.Future[Plan] = asyncio.get_running_loop().create_future()
+    task = asyncio.ensure_future(_make_plan(caller, job, head))
+    await asyncio.wait({task, head}, return_when=asyncio.FIRST_COMPLETED)
+    if not head.done():
+        head.cancel()
+        job.plan = await task  # no usable head: the whole (possibly repaired) plan, or its error
+        await _announce_plan(job)
+        return None
+    job.plan = head.result()
+    await _announce_plan(job)
+    return task
+
+
+async def _announce_plan(job: _Job) -> None:
+    assert job.plan is not None
+    plan = job.plan
     if job.store is not None:
         await job.store.save("plan", 0, plan.model_dump(mode="json"), plan.public(), PLAN_DONE)
     else:
         await job.report(PLAN_DONE, "planned", f"Planned {len(plan.blocks)} blocks: {plan.name}")
+
+
+async def _finish_plan(job: _Job, task: asyncio.Task[Plan]) -> None:
+    """The description, once the plan call has written it: into the plan and its stored step."""
+    full = await task
+    assert job.plan is not None
+    job.plan.description = full.description
+    if job.store is not None:
+        await job.store.update("plan", 0, job.plan.model_dump(mode="json"))
+
+
+async def _make_plan(caller: Caller, job: _Job, head: asyncio.Future[Plan]) -> Plan:
+    request = job.request
+    await job.report(5, "planning", f"Asking {caller.model} for the plan of a {request.duration_weeks}-week program")
+    tokens = budget.plan_tokens(request)
+
+    async def ask(messages: list[dict[str, str]], what: str) -> tuple[Plan | None, list[str], str]:
+        watcher = HeadWatcher()
+
+        async def on_text(delta: str) -> None:
+            early = watcher.feed(delta)
+            if early is not None and not head.done() and not plan_problems(early, request):
+                head.set_result(early)  # the blocks can start while the description is written
+
+        answer = await caller.call(messages, PLAN_FORMAT, tokens, job.tally, priority=PLAN_PRIORITY,
+                                   on_text=on_text, what=what)
+        fatal(answer, what)
+        plan, problems = parse_plan(answer.text)
+        if plan is not None:
+            problems = plan_problems(plan, request)
+        return plan, problems, answer.text
+
+    plan, problems, text = await ask(prompt.plan_messages(request), "plan")
+    if problems and not head.done():
+        log.info("the plan failed its checks (%d problems), repairing: %s", len(problems),
+                 checks.summarize(problems, 3))
+        await job.report(8, "planning", f"Fixing the plan: {checks.summarize(problems, 1)}")
+        plan, problems, text = await ask(prompt.plan_repair_messages(request, text, _shown(problems)), "plan repair")
+    if plan is None or problems:
+        raise EngineError("The model's plan did not fit the request: " + checks.summarize(problems))
     return plan
 
 

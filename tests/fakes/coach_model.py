@@ -105,13 +105,13 @@ class CoachModel:
     def plan(self, program: ProgramContent) -> dict[str, Any]:
         deloads = {w.week for w in program.weeks if w.deload}
         first = program.weeks[0]
-        return {
+        return {  # in the schema's order, as a model with structured outputs writes it
             "name": program.name, "summary": program.summary,
-            "constraints": {"avoid": [], "equipment": [], "cautions": [], "event": ""},
-            "split": [{"day": d.day, "name": d.name} for d in first.days],
             "blocks": [{"weeks": f"{a}-{b}" if b > a else str(a), "focus": _focus(program.weeks[a - 1])}
                        for a, b in self.spans(len(program.weeks))],
             "deload_weeks": sorted(deloads),
+            "split": [{"day": d.day, "name": d.name} for d in first.days],
+            "constraints": {"avoid": [], "equipment": [], "cautions": [], "event": ""},
             "description": program.description,
         }
 

@@ -11,9 +11,12 @@ its own worker, both at once:
   first "week drafted" progress event) and to the program stored (the `completed` event), with the
   output tokens and calls the server saw for that job (each job's goal_raw carries a tag the server
   finds in every prompt);
-* crash: one job at a time; the worker is SIGKILLed at 70% of that size's clean time to ready, a new
-  worker takes over (stall detection after 3 s), and the tokens spent again are the job's output
-  tokens at the server beyond its clean run's. `single` sizes that cannot finish are not crashed.
+* crash: one job at a time; the worker is SIGKILLed at the job's first progress at or past 60% (for
+  blocks: most blocks stored) and, in a second run, at 70% of that size's clean time to ready (for
+  blocks: every block still streaming, the worst moment); a new worker takes over (stall detection
+  after 3 s), and the tokens spent again are the job's output tokens at the server beyond its clean
+  run's, counting what the killed calls had streamed. `single` sizes that cannot finish are not
+  crashed, and single's progress moves with time, so it gets the timed crash only.
 """
 
 from __future__ import annotations
@@ -47,12 +50,13 @@ from tests.perf.harness import (
     wait_worker,
     worker_process,
 )
-from tests.support import free_port
+from tests.support import free_port, wait_until
 
 SIZES = ((4, 3, "beginner"), (12, 4, "intermediate"), (24, 5, "advanced"), (52, 7, "advanced"))
 STRATEGIES = ("single", "blocks")
 DEADLINE_S = 300.0
 CRASH_AT = 0.7
+CRASH_MODES = ("progress", "time")
 
 
 @dataclass
@@ -65,6 +69,8 @@ class Run:
     tokens: int = 0
     calls: int = 0
     error: str = ""
+    mode: str = ""  # crash runs: "progress" or "time"
+    killed: str = ""
 
 
 def body(size: tuple[int, int, str], tag: str) -> dict[str, Any]:
@@ -118,6 +124,36 @@ def worker_env(fake_url: str, strategy: str) -> dict[str, str]:
             "NOWVA_OPENAI_TIMEOUT": "120", "NOWVA_JOB_DEADLINE": str(DEADLINE_S)}
 
 
+async def crash_run(conn: asyncpg.Connection, url: str, fake_url: str, env: dict[str, str], base: Run,
+                    user: uuid.UUID, mode: str) -> Run:
+    """One job; its worker SIGKILLed at 70% of the clean run's time to ready ("time") or at its
+    first progress at or past 60% ("progress": most blocks stored), then a new worker."""
+    assert base.ready_s is not None
+    await conn.execute("DELETE FROM procrastinate_workers")
+    async with worker_process(url, 50, **env) as first:
+        await wait_worker(conn, first)
+        job_id, tag = await submit(conn, user, base.size)
+        started = time.monotonic()
+        if mode == "time":
+            await asyncio.sleep(CRASH_AT * base.ready_s)
+        else:
+            async def past_60() -> bool:
+                return bool(await conn.fetchval("SELECT progress >= 60 FROM program_generation_jobs WHERE id = $1",
+                                                job_id))
+
+            await wait_until(past_60, timeout=DEADLINE_S, interval=0.05)
+        progress = await conn.fetchval("SELECT progress FROM program_generation_jobs WHERE id = $1", job_id)
+        os.kill(first.pid, signal.SIGKILL)
+        first.popen.wait(10)
+    killed_at = time.monotonic() - started
+    say(f"stepwise: {base.strategy} {base.size[0]}x{base.size[1]} killed at {killed_at:.1f} s, progress {progress}%")
+    async with worker_process(url, 50, **env):
+        await wait_done(conn, [job_id], DEADLINE_S + 30)
+    run = await measure(conn, fake_url, Run(base.strategy, base.size, mode=mode), job_id, tag)
+    run.killed = f"{killed_at:.1f} s, {progress}%"
+    return run
+
+
 async def strategy_runs(url: str, fake_url: str, strategy: str, sizes: tuple[tuple[int, int, str], ...]
                         ) -> tuple[list[Run], list[Run]]:
     conn = await connect(url)
@@ -133,20 +169,13 @@ async def strategy_runs(url: str, fake_url: str, strategy: str, sizes: tuple[tup
             clean.append(await measure(conn, fake_url, Run(strategy, size), job_id, tag))
     crashed: list[Run] = []
     for i, (size, base) in enumerate(zip(sizes, clean, strict=True)):
-        if base.ready_s is None:
-            crashed.append(Run(strategy, size, status="not run: the clean run did not finish"))
-            continue
-        await conn.execute("DELETE FROM procrastinate_workers")
-        async with worker_process(url, 50, **env) as first:
-            await wait_worker(conn, first)
-            job_id, tag = await submit(conn, users[len(sizes) + i], size)
-            await asyncio.sleep(CRASH_AT * base.ready_s)
-            os.kill(first.pid, signal.SIGKILL)
-            first.popen.wait(10)
-        say(f"stepwise: {strategy} {size[0]}x{size[1]} killed at {CRASH_AT * base.ready_s:.1f} s")
-        async with worker_process(url, 50, **env):
-            await wait_done(conn, [job_id], DEADLINE_S + 30)
-        crashed.append(await measure(conn, fake_url, Run(strategy, size), job_id, tag))
+        for mode in CRASH_MODES:
+            if base.ready_s is None:
+                crashed.append(Run(strategy, size, status="not run: the clean run did not finish", mode=mode))
+                continue
+            if strategy == "single" and mode == "progress":
+                continue  # single's progress moves with time: the same crash as the timed one
+            crashed.append(await crash_run(conn, url, fake_url, env, base, users[len(sizes) + i], mode))
     await conn.close()
     return clean, crashed
 
@@ -168,22 +197,27 @@ async def run(quick: bool = False) -> list[Table]:
                 results = await asyncio.gather(*(strategy_runs(u, fake_url, s, sizes)
                                                  for u, s in zip(urls, STRATEGIES, strict=True)))
     clean = {(r.strategy, r.size): r for c, _ in results for r in c}
-    crashed = {(r.strategy, r.size): r for _, k in results for r in k}
+    crashed = {(r.strategy, r.size, r.mode): r for _, k in results for r in k}
     table = Table("Stepwise generation: single vs blocks at 1 s to first token, 100 tokens/s per stream",
                   ["program", "strategy", "first content", "ready", "output tokens", "calls",
-                   "SIGKILL at 70%: tokens spent again", "crash run ready"])
+                   "SIGKILL at progress >= 60%: spent again", "SIGKILL at 70% of the time: spent again"])
     for size in sizes:
         for strategy in STRATEGIES:
-            c, k = clean[(strategy, size)], crashed[(strategy, size)]
+            c = clean[(strategy, size)]
             ready = seconds(c.ready_s) if c.status == "completed" else f"{c.status}: {c.error}"
-            again = "-"
-            if k.status == "completed" and c.tokens:
-                extra = k.tokens - c.tokens
-                again = f"{extra} ({extra / c.tokens * 100:.0f}% of the job)"
-            elif k.status:
-                again = k.status if k.status != "failed" else f"failed: {k.error}"
+            cells = []
+            for mode in CRASH_MODES:
+                k = crashed.get((strategy, size, mode))
+                if k is None:
+                    cells.append("as the timed crash" if strategy == "single" else "-")
+                elif k.status == "completed" and c.tokens:
+                    extra = k.tokens - c.tokens
+                    cells.append(f"{extra} tokens, {extra / c.tokens * 100:.0f}% (killed at {k.killed}; "
+                                 f"ready at {seconds(k.ready_s)})")
+                else:
+                    cells.append(k.status if k.status != "failed" else f"failed: {k.error}")
             table.add(f"{size[0]}x{size[1]} {size[2]}", strategy, seconds(c.first_content_s), ready, c.tokens,
-                      c.calls, again, seconds(k.ready_s))
+                      c.calls, *cells)
     table.notes += [
         "first content: the `plan` event for blocks; the first 'week drafted' progress event for single",
         f"targets: 12x4 ready <= 20 s, 52x7 <= 60 s and inside the {DEADLINE_S:.0f} s deadline, the plan <= 5 s, "
