@@ -79,6 +79,9 @@ class Settings:
     openai_strategy: OpenAIStrategy = "blocks"
     # Concurrent LLM calls per worker process: one job opens a call per block.
     openai_max_concurrency: int = 1000
+    # The output rate the API plans with when it refuses what one answer cannot write in time
+    # (app/sizing.py; `single` only).
+    openai_tokens_per_s: float = 100.0
     # operations
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
@@ -137,6 +140,7 @@ class Settings:
             openai_max_retries=_int(e, "NOWVA_OPENAI_MAX_RETRIES", 2),
             openai_strategy=strategy,  # type: ignore[arg-type]
             openai_max_concurrency=max(1, _int(e, "NOWVA_OPENAI_MAX_CONCURRENCY", 1000)),
+            openai_tokens_per_s=_float(e, "NOWVA_OPENAI_TOKENS_PER_S", 100.0),
             log_format=log_format,  # type: ignore[arg-type]
             log_level=e.get("NOWVA_LOG_LEVEL") or "INFO",
             access_log=_bool(e, "NOWVA_ACCESS_LOG", True),

@@ -415,3 +415,28 @@ async def test_the_debug_page_shows_the_plan_then_each_block(settings: Settings,
     assert types.index("plan") < types.index("block")
     last_block = len(types) - 1 - types[::-1].index("block")
     assert last_block < types.index("completed")
+
+
+async def test_single_refuses_what_one_answer_cannot_write_in_time(settings: Settings, db_url: str,
+                                                                  service_key: str, pool: asyncpg.Pool) -> None:
+    s = settings.with_(generator="openai", openai_api_key="test-key", openai_strategy="single", run_worker=False)
+    async with api_server(s, db_url) as base:
+        live = Live(base, service_key, s, db_url)
+        async with live.client() as c:
+            user = (await c.post("/api/users", json={})).json()["id"]
+            refused = await c.post("/api/programs/generate", json={"user_id": user, **BODY, "duration_weeks": 52,
+                                                                    "days_per_week": 7})
+            accepted = await c.post("/api/programs/generate", json={"user_id": user, **BODY})  # 12 x 4
+    assert refused.status_code == 422, refused.text
+    (error,) = refused.json()["detail"]
+    assert error["loc"] == ["body", "duration_weeks"] and error["type"] == "too_long_to_generate"
+    assert "about 911 s to write in one answer at 100 tokens/s, past the 300 s deadline" in error["msg"]
+    assert "at 7 days a week, at most 15 weeks" in error["msg"]
+    assert accepted.status_code == 202, accepted.text
+    assert await pool.fetchval("SELECT count(*) FROM program_generation_jobs") == 1  # the refused one stored nothing
+    async with api_server(s.with_(openai_strategy="blocks"), db_url) as base:
+        async with Live(base, service_key, s, db_url).client() as c:
+            other = (await c.post("/api/users", json={})).json()["id"]
+            r = await c.post("/api/programs/generate", json={"user_id": other, **BODY, "duration_weeks": 52,
+                                                              "days_per_week": 7})
+    assert r.status_code == 202, r.text  # blocks write any size the API accepts

@@ -19,6 +19,7 @@ from app.http import json_response, parse_param, path_uuid, principal, read_mode
 from app.models import GenerateAccepted, GenerateRequest, ProgramList, ProgramListItem, ProgramOut
 from app.routes.common import decode_cursor, events_url, next_cursor, page_limit, status_url
 from app.settings import Settings
+from app.sizing import refuse_unwritable
 
 MAX_IDEMPOTENCY_KEY = 200
 USER_ID = TypeAdapter(UUID)
@@ -73,6 +74,7 @@ class _Replay(Exception):
 async def generate(request: Request) -> Response:
     who = await principal(request)
     body = await read_model(request, GenerateRequest)
+    refuse_unwritable(body, services(request).settings)
     who.require_access(body.user_id)
     idem_key = _idempotency_key(request)
     document = body.model_dump(mode="json")  # what is stored, and what the idempotency hash covers

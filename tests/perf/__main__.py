@@ -21,7 +21,8 @@ from pathlib import Path
 
 from tests.perf.harness import Table, machine_table
 
-BENCHMARKS = ("latency", "fanout", "throughput", "concurrency", "status_reads", "first_news")
+BENCHMARKS = ("latency", "fanout", "throughput", "concurrency", "status_reads", "first_news", "stepwise",
+              "concurrency_blocks")
 
 
 def main() -> None:

@@ -1,12 +1,13 @@
 """A local OpenAI-compatible server at a real model's pace, for the stepwise benchmark.
 
-    python -m tests.perf.paced_openai PORT [TTFT_S TOKENS_PER_S]
+    python -m tests.perf.paced_openai PORT [TTFT_S TOKENS_PER_S [CHUNK_S]]
 
 It is tests/fakes/openai_server.py's FakeOpenAI with the fake coach model (tests/fakes/coach_model.py)
 answering every plan, block and whole-program call, at 1 s to the first token and 100 tokens/s per
 stream by default, with no limit on concurrent streams; plus GET /log: one line per request (which
 benchmark job it was for, the step, when it started, got its first token and ended, the output
-tokens it sent, also when the client hung up mid-answer).
+tokens it sent, also when the client hung up mid-answer), and GET /stats: requests started, finished
+and open now, and the most ever open at once.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from tests.fakes.openai_server import FakeOpenAI, Pace
 TAG = re.compile(r"zq[0-9a-f]{8}")
 
 
-def log_of(fake: FakeOpenAI, started: float) -> list[dict[str, Any]]:
+def log_of(fake: FakeOpenAI) -> list[dict[str, Any]]:
     now_wall, now_mono = time.time(), time.monotonic()
 
     def at(t: float | None) -> float | None:  # wall clock, to compare with the database's timestamps
@@ -45,22 +46,36 @@ def log_of(fake: FakeOpenAI, started: float) -> list[dict[str, Any]]:
 class App:
     def __init__(self, fake: FakeOpenAI) -> None:
         self.fake = fake
-        self.started = time.monotonic()
+        self.open = 0
+        self.max_open = 0
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] == "/log":
-            body = json.dumps(log_of(self.fake, self.started)).encode()
+        path = scope.get("path")
+        if scope["type"] == "http" and path in ("/log", "/stats"):
+            data: Any = log_of(self.fake) if path == "/log" else {
+                "started": len(self.fake.requests), "open": self.open, "max_open": self.max_open,
+                "finished": sum(1 for r in self.fake.requests if r.finished_at is not None)}
             await send({"type": "http.response.start", "status": 200,
                         "headers": [(b"content-type", b"application/json")]})
-            await send({"type": "http.response.body", "body": body})
+            await send({"type": "http.response.body", "body": json.dumps(data).encode()})
             return
-        await self.fake(scope, receive, send)
+        if scope["type"] != "http":
+            await self.fake(scope, receive, send)
+            return
+        self.open += 1
+        self.max_open = max(self.max_open, self.open)
+        try:
+            await self.fake(scope, receive, send)
+        finally:
+            self.open -= 1
 
 
 def main() -> None:
     port = int(sys.argv[1])
     ttft, rate = (float(sys.argv[2]), float(sys.argv[3])) if len(sys.argv) > 3 else (1.0, 100.0)
-    fake = FakeOpenAI(default=CoachModel(), model="gpt-perf", pace=Pace(ttft_s=ttft, tokens_per_s=rate))
+    chunk_s = float(sys.argv[4]) if len(sys.argv) > 4 else Pace().chunk_s
+    fake = FakeOpenAI(default=CoachModel(), model="gpt-perf",
+                      pace=Pace(ttft_s=ttft, tokens_per_s=rate, chunk_s=chunk_s))
     config = uvicorn.Config(App(fake), host="127.0.0.1", port=port, lifespan="off", log_level="warning",
                             access_log=False, backlog=4096, timeout_keep_alive=60)
     asyncio.run(uvicorn.Server(config).serve())
