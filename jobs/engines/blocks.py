@@ -30,8 +30,9 @@ class BlockExercise(BaseModel):
 
 
 class BlockDay(BaseModel):
+    """A training day of the plan's split (which names it), with its exercises."""
+
     day: int = Field(ge=1, le=7)
-    name: str = Field(min_length=1, max_length=120)
     exercises: list[BlockExercise] = Field(min_length=1, max_length=15)
 
 
@@ -91,6 +92,7 @@ def expand_block(plan: Plan, index: int, block: Block) -> list[TrainingWeek]:
     """The block's weeks in full. The block must have passed block_problems."""
     spec = plan.blocks[index]
     deloads = plan.deloads_in(index)
+    names = {d.day: d.name for d in plan.split}
     weeks: list[TrainingWeek] = []
     for k, week in enumerate(range(spec.first_week, spec.last_week + 1)):
         days = []
@@ -102,7 +104,7 @@ def expand_block(plan: Plan, index: int, block: Block) -> list[TrainingWeek]:
                 sets, reps, intensity = row
                 exercises.append(Exercise(name=ex.name, sets=sets, reps=reps, intensity=intensity,
                                           rest_seconds=ex.rest_seconds, notes=ex.notes))
-            days.append(TrainingDay(day=day.day, name=day.name, exercises=exercises))
+            days.append(TrainingDay(day=day.day, name=names[day.day], exercises=exercises))
         weeks.append(TrainingWeek(week=week, focus=week_focus(spec, week, week in deloads),
                                   deload=week in deloads, days=days))
     return weeks

@@ -132,7 +132,7 @@ def plan_repair_messages(request: GenerateRequest, previous: str, problems: list
 
 BLOCK_RULES = """\
 Write block {number} of {count} of the plan below: {span}, {weeks} week(s). Its focus: {focus}.
-- Exactly the plan's {days} training days, numbered as in its split, each with its exercises \
+- Exactly the plan's {days} training days, numbered as in its split (which names them), each with its exercises \
 (compound lifts first). Choose exercises the constraints allow, and vary them from the other blocks' \
 where the plan's focus changes; keep the main lifts so progress is measurable.
 - Every exercise: name, rest_seconds, short notes (a cue; at most one sentence), and "weeks": exactly \

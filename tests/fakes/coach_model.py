@@ -129,7 +129,7 @@ class CoachModel:
                     rows.append(row(match.sets, match.reps, match.intensity))
                 exercises.append({"name": ex.name, "rest_seconds": ex.rest_seconds, "notes": ex.notes,
                                   "weeks": rows})
-            days.append({"day": day.day, "name": day.name, "exercises": exercises})
+            days.append({"day": day.day, "exercises": exercises})
         return {"days": days}
 
 
