@@ -62,7 +62,8 @@ def program(first: str) -> ProgramContent:
 async def engine(settings: Settings) -> AsyncIterator[tuple[FakeOpenAI, OpenAIEngine]]:
     async with FakeOpenAI() as fake:
         engine = OpenAIEngine(settings.with_(generator="openai", openai_api_key="test-key", openai_model=MODEL,
-                                             openai_base_url=fake.base_url, openai_timeout_s=5.0))
+                                             openai_base_url=fake.base_url, openai_timeout_s=5.0,
+                                             openai_strategy="single"))
         try:
             yield fake, engine
         finally:

@@ -2,8 +2,9 @@
 the OpenAI engine's plan, block and whole-program calls, and their repairs, with valid JSON.
 
 What it writes comes from the built-in engine's program for the same request (read from the
-"The request as data:" line of the engine's prompt): the plan groups its weeks into blocks of
-four, and a block lists each day's exercises once with a prescription per week. So its answers
+"The request as data:" line of the engine's prompt): the plan groups its weeks into the blocks
+the built-in engine wrote them in, and a block lists each day's exercises once with a prescription per
+week. So its answers
 are the size of a real model's for the same program, and the expanded program is a coach's.
 
     fake = FakeOpenAI(default=CoachModel(), pace=Pace(0.05, 5000))
@@ -95,11 +96,31 @@ class CoachModel:
             return Text(json.dumps(self.block(program, plan, int(spec["index"]))))
         return Text(program.model_dump_json())
 
-    def spans(self, weeks: int) -> list[tuple[int, int]]:
-        starts = list(range(1, weeks + 1, self.block_weeks))
-        spans = [(s, min(weeks, s + self.block_weeks - 1)) for s in starts]
-        if len(spans) > 1 and spans[-1][0] == spans[-1][1]:  # no 1-week block at the end
-            spans[-2:] = [(spans[-2][0], spans[-1][1])]
+    def spans(self, program: ProgramContent) -> list[tuple[int, int]]:
+        """The blocks a coach would see in the program: runs of weeks with the same exercises
+        (at most six weeks each); weeks that change every time (one day a week, alternating two
+        sessions) go in runs of `block_weeks`."""
+        sig = [tuple(tuple(e.name for e in d.exercises) for d in w.days) for w in program.weeks]
+        runs: list[list[int]] = []
+        for i, s in enumerate(sig, start=1):
+            if runs and sig[runs[-1][0] - 1] == s:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        spans: list[tuple[int, int]] = []
+        singles: list[int] = []
+        for run in [*runs, []]:
+            if len(run) == 1:
+                singles += run
+                continue
+            for k in range(0, len(singles), self.block_weeks):
+                chunk = singles[k:k + self.block_weeks]
+                spans.append((chunk[0], chunk[-1]))
+            singles = []
+            if run:
+                pieces = -(-len(run) // 6)
+                size = -(-len(run) // pieces)
+                spans += [(run[k], run[min(len(run), k + size) - 1]) for k in range(0, len(run), size)]
         return spans
 
     def plan(self, program: ProgramContent) -> dict[str, Any]:
@@ -108,7 +129,7 @@ class CoachModel:
         return {  # in the schema's order, as a model with structured outputs writes it
             "name": program.name, "summary": program.summary,
             "blocks": [{"weeks": f"{a}-{b}" if b > a else str(a), "focus": _focus(program.weeks[a - 1])}
-                       for a, b in self.spans(len(program.weeks))],
+                       for a, b in self.spans(program)],
             "deload_weeks": sorted(deloads),
             "split": [{"day": d.day, "name": d.name} for d in first.days],
             "constraints": {"avoid": [], "equipment": [], "cautions": [], "event": ""},
