@@ -20,7 +20,15 @@ from app.models import Exercise, FitnessLevel, GenerateRequest, GoalCategory, Pr
 from jobs.engines.balance import PATTERNS_FOR, Band, Entry, balance
 from jobs.engines.base import EngineError, Generated, ProgressReporter, StepStore
 from jobs.engines.checks import SESSION_SETS, WEEKLY_SETS, weekly_floor
-from jobs.engines.constraints import GENTLE_MAX_RPE, Constraints, Emphasis, EventKind, Injury, read_constraints
+from jobs.engines.constraints import (
+    GENTLE_MAX_RPE,
+    Constraints,
+    Emphasis,
+    EventKind,
+    Injury,
+    Population,
+    read_constraints,
+)
 from jobs.engines.library import (
     DUMBBELLS_ONLY,
     HOME,
@@ -412,12 +420,15 @@ def with_emphasis(template: DayTemplate, profile: Profile, index: int) -> tuple[
         inserts.append((3, Slot(A, P.biceps if index % 2 == 0 else P.triceps, index)))
     if Emphasis.glutes in emphasis and lower:
         inserts.append((2, Slot(A, P.glutes, index)))
-    if Emphasis.bench in emphasis and kind in ("full", "upper", "push") and slots[0].pattern is not P.h_push:
-        inserts.append((2, Slot(S, P.h_push, 1)))
-    if Emphasis.squat in emphasis and lower and slots[0].pattern is not P.squat:
-        inserts.append((1, Slot(S, P.squat, 2)))
-    if Emphasis.deadlift in emphasis and lower and slots[0].pattern is not P.hinge:
-        inserts.append((2, Slot(S, P.hinge, 2)))
+    # A lift the person wants to improve appears on every day it fits, once: a second deadlift
+    # variant on a day that already hinges is fatigue, not emphasis.
+    present = {slot.pattern for slot in slots[:session_size(profile, 0)]}
+    if Emphasis.bench in emphasis and kind in ("full", "upper", "push") and P.h_push not in present:
+        inserts.append((2, Slot(S, P.h_push)))
+    if Emphasis.squat in emphasis and lower and P.squat not in present:
+        inserts.append((1, Slot(S, P.squat)))
+    if Emphasis.deadlift in emphasis and lower and P.hinge not in present:
+        inserts.append((2, Slot(S, P.hinge)))
     if Emphasis.sprint in emphasis and lower:
         inserts.append((3, Slot(A, P.hamstrings, 2)))  # Nordic-style curls guard sprinting hamstrings
     if Injury.back in profile.constraints.injuries:
@@ -493,6 +504,8 @@ def _exercise(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan,
 
 
 MAX_TESTS_PER_WEEK = 3
+TEST_PRIORITY = ("Back squat", "Barbell bench press", "Conventional deadlift", "Sumo deadlift", "Trap-bar deadlift",
+                 "Front squat", "Box squat", "Standing overhead press", "Power clean")
 EMPHASIS_MUSCLES = {Emphasis.arms: (Muscle.biceps, Muscle.triceps), Emphasis.glutes: (Muscle.glutes,),
                     Emphasis.bench: (Muscle.chest,), Emphasis.squat: (Muscle.quads,),
                     Emphasis.deadlift: (Muscle.glutes, Muscle.hamstrings)}
@@ -527,8 +540,9 @@ def balanced_week(profile: Profile, templates: tuple[DayTemplate, ...], block: i
 
     def entry(day: int, role: Role, ex: LibraryExercise) -> Entry:
         keep = bool(contributions(ex)) and contributions(ex)[0][0] in emphasised
+        # What the person asked to improve gets a set more, wherever it fits the band.
         return Entry(day, role, ex, dose(profile, role, ex, first).sets, dose(profile, role, ex, last).sets,
-                     keep=keep)
+                     delta=int(keep), keep=keep)
 
     entries = [entry(i, role, ex) for i, t in enumerate(templates)
                for role, ex in chosen_for(profile, t, i + 1, block)]
@@ -555,15 +569,18 @@ def build_week(profile: Profile, plan: WeekPlan) -> TrainingWeek:
     templates, _ = SPLITS[profile.request.days_per_week]
     if len(templates) == 1:
         templates = (ONE_A if plan.number % 2 else ONE_B,)  # one day a week alternates A and B
+    balanced = balanced_week(profile, templates, plan.block)
+    # At most three maximal singles a week, on the lifts that matter most: a meet's three first.
+    mains = {ex.name for chosen in balanced for role, ex, _ in chosen if role is Role.main and ex.testable}
+    testing = set(sorted(mains, key=lambda n: (TEST_PRIORITY.index(n) if n in TEST_PRIORITY else 99, n))
+                  [:MAX_TESTS_PER_WEEK])
     tested: set[str] = set()
     days: list[TrainingDay] = []
-    for i, (template, chosen) in enumerate(zip(templates, balanced_week(profile, templates, plan.block),
-                                                strict=True)):
+    for i, (template, chosen) in enumerate(zip(templates, balanced, strict=True)):
         number = i + 1
         exercises = []
         for role, ex, delta in chosen:
-            # At most three maximal singles a week, each main lift tested once.
-            test_ok = role is Role.main and ex.name not in tested and len(tested) < MAX_TESTS_PER_WEEK
+            test_ok = role is Role.main and ex.name in testing and ex.name not in tested
             exercise = _exercise(profile, role, ex, plan, test_ok, delta)
             if exercise.reps == 1 and "single" in exercise.intensity:
                 tested.add(ex.name)
@@ -593,6 +610,9 @@ KIT = {Equipment.barbell: "a barbell", Equipment.trap_bar: "a trap bar", Equipme
        Equipment.cable: "cables", Equipment.med_ball: "a medicine ball", Equipment.box: "a plyo box",
        Equipment.sled: "a sled", Equipment.bench: "a bench", Equipment.bar: "a pull-up bar",
        Equipment.bodyweight: "your body weight"}
+BECAUSE = {Population.older: "your age", Population.pregnant: "your pregnancy",
+           Population.postpartum: "your recovery after birth", Population.bmi_40: "your weight",
+           Population.medical: "the medical condition you mentioned"}
 EMPHASIS_WORDS = {Emphasis.arms: "arms", Emphasis.glutes: "glutes", Emphasis.bench: "bench press",
                   Emphasis.squat: "squat", Emphasis.deadlift: "deadlift", Emphasis.jump: "jumping",
                   Emphasis.sprint: "speed"}
@@ -610,7 +630,20 @@ def heard(profile: Profile) -> list[str]:
         out.append("It spares your back: no heavy spinal loading and no crunching.")
     if Injury.shoulder in c.injuries:
         out.append("It spares your shoulder: no overhead pressing.")
-    named = [b.movement.value for b in c.bans if b.because == "you asked to leave them out"]
+    # What an injury sentence above already says is not said twice.
+    covered = {Movement.deep_squat, Movement.jump, Movement.impact} if Injury.knee in c.injuries else set()
+    covered |= {Movement.overhead} if Injury.shoulder in c.injuries else set()
+    covered |= {Movement.spinal_flexion} if Injury.back in c.injuries else set()
+    if Population.pregnant in c.populations:
+        out.append("It avoids lying on your back, impact and crunches, and keeps every lift supported.")
+    elif Population.postpartum in c.populations:
+        out.append("It avoids impact and crunches while your core recovers.")
+    elif Population.bmi_40 in c.populations:
+        out.append("Everything is low-impact, to spare your joints.")
+    elif Population.older in c.populations:
+        out.append("It starts with supported lifts and keeps every landing soft.")
+    named = [b.movement.value for b in c.bans if b.because == "you asked to leave them out"
+             and b.movement not in covered]
     if named:
         out.append(f"As you asked, it leaves out {_join(named)}.")
     if not c.full_gym:
@@ -686,7 +719,7 @@ def description(profile: Profile, plans: list[WeekPlan]) -> str:
              f"{r.fitness_level.value} lifter, {r.days_per_week} day{plural} a week: "
              f"{SPLITS[r.days_per_week][1]}.", METHOD[r.goal_category]]
     if c.caution:
-        why = _join([p.value for p in c.populations])
+        why = _join([BECAUSE[p] for p in c.populations])
         lines.append(f"Because of {why}, check with your doctor first. The first two weeks are gentle, and "
                      "nothing goes above an effort of 8 out of 10: never all-out, never a max test.")
     lines += heard(profile)
@@ -697,7 +730,7 @@ def description(profile: Profile, plans: list[WeekPlan]) -> str:
     elif profile.level == 0:
         lines.append("As a beginner you progress linearly: add a little load or a rep each session.")
     if profile.level == 0:
-        lines.append(EFFORT_SCALE.replace("Effort is", "Effort (RPE) is"))
+        lines.append(EFFORT_SCALE.replace("Effort runs", "Effort (RPE) runs"))
     if any(p.kind is WeekKind.test for p in plans):
         lines.append("Percentages are of your current best single; the last week finds your new one.")
     if profile.heavy and any(ex.pattern is P.jump for days in profile.balanced.values()

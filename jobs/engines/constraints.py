@@ -166,7 +166,7 @@ POSTPARTUM = (r"post ?-?partum|post ?-?natal|gave birth|had (a|my|the) (baby|son
 MEDICAL = (r"heart (condition|disease|problem|issue|attack|failure|surgery)|cardiac|blood pressure|hypertension|"
            r"diabet|asthma|\bcopd\b|stroke|surgery|cancer|chemo|"
            r"osteopor|osteopen|arthritis|epilep|seizure|kidney|angina|pacemaker|stent|medication|chest pains?|"
-           r"dizz|faint|hernia|\bms\b|multiple sclerosis|parkinson|fibromyalgia|recovering from|rehab|"
+           r"dizz|faint|\bhernia\b|\bms\b|multiple sclerosis|parkinson|fibromyalgia|recovering from|rehab|"
            r"my doctor|physio(therapist)?|clinician")
 OLDER = r"\b(senior|elderly|older adult|retired|retiree|grand(ma|pa|mother|father|kids?|children))\b"
 AGE = (r"\b(?:i am|i'?m|im|aged?|age of)\s+(\d{2,3})(?!\s*(?:kg|kgs|kilos?|lbs?|pounds|cm|%|percent|months?|"
@@ -304,7 +304,7 @@ def read_constraints(request: GenerateRequest) -> Constraints:
     age = _age(text)
     if (age is not None and age >= CAUTION_AGE) or _found(OLDER, text):
         populations.append(Population.older)
-        ban(Movement.high_impact, "joints that deserve a gentle start")
+        ban(Movement.impact, "joints that deserve a gentle start")
     if _found(PREGNANT, text):
         populations.append(Population.pregnant)
         for movement in (Movement.impact, Movement.lying, Movement.spinal_flexion, Movement.axial_loading):

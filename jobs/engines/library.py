@@ -256,7 +256,7 @@ EXERCISES: tuple[LibraryExercise, ...] = (
         aliases=["incline bench press", "incline barbell press"], cue="Bench at about 30 degrees."),
     _ex("Paused bench press", P.h_push, [BB], 3, needs=[BENCH], shoulder=False, lying=True,
         aliases=["pause bench"], cue="One-second pause on the chest."),
-    _ex("Single-arm dumbbell floor press", P.h_push, [DB], 2, lying=True, heavy=True, unit=Unit.per_side,
+    _ex("Single-arm dumbbell floor press", P.h_push, [DB], 3, lying=True, heavy=True, unit=Unit.per_side,
         aliases=["dumbbell floor press", "floor press"], cue="Resist the twist."),
     _ex("Feet-elevated push-up", P.h_push, [BW], 2, cue="Body in one line, chest to the floor."),
     _ex("Dumbbell bench press", P.h_push, [DB], 1, needs=[BENCH], heavy=True, lying=True,
