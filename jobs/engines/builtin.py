@@ -206,10 +206,15 @@ def plan_weeks(profile: Profile) -> list[WeekPlan]:
             w += 1
     # Before a test or an event, phases count back from the end, so the last block is the heaviest
     # (Realization) and comes right before the taper or test; otherwise they start from the lightest.
-    last_block = max((p.block for p in raw), default=0)
+    blocks = max((p.block for p in raw), default=0) + 1
     if kinds and kinds[-1] in (WeekKind.test, WeekKind.taper):
-        return [replace(p, phase=(2 - (last_block - p.block)) % len(PHASES)) for p in raw]
-    return [replace(p, phase=p.block % len(PHASES)) for p in raw]
+        phases = [(2 - (blocks - 1 - b)) % len(PHASES) for b in range(blocks)]
+        # A partial cycle at the start is more base-building, never a heavy block in week 1.
+        first_base = phases.index(0) if 0 in phases else blocks
+        phases = [0] * first_base + phases[first_base:]
+    else:
+        phases = [b % len(PHASES) for b in range(blocks)]
+    return [replace(p, phase=phases[p.block]) for p in raw]
 
 
 def week_focus(plan: WeekPlan, profile: Profile) -> str:
@@ -279,6 +284,8 @@ HYPERTROPHY_REPS = {Role.main: ((10, 12), (8, 10), (6, 8)), Role.secondary: ((10
 
 def dose_hypertrophy(role: Role, ex: LibraryExercise, level: int, plan: WeekPlan, cap: float | None) -> Dose:
     lo, hi = (8, 12) if level == 0 and role is not Role.accessory else HYPERTROPHY_REPS[role][plan.phase]
+    if ex.pattern is P.hinge and ex.load is Load.barbell:
+        lo, hi = 6, 8  # a barbell pull from the floor loses its form long before rep 12
     sets = SETS[role][level] + (1 if level > 0 and plan.ramp >= 0.5 and role is not Role.main else 0)
     top = 8.0 if level == 0 else 9.0
     rest = {Role.main: 120, Role.secondary: 90}.get(role, 60)

@@ -66,6 +66,9 @@ UPPER_B = _day("Upper B: press and pull-up", "upper", (M, P.v_push), (S, P.v_pul
                (S, P.h_pull, 1), (A, P.delts, 1), (A, P.biceps, 1), (A, P.triceps, 1), (C, P.core, 1))
 LOWER_B = _day("Lower B: hinge focus", "lower", (M, P.hinge), (S, P.squat, 1), (A, P.lunge, 1),
                (A, P.glutes), (C, P.core, 1), (A, P.calves, 1), (C, P.carry))
+# Seven days already pull from the floor on Pull A: Lower B hinges with a different lift.
+LOWER_B7 = _day("Lower B: hinge focus", "lower", (M, P.hinge, 1), (S, P.squat, 1), (A, P.lunge, 1),
+                (A, P.glutes), (C, P.core, 1), (A, P.calves, 1), (C, P.carry))
 PUSH_A = _day("Push A: chest focus", "push", (M, P.h_push), (S, P.v_push, 1), (S, P.h_push, 2),
               (A, P.delts), (A, P.triceps), (A, P.triceps, 1), (C, P.core))
 PULL_A = _day("Pull A: deadlift focus", "pull", (M, P.hinge), (S, P.v_pull), (S, P.h_pull),
@@ -94,7 +97,7 @@ SPLITS: dict[int, tuple[tuple[DayTemplate, ...], str]] = {
     6: ((PUSH_A, PULL_A, LEGS_A, PUSH_B, PULL_B, LEGS_B), "push, pull and legs, twice through"),
     # Training every day, two of the days are easy: at most three hard days ever follow each
     # other, counting on into the next week (Saturday, Sunday off-hard, then Monday to Wednesday).
-    7: ((PUSH_A, PULL_A, LEGS_A, RECOVERY, UPPER_B, LOWER_B, RECOVERY_B),
+    7: ((PUSH_A, PULL_A, LEGS_A, RECOVERY, UPPER_B, LOWER_B7, RECOVERY_B),
         "push, pull and legs, then upper and lower, with two active recovery days"),
 }
 
