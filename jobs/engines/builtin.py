@@ -209,9 +209,8 @@ def plan_weeks(profile: Profile) -> list[WeekPlan]:
     blocks = max((p.block for p in raw), default=0) + 1
     if kinds and kinds[-1] in (WeekKind.test, WeekKind.taper):
         phases = [(2 - (blocks - 1 - b)) % len(PHASES) for b in range(blocks)]
-        # A partial cycle at the start is more base-building, never a heavy block in week 1.
-        first_base = phases.index(0) if 0 in phases else blocks
-        phases = [0] * first_base + phases[first_base:]
+        if blocks > 1 and phases[0] == 2:
+            phases[0] = 0  # the heaviest block never opens a program: build a base first
     else:
         phases = [b % len(PHASES) for b in range(blocks)]
     return [replace(p, phase=phases[p.block]) for p in raw]
