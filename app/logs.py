@@ -2,7 +2,7 @@
 
 Two filters sit on the one handler, so they see every record, whichever library logged it:
 
-* context: job_id and request_id from contextvars (set by app.http.RequestIdMiddleware in the API
+* context: job_id and request_id from contextvars (set by app.web.http.RequestIdMiddleware in the API
   and by the worker runner around a job), so every line about a job says which one;
 * redaction: API keys (nwv_<prefix>_<secret>: the public prefix stays, the secret goes),
   Bearer tokens, ?token= stream tokens, OpenAI keys and URL passwords never reach a log.

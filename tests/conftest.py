@@ -15,11 +15,11 @@ from typing import Any
 import asyncpg
 import pytest
 
+from app.cli.local import create_key
 from app.db import create_pool
 from app.embedded import EmbeddedPostgres
 from app.migrate import migrate
 from app.settings import Settings
-from app.tools import create_key
 from tests.support import Live, api_server, worker_task
 
 TEMPLATE = "nowva_template"

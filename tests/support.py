@@ -18,9 +18,9 @@ from typing import Any
 import httpx
 import uvicorn
 
-from app.serve import _Server
+from app.cli.serve import _Server
 from app.settings import Settings
-from app.web import create_app, running_services
+from app.web.app import create_app, running_services
 from jobs.worker import run_worker
 
 ROOT = Path(__file__).resolve().parent.parent

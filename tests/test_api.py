@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from app.tools import create_key
+from app.cli.local import create_key
 from tests.support import Live
 
 GOOD = {"height_cm": 190.5, "weight_kg": 87.5, "goal_category": "hypertrophy", "goal_raw": "muscle gain",
@@ -164,7 +164,7 @@ async def test_wrong_methods_are_405_naming_the_allowed_ones_and_unknown_routes_
 
 
 async def test_auth_missing_wrong_revoked(api_only: Live, db_url: str) -> None:
-    from app.tools import revoke_key
+    from app.cli.local import revoke_key
 
     async with api_only.client(key="") as c:
         r = await c.get(f"/api/users/{uuid.uuid4()}")
@@ -257,8 +257,8 @@ def test_every_json_response_and_body_in_the_spec_has_a_valid_example() -> None:
     from pydantic import BaseModel
 
     from app import models
-    from app.openapi import build_spec
-    from app.web import OPERATIONS
+    from app.web.app import OPERATIONS
+    from app.web.openapi import build_spec
 
     spec = build_spec(OPERATIONS)
     schemas = spec["components"]["schemas"]

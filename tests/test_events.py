@@ -20,8 +20,8 @@ from httpx_sse import aconnect_sse
 from app import queries as q
 from app.db import connect
 from app.embedded import EmbeddedPostgres
-from app.hub import HUB_APPLICATION_NAME
 from app.settings import Settings
+from app.web.hub import HUB_APPLICATION_NAME
 from tests.support import Live, api_server, wait_until
 
 REQUEST = {"height_cm": 180.0, "weight_kg": 80.0, "goal_category": "strength", "goal_raw": "get strong",

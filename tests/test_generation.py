@@ -10,8 +10,8 @@ import asyncpg
 import httpx
 import pytest
 
+from app.cli.local import create_key
 from app.settings import Settings
-from app.tools import create_key
 from tests.support import Live, api_server, wait_until, worker_task
 
 REQUEST = {"height_cm": 190.5, "weight_kg": 87.5, "goal_category": "hypertrophy", "goal_raw": "muscle gain",

@@ -24,10 +24,10 @@ from httpx_sse import aconnect_sse
 from prometheus_client.parser import text_string_to_metric_families
 
 from app import admin_queries as aq
+from app.cli.local import create_key
 from app.logs import ContextFilter, JsonFormatter, RedactFilter, TextFormatter, job_context, request_id_var
-from app.metrics import ERROR_KINDS
 from app.settings import Settings
-from app.tools import create_key
+from app.web.metrics import ERROR_KINDS
 from jobs.engines.select import make_engine
 from jobs.queue import make_app
 from jobs.retention import prune_now

@@ -1,9 +1,12 @@
-"""Strict, boring tooling as part of the suite: ruff and mypy --strict stay clean."""
+"""Strict, boring tooling as part of the suite: ruff and mypy --strict stay clean, and the
+layout's import rules hold."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.support import ROOT
 
@@ -20,3 +23,53 @@ def test_ruff() -> None:
 def test_mypy_strict() -> None:
     result = run("mypy", "app", "jobs", "agent")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# The layout's rules (DESIGN §6). A check over every module's imports, lazy ones included, so a
+# module added anywhere is covered without being listed (import-linter's contracts name their
+# modules, and a new core module would go unchecked).
+RULES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
+    # (what, its folders, the packages it must not import)
+    ("the core", ("app",), ("app.web", "app.cli", "jobs")),
+    ("jobs", ("jobs",), ("app.web", "app.cli")),
+    ("the API", ("app/web",), ("jobs", "app.cli")),
+    ("the agent", ("agent",), ("app", "jobs")),
+]
+
+
+def imported_modules(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def modules_of(folder: str) -> list[Path]:
+    base = ROOT / folder
+    if folder == "app":  # the core: app's own modules, not its web and cli packages
+        return sorted(base.glob("*.py"))
+    return sorted(base.rglob("*.py"))
+
+
+def breaches(path: Path, forbidden: tuple[str, ...]) -> list[str]:
+    return [name for name in sorted(imported_modules(path))
+            if any(name == f or name.startswith(f + ".") for f in forbidden)]
+
+
+def test_the_layout_rules_hold() -> None:
+    broken = [f"{what}: {path.relative_to(ROOT)} imports {name}"
+              for what, folders, forbidden in RULES
+              for folder in folders
+              for path in modules_of(folder)
+              for name in breaches(path, forbidden)]
+    assert not broken, "\n".join(broken)
+
+
+def test_the_check_sees_lazy_and_from_imports(tmp_path: Path) -> None:
+    module = tmp_path / "core_module.py"
+    module.write_text("import app.settings\n\ndef f() -> None:\n    from app.web import hub\n    import jobs.worker\n")
+    assert breaches(module, RULES[0][2]) == ["app.web", "app.web.hub", "jobs.worker"]

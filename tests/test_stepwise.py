@@ -351,7 +351,7 @@ async def test_sigkill_mid_job_retries_only_the_missing_blocks(settings: Setting
 
 async def test_the_cli_prints_the_plan_above_its_progress_bar(settings: Settings, db_url: str, service_key: str,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
-    from app.client_cli import Api, _follow
+    from app.cli.client import Api, _follow
 
     async with FakeOpenAI(default=CoachModel(), pace=FAST) as fake:
         s = openai_settings(settings, fake, progress_interval_s=0.0)

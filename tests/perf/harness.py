@@ -29,9 +29,9 @@ import asyncpg
 import httpx
 import psutil
 
+from app.cli.local import create_key
 from app.db import connect
 from app.migrate import migrate
-from app.tools import create_key
 from tests.support import ROOT, env_for, free_port
 
 REQUEST = {"height_cm": 180.0, "weight_kg": 80.0, "goal_category": "strength", "goal_raw": "get strong",

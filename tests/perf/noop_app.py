@@ -33,7 +33,7 @@ async def _work(url: str, concurrency: int) -> None:
 
 
 def main() -> None:
-    # The default event loop, as `nowva worker` uses (app/cli.py runs asyncio.run).
+    # The default event loop, as `nowva worker` uses (app/cli/main.py runs asyncio.run).
     asyncio.run(_work(sys.argv[1], int(sys.argv[2])))
 
 

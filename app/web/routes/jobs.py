@@ -13,10 +13,10 @@ from starlette.responses import Response
 
 from app import queries as q
 from app.errors import Conflict, NotFound
-from app.http import json_response, parse_param, path_uuid, principal, services
-from app.hub import Subscription
 from app.models import JobList, JobStatus, QueueStats
-from app.routes.common import base_url, decode_cursor, job_status, next_cursor, page_limit
+from app.web.http import json_response, parse_param, path_uuid, principal, services
+from app.web.hub import Subscription
+from app.web.routes.common import base_url, decode_cursor, job_status, next_cursor, page_limit
 
 
 class LongPoll(BaseModel):

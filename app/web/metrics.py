@@ -35,8 +35,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import admin_queries as aq
 from app.errors import NotFound
-from app.http import principal, services
-from app.hub import Hub
+from app.web.http import principal, services
+from app.web.hub import Hub
 
 log = logging.getLogger(__name__)
 

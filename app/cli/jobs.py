@@ -235,7 +235,7 @@ async def prune(conn: asyncpg.Connection, args: argparse.Namespace, settings: Se
 
 def _command(name: str) -> Any:
     def run_command(settings: Settings, args: argparse.Namespace) -> int:
-        from app.cli import database
+        from app.cli.database import database
 
         with database(settings) as url:
             try:

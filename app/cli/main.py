@@ -4,57 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.cli.database import database
+from app.cli.flags import GENERATE_OPTIONS
 from app.settings import Settings
 
 log = logging.getLogger("nowva")
-
-# `nowva generate`'s options, by the API field each one fills: the parser is built from this
-# table, and a field the API's models refuse is reported as the option the person typed.
-GENERATE_OPTIONS = {
-    "user_id": "--user-id",
-    "height_cm": "--height-cm",
-    "weight_kg": "--weight-kg",
-    "goal_category": "--goal",
-    "goal_raw": "--goal-raw",
-    "duration_weeks": "--weeks",
-    "days_per_week": "--days",
-    "fitness_level": "--level",
-}
-
-
-# ---------------------------------------------------------------- database
-
-
-@contextlib.contextmanager
-def database(settings: Settings, *, long_running: bool = False) -> Iterator[str]:
-    """DATABASE_URL when set; else the embedded server in the data dir, released on exit."""
-    from app.embedded import EmbeddedPostgres, data_dir_behind
-
-    if settings.database_url:
-        behind = data_dir_behind(settings.database_url) if long_running else None
-        if behind is not None:
-            # Only the processes on a data dir keep its server up; one handed the URL holds nothing.
-            log.warning("DATABASE_URL names the embedded PostgreSQL of the data dir %s: it stops when the "
-                        "last nowva process on that data dir stops, under this one. To keep it up while this "
-                        "one runs, start it with --data-dir %s instead of DATABASE_URL.", behind, behind)
-        yield settings.database_url
-        return
-
-    embedded = EmbeddedPostgres(settings.data_dir)
-    url = embedded.start()
-    try:
-        yield url
-    finally:
-        embedded.stop()
-
 
 def _install_stop_handlers(on_stop: Callable[[], None]) -> None:
     loop = asyncio.get_running_loop()
@@ -81,8 +42,8 @@ def cmd_db_url(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_keys_create(settings: Settings, args: argparse.Namespace) -> int:
+    from app.cli.local import create_key
     from app.migrate import migrate
-    from app.tools import create_key
 
     with database(settings) as url:
         asyncio.run(migrate(url))
@@ -94,7 +55,7 @@ def cmd_keys_create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_keys_revoke(settings: Settings, args: argparse.Namespace) -> int:
-    from app.tools import revoke_key
+    from app.cli.local import revoke_key
 
     with database(settings) as url:
         found = asyncio.run(revoke_key(url, args.prefix))
@@ -107,7 +68,7 @@ def cmd_keys_revoke(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     from app import runtime
-    from app.serve import serve
+    from app.cli.serve import serve
 
     with database(settings, long_running=True) as url:
         return int(runtime.run(serve(settings, url, embedded=not settings.database_url)))
@@ -137,13 +98,13 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_generate(settings: Settings, args: argparse.Namespace) -> int:
-    from app.client_cli import generate
+    from app.cli.client import generate
 
     return int(asyncio.run(generate(settings, args)))
 
 
 def cmd_watch(settings: Settings, args: argparse.Namespace) -> int:
-    from app.client_cli import watch
+    from app.cli.client import watch
 
     return int(asyncio.run(watch(settings, args)))
 
@@ -216,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("job_id")
     p.set_defaults(func=cmd_watch)
 
-    from app.admin_cli import add_jobs_commands
+    from app.cli.jobs import add_jobs_commands
 
     add_jobs_commands(sub, common)
     return parser

@@ -9,8 +9,8 @@ from starlette.responses import Response
 
 from app import __version__
 from app import queries as q
-from app.http import json_response, services
 from app.models import HealthOut
+from app.web.http import json_response, services
 
 SERVICE = "Nowva Program Generator API"
 

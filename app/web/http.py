@@ -15,7 +15,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.auth import Principal
 from app.errors import (
     NotFound,
     NowvaError,
@@ -26,7 +25,8 @@ from app.errors import (
     status_code_for,
 )
 from app.logs import job_id_var, request_id_var
-from app.services import Services
+from app.web.auth import Principal
+from app.web.state import Services
 
 log = logging.getLogger(__name__)
 

@@ -13,11 +13,11 @@ import anyio
 import asyncpg
 
 from app import queries as q
-from app.auth import KeyCache
 from app.db import create_pool, retrying
-from app.hub import Hub
 from app.keys import StreamTokens
 from app.settings import Settings
+from app.web.auth import KeyCache
+from app.web.hub import Hub
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -7,8 +7,8 @@ from starlette.responses import Response
 
 from app import queries as q
 from app.errors import NotFound
-from app.http import json_response, path_uuid, principal, read_model, services
 from app.models import UserCreate, UserOut
+from app.web.http import json_response, path_uuid, principal, read_model, services
 
 
 async def create_user(request: Request) -> Response:

@@ -18,10 +18,10 @@ import httpx
 from httpx_sse import EventSource, aconnect_sse
 from pydantic import ValidationError
 
-from app.cli import GENERATE_OPTIONS
+from app.cli.flags import GENERATE_OPTIONS
+from app.cli.local import read_saved
 from app.models import GenerateRequest, UserCreate
 from app.settings import Settings
-from app.tools import read_saved
 
 BAR_WIDTH = 30
 DEFAULT_API_URL = "http://127.0.0.1:8000"

@@ -17,12 +17,12 @@ from collections.abc import Iterator
 
 import uvicorn
 
+from app.cli.local import ensure_local_service_key, forget_local_url, save_local_url
 from app.db import retrying
 from app.migrate import migrate
 from app.runtime import unless_stopped
 from app.settings import Settings
-from app.tools import ensure_local_service_key, forget_local_url, save_local_url
-from app.web import create_app, running_services
+from app.web.app import create_app, running_services
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from starlette.datastructures import URL
 from starlette.requests import Request
 
 from app.errors import RequestInvalid
-from app.http import parse_param, services
 from app.models import JobStatusOut, PlanOut
+from app.web.http import parse_param, services
 
 LIMIT = TypeAdapter(int)
 

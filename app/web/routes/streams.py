@@ -26,12 +26,12 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from app import queries as q
-from app.access import StreamLog
 from app.errors import Forbidden, NotFound, RequestInvalid, Unauthorized
-from app.http import parse_param, path_uuid, principal, services
-from app.hub import Hub, Subscription
 from app.models import JobStatus
 from app.queries import Event, FirehoseCursor
+from app.web.access import StreamLog
+from app.web.http import parse_param, path_uuid, principal, services
+from app.web.hub import Hub, Subscription
 
 CURSOR = TypeAdapter(int)
 STREAM_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-store"),

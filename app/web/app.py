@@ -12,19 +12,8 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
-from app.access import AccessLogMiddleware
 from app.db import UNAVAILABLE
 from app.errors import NowvaError
-from app.http import (
-    BodyLimitMiddleware,
-    RequestIdMiddleware,
-    SecurityHeadersMiddleware,
-    handle_database_unavailable,
-    handle_http_error,
-    handle_nowva_error,
-    handle_unexpected,
-)
-from app.metrics import HttpMetrics, HttpMetricsMiddleware, metrics
 from app.models import (
     GenerateAccepted,
     GenerateRequest,
@@ -37,10 +26,21 @@ from app.models import (
     UserCreate,
     UserOut,
 )
-from app.openapi import Operation, Param, build_spec
-from app.routes import debug, docs, health, jobs, programs, streams, users
-from app.services import Services, open_services
 from app.settings import Settings
+from app.web.access import AccessLogMiddleware
+from app.web.http import (
+    BodyLimitMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+    handle_database_unavailable,
+    handle_http_error,
+    handle_nowva_error,
+    handle_unexpected,
+)
+from app.web.metrics import HttpMetrics, HttpMetricsMiddleware, metrics
+from app.web.openapi import Operation, Param, build_spec
+from app.web.routes import debug, docs, health, jobs, programs, streams, users
+from app.web.state import Services, open_services
 
 UUID_SCHEMA = {"type": "string", "format": "uuid"}
 JOB_ID = Param("job_id", "path", UUID_SCHEMA)

@@ -13,13 +13,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app import queries as q
-from app.auth import Principal
 from app.errors import Conflict, NotFound, RateLimited, RequestInvalid
-from app.http import json_response, parse_param, path_uuid, principal, read_model, services
 from app.models import GenerateAccepted, GenerateRequest, ProgramList, ProgramListItem, ProgramOut
-from app.routes.common import decode_cursor, events_url, next_cursor, page_limit, status_url
 from app.settings import Settings
 from app.sizing import refuse_unwritable
+from app.web.auth import Principal
+from app.web.http import json_response, parse_param, path_uuid, principal, read_model, services
+from app.web.routes.common import decode_cursor, events_url, next_cursor, page_limit, status_url
 
 MAX_IDEMPOTENCY_KEY = 200
 USER_ID = TypeAdapter(UUID)
