@@ -270,7 +270,7 @@ async def _dispatch(name: str, url: str, args: argparse.Namespace, settings: Set
 
 
 def add_jobs_commands(sub: Any, common: argparse.ArgumentParser) -> None:
-    """`nowva jobs …`, added to the main parser by app/cli.py."""
+    """`nowva jobs …`, added to the main parser by app/cli/main.py."""
     jobs = sub.add_parser("jobs", help="inspect and manage generation jobs (on the service's database)")
     cmds = jobs.add_subparsers(dest="jobs_command", required=True)
 
