@@ -254,3 +254,14 @@ def test_effort_is_read_from_the_words_a_coach_uses() -> None:
     assert rpe_of(ex("Back squat", reps=5, intensity="80% 1RM"), lookup("Back squat")) == 7  # 8 possible at 80%
     assert rpe_of(ex("Back squat", reps=2, intensity="92.5% 1RM"), lookup("Back squat")) == pytest.approx(8.7, 0.1)
     assert rpe_of(ex("Easy bike or brisk walk", reps="600s", intensity="Easy, conversational pace"), None) == 4
+
+
+def test_claims_are_about_the_weeks_not_advice_beside_them() -> None:
+    req = request()
+    program = build_program(req)
+    program.description = "Take recovery days as needed, and add cardio on rest days if you like."
+    assert [v for v in validate(program, req) if v.rule is Rule.claims] == []
+    program.description = "Every week includes easy cardio and an active recovery day."
+    claimed = sorted(v.message for v in validate(program, req) if v.rule is Rule.claims)
+    assert claimed == ["the text claims a recovery day, but the weeks do not contain it",
+                       "the text claims aerobic work, but the weeks do not contain it"]

@@ -691,6 +691,7 @@ def _claims(program: ProgramContent, walk: Walk) -> list[tuple[str, str, bool]]:
     """(claim pattern, what it claims, whether the weeks bear it out)."""
     entries = [it.entry for it in walk.all() if it.entry is not None]
     volumes = [weekly_sets(walk.week(w)) for w in program.weeks]
+    deloads = {w.week for w in program.weeks if w.deload}  # a deload day is easy, not a recovery day
     return [
         (r"low[- ]impact", "low-impact work", all(e.impact <= Impact.low for e in entries)),
         (r"knee[- ]friendly|spar\w* (your |the )?knees|easy on (your |the )?knees",
@@ -699,11 +700,14 @@ def _claims(program: ProgramContent, walk: Walk) -> list[tuple[str, str, bool]]:
          "back-friendly work", not any(rules_out(e, Movement.axial_loading) or e.flexion for e in entries)),
         (r"shoulder[- ]friendly|spar\w* (your |the )?shoulders?", "shoulder-friendly work",
          not any(rules_out(e, Movement.shoulder_stress) for e in entries)),
-        (r"\b(cardio|aerobic)\b", "aerobic work", any(e.load is Load.cardio for e in entries)),
-        (r"\bdeload", "a deload", any(w.deload for w in program.weeks)),
+        # Claims about the weeks, not advice beside them ("add cardio on rest days" claims nothing).
+        (r"\b(includes?|with|plus|ends? with) (\w+ ){0,3}(cardio|aerobic)", "aerobic work",
+         any(e.load is Load.cardio for e in entries)),
+        (r"\bdeload weeks?\b", "a deload", any(w.deload for w in program.weeks)),
         (r"\btaper", "a taper", len(volumes) > 1 and volumes[-1] < max(volumes)),
         (r"no (jumps|jumping)", "no jumps", not any(e.pattern is P.jump for e in entries)),
-        (r"\brecovery days?\b", "a recovery day", any(is_recovery_day(items) for items in walk.days.values())),
+        (r"\bactive recovery days?\b", "a recovery day",
+         any(is_recovery_day(items) for (w, _), items in walk.days.items() if w not in deloads)),
         (r"(only|just) dumbbells|dumbbells only", "dumbbells only",
          all(usable(e, {Equipment.dumbbell, Equipment.bodyweight, Equipment.bench}) for e in entries)),
         (r"\bsprints?\b", "sprints", any(e.pattern is P.sprint for e in entries)),
