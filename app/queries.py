@@ -305,6 +305,20 @@ async def update_step(db: Executor, job_id: UUID, attempt: int, kind: str, index
     return await db.fetchval(QUERIES["update_step"], job_id, attempt, kind, index, content) is not None
 
 
+async def attach_step(db: Executor, job_id: UUID, attempt: int, kind: str, index: int, response_id: str) -> bool:
+    return await db.fetchval(QUERIES["attach_step"], job_id, attempt, kind, index, response_id) is not None
+
+
+async def job_abandoned(db: Executor, job_id: UUID, attempt: int, deadline_s: float) -> bool:
+    return bool(await db.fetchval(QUERIES["job_abandoned"], job_id, attempt, deadline_s))
+
+
+async def add_response_usage(db: Executor, job_id: UUID, kind: str, index: int, response_id: str,
+                             usage: dict[str, Any], counters: dict[str, Any] | None) -> bool:
+    row = await db.fetchval(QUERIES["add_response_usage"], job_id, kind, index, response_id, usage, counters)
+    return row is not None
+
+
 async def add_usage(db: Executor, job_id: UUID, usage: dict[str, Any]) -> bool:
     return await db.fetchval(QUERIES["add_usage"], job_id, usage) is not None
 

@@ -13,6 +13,7 @@ from typing import Literal
 
 GeneratorChoice = Literal["auto", "builtin", "openai"]
 OpenAIStrategy = Literal["single", "blocks"]
+OpenAIApi = Literal["auto", "responses", "chat"]
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -77,6 +78,10 @@ class Settings:
     openai_max_retries: int = 2
     # "blocks": a plan, then one call per block in parallel (DESIGN §5b); "single": one call.
     openai_strategy: OpenAIStrategy = "blocks"
+    # "responses": every call a background, stored Responses call a retried attempt can re-attach
+    # to; "chat": Chat Completions. "auto": responses on OpenAI itself, chat when OPENAI_BASE_URL
+    # names another server (most compatible servers speak only Chat Completions).
+    openai_api: OpenAIApi = "auto"
     # Concurrent LLM calls per worker process: one job opens a call per block.
     openai_max_concurrency: int = 1000
     # The output rate the API plans with when it refuses what one answer cannot write in time
@@ -107,6 +112,9 @@ class Settings:
             raise ValueError("NOWVA_GENERATE_RATE_PER_MINUTE is replaced by NOWVA_GENERATE_RATE_PER_USER, "
                              "NOWVA_GENERATE_RATE_PER_KEY (user keys) and NOWVA_GENERATE_RATE_PER_SERVICE_KEY, "
                              "each per NOWVA_GENERATE_RATE_WINDOW seconds: set those instead")
+        api = e.get("NOWVA_OPENAI_API", "auto") or "auto"
+        if api not in ("auto", "responses", "chat"):
+            raise ValueError(f"NOWVA_OPENAI_API must be responses or chat (or auto), not {api!r}")
         strategy = e.get("NOWVA_OPENAI_STRATEGY", "blocks") or "blocks"
         if strategy not in ("single", "blocks"):
             raise ValueError(f"NOWVA_OPENAI_STRATEGY must be single or blocks, not {strategy!r}")
@@ -139,6 +147,7 @@ class Settings:
             openai_timeout_s=_float(e, "NOWVA_OPENAI_TIMEOUT", 120.0),
             openai_max_retries=_int(e, "NOWVA_OPENAI_MAX_RETRIES", 2),
             openai_strategy=strategy,  # type: ignore[arg-type]
+            openai_api=api,  # type: ignore[arg-type]
             openai_max_concurrency=max(1, _int(e, "NOWVA_OPENAI_MAX_CONCURRENCY", 1000)),
             openai_tokens_per_s=_float(e, "NOWVA_OPENAI_TOKENS_PER_S", 100.0),
             log_format=log_format,  # type: ignore[arg-type]
@@ -159,6 +168,12 @@ class Settings:
         if self.generator == "auto":
             return "openai" if self.openai_api_key else "builtin"
         return self.generator
+
+    @property
+    def openai_api_used(self) -> Literal["responses", "chat"]:
+        if self.openai_api == "auto":
+            return "chat" if self.openai_base_url else "responses"
+        return self.openai_api
 
     @property
     def base_url(self) -> str:

@@ -73,7 +73,8 @@ async def _run_generation(deps: WorkerDeps, job_id: UUID, queue_job_id: int) -> 
     try:
         async with Lease(pool, job_id, attempt, settings.stall_after_s), asyncio.timeout(remaining):
             try:
-                result = await deps.engine.generate(request, report, DbSteps(pool, job_id, attempt))
+                steps = DbSteps(pool, job_id, attempt, settings.job_deadline_s)
+                result = await deps.engine.generate(request, report, steps)
             finally:
                 await report.close()  # before the final event, so its seq comes last
     except asyncio.CancelledError:

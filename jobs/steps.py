@@ -12,17 +12,20 @@ from app import queries as q
 from jobs.engines.base import StoredStep
 from jobs.progress import Fenced
 
+COUNTERS = frozenset({"reattached", "remade"})  # counted per attempt, not per response
+
 
 class DbSteps:
-    def __init__(self, pool: asyncpg.Pool, job_id: UUID, attempt: int) -> None:
+    def __init__(self, pool: asyncpg.Pool, job_id: UUID, attempt: int, deadline_s: float) -> None:
         self._pool = pool
         self._job_id = job_id
         self._attempt = attempt
+        self._deadline_s = deadline_s
 
     async def load(self) -> list[StoredStep]:
-        return [StoredStep(s.kind, s.index, s.content, s.attempt)
+        return [StoredStep(s.kind, s.index, s.content or {}, s.attempt, s.status, s.response_id)
                 for s in await q.load_steps(self._pool, self._job_id)
-                if s.status == "done" and s.content is not None]
+                if (s.status == "done" and s.content is not None) or s.response_id is not None]
 
     async def save(self, kind: str, index: int, content: dict[str, Any], event: dict[str, Any],
                    progress: int) -> None:
@@ -34,6 +37,20 @@ class DbSteps:
         if not await q.update_step(self._pool, self._job_id, self._attempt, kind, index, content):
             raise Fenced()
 
-    async def spent(self, usage: dict[str, int]) -> None:
-        if usage:
+    async def attach(self, kind: str, index: int, response_id: str) -> None:
+        if not await q.attach_step(self._pool, self._job_id, self._attempt, kind, index, response_id):
+            raise Fenced()
+
+    async def abandoned(self) -> bool:
+        return await q.job_abandoned(self._pool, self._job_id, self._attempt, self._deadline_s)
+
+    async def spent(self, usage: dict[str, int], step: tuple[str, int] | None = None,
+                    response_id: str | None = None) -> None:
+        if not usage:
+            return
+        if step is None or response_id is None:
             await q.add_usage(self._pool, self._job_id, usage)
+            return
+        counters = {k: v for k, v in usage.items() if k in COUNTERS}
+        tokens = {k: v for k, v in usage.items() if k not in COUNTERS}
+        await q.add_response_usage(self._pool, self._job_id, step[0], step[1], response_id, tokens, counters or None)

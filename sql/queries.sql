@@ -422,3 +422,48 @@ UPDATE program_generation_steps s
   FROM job
  WHERE s.job_id = job.id AND s.kind = $3 AND s.idx = $4
 RETURNING s.job_id;
+
+-- attach_step --
+-- Remember the background response writing a step (Responses API), as soon as its id is known,
+-- fenced by attempt; a retried attempt re-attaches to it. A step already done keeps its content.
+-- The step's usage is that of its current response (add_response_usage), so it starts empty.
+WITH job AS (
+    SELECT id FROM program_generation_jobs
+     WHERE id = $1 AND attempt = $2 AND status = 'in_progress'
+       FOR SHARE
+), step AS (
+    INSERT INTO program_generation_steps (job_id, kind, idx, status, attempt, response_id, last_sequence)
+    SELECT id, $3, $4, 'running', $2, $5, 0 FROM job
+    ON CONFLICT (job_id, kind, idx) DO UPDATE
+       SET response_id = EXCLUDED.response_id, attempt = EXCLUDED.attempt, last_sequence = 0, usage = NULL,
+           updated_at = now()
+     WHERE program_generation_steps.status = 'running'
+)
+SELECT id FROM job;
+
+-- job_abandoned --
+-- Whether a job's calls in flight should be cancelled at OpenAI: the job was cancelled, or the
+-- attempt still owns it and its overall deadline has passed (a second of slack for the clocks)
+SELECT status = 'cancelled'
+       OR (status = 'in_progress' AND attempt = $2
+           AND started_at + make_interval(secs => $3) <= now() + interval '1 second')
+  FROM program_generation_jobs WHERE id = $1;
+
+-- add_response_usage --
+-- Add the usage of one background response (Responses API) to its job once, however many
+-- attempts read it: the first to finish marks it on the step it wrote. `$6` (re-attached and
+-- remade counts) is added every time. A response its step no longer names (a repair of a step
+-- already done) is counted as it comes.
+WITH step AS (
+    SELECT usage IS NOT NULL AS counted FROM program_generation_steps
+     WHERE job_id = $1 AND kind = $2 AND idx = $3 AND response_id = $4
+       FOR UPDATE
+), mark AS (
+    UPDATE program_generation_steps SET usage = $5, updated_at = now()
+     WHERE job_id = $1 AND kind = $2 AND idx = $3 AND response_id = $4 AND usage IS NULL
+)
+UPDATE program_generation_jobs
+   SET usage = nowva_usage_add(CASE WHEN EXISTS (SELECT 1 FROM step WHERE counted) THEN usage
+                                    ELSE nowva_usage_add(usage, $5) END, $6)
+ WHERE id = $1
+RETURNING id;

@@ -18,8 +18,10 @@ class ProgressReporter(Protocol):
 class StoredStep:
     kind: str  # "plan" or "block"
     index: int
-    content: dict[str, Any]
+    content: dict[str, Any]  # empty while the step's call is still running
     attempt: int
+    status: str = "done"  # or "running": a call in flight, to re-attach to by its response id
+    response_id: str | None = None
 
 
 class StepStore(Protocol):
@@ -27,7 +29,8 @@ class StepStore(Protocol):
 
     `save` stores a finished step and announces it as an event (`plan` or `block`); `update`
     replaces a stored step's content quietly. Both raise jobs.progress.Fenced when the attempt no
-    longer owns the job. `spent` adds one call's usage to the job as soon as the call ends, so the
+    longer owns the job; `attach` records the response id of a step's call in flight, so a retry
+    can re-attach to it (issue 16). `spent` adds one call's usage to the job as soon as the call ends, so the
     job's usage counts every call of every attempt.
     """
 
@@ -38,7 +41,18 @@ class StepStore(Protocol):
 
     async def update(self, kind: str, index: int, content: dict[str, Any]) -> None: ...
 
-    async def spent(self, usage: dict[str, int]) -> None: ...
+    async def attach(self, kind: str, index: int, response_id: str) -> None:
+        """Remember the background response now writing this step (Responses API)."""
+
+    async def abandoned(self) -> bool:
+        """Whether the job's calls in flight should be cancelled at OpenAI: the job was cancelled or
+        its deadline passed. Not when this attempt merely lost the job (a successor re-attaches to
+        them) or hands it back at shutdown."""
+
+    async def spent(self, usage: dict[str, int], step: tuple[str, int] | None = None,
+                    response_id: str | None = None) -> None:
+        """With a step and a response id: counted once per response, whichever attempt reads it;
+        the `reattached` and `remade` counters always."""
 
 
 @dataclass

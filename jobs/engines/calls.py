@@ -30,11 +30,13 @@ from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import BaseModel
 
 from app.settings import Settings
+from jobs.engines import responses
 from jobs.engines.base import EngineError, StepStore
 
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 10.0
+CANCEL_CHECK_S = 5.0
 # Reasoning models count their hidden reasoning against max_completion_tokens: every call's
 # cap is the answer's expected size with headroom, plus this much room to think.
 REASONING_ALLOWANCE = 8000
@@ -114,11 +116,12 @@ class Tally:
     store: StepStore | None = None
     usage: dict[str, int] = field(default_factory=dict)
 
-    async def record(self, usage: dict[str, int]) -> None:
+    async def record(self, usage: dict[str, int], step: tuple[str, int] | None = None,
+                     response_id: str | None = None) -> None:
         for key, value in usage.items():
             self.usage[key] = self.usage.get(key, 0) + value
         if self.store is not None:
-            await self.store.spent(usage)
+            await self.store.spent(usage, step, response_id)
 
 
 @dataclass
@@ -163,10 +166,64 @@ class Caller:
 
     async def call(self, messages: list[dict[str, str]], fmt: ResponseFormatJSONSchema, max_tokens: int,
                    tally: Tally, *, priority: int = BLOCK_PRIORITY, on_text: OnText | None = None,
-                   what: str = "call") -> Answer:
-        """One streamed call; `on_text` sees each piece of content as it arrives."""
+                   what: str = "call", step: tuple[str, int] | None = None, reattach: str | None = None) -> Answer:
+        """One streamed call; `on_text` sees each piece of content as it arrives. With the Responses
+        API, `step` names the durable step the call writes (its response id is stored as soon as it
+        is known) and `reattach` a response an earlier attempt left in flight for it."""
         async with self.limiter.slot(priority):
+            if self._settings.openai_api_used == "responses":
+                return await self._respond(messages, fmt, max_tokens, tally, on_text, what, step, reattach)
             return await self._call(messages, fmt, max_tokens, tally, on_text, what)
+
+    async def _respond(self, messages: list[dict[str, str]], fmt: ResponseFormatJSONSchema, max_tokens: int,
+                       tally: Tally, on_text: OnText | None, what: str, step: tuple[str, int] | None,
+                       reattach: str | None) -> Answer:
+        started = time.monotonic()
+        out = responses.Outcome()
+        usage: dict[str, int] = {"calls": 1}
+        if reattach is not None:
+            try:
+                await responses.reattach(self._client, reattach, out, on_text, self._timeout)
+                usage["reattached"] = 1
+            except responses.Gone as exc:
+                log.warning("%s: the response %s left in flight cannot be had (%s); asking again", what, reattach, exc)
+                out, usage["remade"] = responses.Outcome(), 1
+            except openai.APIError as exc:
+                await tally.record(usage, step, reattach)
+                raise EngineError(describe(exc, self._settings, True)) from exc
+        if reattach is None or "remade" in usage:
+            async def created(response_id: str) -> None:
+                if tally.store is not None and step is not None:
+                    await tally.store.attach(step[0], step[1], response_id)
+
+            try:
+                await responses.create(self._client, self.model, messages, fmt, max_tokens, out, on_text, created,
+                                       self._timeout)
+            except openai.APIError as exc:
+                await tally.record(usage, step, out.response_id)
+                raise EngineError(describe(exc, self._settings, out.response_id is not None)) from exc
+            except asyncio.CancelledError:
+                # The job was cancelled or ran out of time: stop OpenAI writing (and billing) it too.
+                # Not when this attempt lost the job or hands it back: its successor re-attaches.
+                if out.response_id is not None and await self._abandoned(tally):
+                    await responses.cancel(self._client, out.response_id)
+                raise
+        for key, value in out.usage.items():
+            usage[key] = usage.get(key, 0) + value
+        await tally.record(usage, step, out.response_id)
+        log.info("openai %s done in %.1fs (response %s%s): finish %s, %d chars, usage %s", what,
+                 time.monotonic() - started, out.response_id, ", re-attached" if "reattached" in usage else "",
+                 out.finish, len(out.text), usage)
+        return Answer(out.text, "".join(out.refusal), out.finish)
+
+    async def _abandoned(self, tally: Tally) -> bool:
+        if tally.store is None:
+            return True  # no job around this call: whoever cancelled it is done with it
+        try:
+            return await asyncio.wait_for(asyncio.shield(tally.store.abandoned()), CANCEL_CHECK_S)
+        except Exception as exc:  # the database is away: leave the response; it expires at OpenAI
+            log.warning("could not tell whether to cancel the response (%s)", exc)
+            return False
 
     async def _call(self, messages: list[dict[str, str]], fmt: ResponseFormatJSONSchema, max_tokens: int,
                     tally: Tally, on_text: OnText | None, what: str) -> Answer:

@@ -56,6 +56,8 @@ class _Job:
     answers: dict[int, str] = field(default_factory=dict)  # each block's last raw answer, for a repair
     repaired: set[int] = field(default_factory=set)
     reused: int = 0
+    # Responses an earlier attempt left in flight, by step: re-attached to, not asked again.
+    inflight: dict[tuple[str, int], str] = field(default_factory=dict)
 
     @property
     def progress(self) -> int:
@@ -74,7 +76,7 @@ async def generate_stepwise(caller: Caller, request: GenerateRequest, report: Pr
                             store: StepStore | None) -> ProgramContent:
     job = _Job(request, report, tally, store)
     if store is not None:
-        _reuse(job, await _stored(store))
+        _reuse(job, await _stored(store, job))
     describing = await _plan(caller, job) if job.plan is None else None
     plan = job.plan
     assert plan is not None
@@ -108,8 +110,10 @@ async def generate_stepwise(caller: Caller, request: GenerateRequest, report: Pr
     return program
 
 
-async def _stored(store: StepStore) -> list[tuple[str, int, dict[str, object]]]:
-    return [(s.kind, s.index, s.content) for s in await store.load()]
+async def _stored(store: StepStore, job: _Job) -> list[tuple[str, int, dict[str, object]]]:
+    steps = await store.load()
+    job.inflight = {(s.kind, s.index): s.response_id for s in steps if s.status == "running" and s.response_id}
+    return [(s.kind, s.index, s.content) for s in steps if s.status == "done"]
 
 
 def _reuse(job: _Job, stored: list[tuple[str, int, dict[str, object]]]) -> None:
@@ -154,9 +158,10 @@ async def _all(coros: Sequence[Awaitable[None]]) -> None:
 
 
 async def _ask(caller: Caller, job: _Job, messages: list[dict[str, str]], fmt: ResponseFormatJSONSchema,
-               max_tokens: int, priority: int, what: str, parse: Callable[[str], tuple[T | None, list[str]]]
-               ) -> tuple[T | None, list[str], str]:
-    answer = await caller.call(messages, fmt, max_tokens, job.tally, priority=priority, what=what)
+               max_tokens: int, priority: int, what: str, parse: Callable[[str], tuple[T | None, list[str]]],
+               step: tuple[str, int]) -> tuple[T | None, list[str], str]:
+    answer = await caller.call(messages, fmt, max_tokens, job.tally, priority=priority, what=what, step=step,
+                               reattach=job.inflight.pop(step, None))
     fatal(answer, what)
     value, problems = parse(answer.text)
     return value, problems, answer.text
@@ -210,7 +215,8 @@ async def _make_plan(caller: Caller, job: _Job, head: asyncio.Future[Plan]) -> P
                 head.set_result(early)  # the blocks can start while the description is written
 
         answer = await caller.call(messages, PLAN_FORMAT, tokens, job.tally, priority=PLAN_PRIORITY,
-                                   on_text=on_text, what=what)
+                                   on_text=on_text, what=what, step=("plan", 0),
+                                   reattach=job.inflight.pop(("plan", 0), None))
         fatal(answer, what)
         plan, problems = parse_plan(answer.text)
         if plan is not None:
@@ -235,7 +241,7 @@ async def _make_block(caller: Caller, job: _Job, index: int) -> None:
     tokens = budget.block_tokens(request, spec)
     what = f"block {index + 1} ({spec.span})"
     block, problems, text = await _ask(caller, job, prompt.block_messages(request, plan, index), BLOCK_FORMAT,
-                                       tokens, _block_priority(index), what, parse_block)
+                                       tokens, _block_priority(index), what, parse_block, ("block", index))
     if block is not None:
         problems = block_problems(plan, index, block)
     if problems:
@@ -244,7 +250,7 @@ async def _make_block(caller: Caller, job: _Job, index: int) -> None:
         job.repaired.add(index)
         messages = prompt.block_repair_messages(request, plan, index, text, _shown(problems))
         block, problems, text = await _ask(caller, job, messages, BLOCK_FORMAT, tokens, REPAIR_PRIORITY,
-                                           f"{what} repair", parse_block)
+                                           f"{what} repair", parse_block, ("block", index))
         if block is not None:
             problems = block_problems(plan, index, block)
     if block is None or problems:
@@ -262,7 +268,7 @@ async def _repair_block(caller: Caller, job: _Job, index: int, problems: list[st
     previous = job.answers.get(index) or job.blocks[index].model_dump_json()
     messages = prompt.block_repair_messages(request, plan, index, previous, _shown(problems))
     block, structural, text = await _ask(caller, job, messages, BLOCK_FORMAT, budget.block_tokens(request, spec),
-                                         REPAIR_PRIORITY, f"{what} repair", parse_block)
+                                         REPAIR_PRIORITY, f"{what} repair", parse_block, ("block", index))
     if block is not None:
         structural = block_problems(plan, index, block)
     if block is None or structural:

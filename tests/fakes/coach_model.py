@@ -28,8 +28,10 @@ DATA = re.compile(r"^The (request|plan|block to write) as data: (.*)$", re.MULTI
 
 
 def schema_name(request: Request) -> str:
+    """The strict schema asked for: Chat Completions' response_format, or the Responses API's text.format."""
     fmt = request.body.get("response_format") or {}
-    return str((fmt.get("json_schema") or {}).get("name", ""))
+    text_format = (request.body.get("text") or {}).get("format") or {}
+    return str((fmt.get("json_schema") or {}).get("name", "") or text_format.get("name", ""))
 
 
 def data(request: Request) -> dict[str, Any]:

@@ -65,6 +65,7 @@ import math
 import secrets
 import socket
 import time
+import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -87,6 +88,7 @@ class Text:
     finish_reason: str = "stop"
     usage: Mapping[str, int] | None = None
     model: str | None = None
+    pace: Pace | None = None  # this answer's own pace, instead of the server's
 
 
 @dataclass
@@ -193,6 +195,7 @@ class Request:
     tokens_sent: int = 0  # output tokens sent so far (paced answers), also when the client hung up
     finished_at: float | None = None  # the whole answer was sent
     disconnected_at: float | None = None  # the client hung up before the answer was complete
+    query: dict[str, str] = field(default_factory=dict)
     _gone: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     @property
@@ -201,7 +204,9 @@ class Request:
 
     @property
     def messages(self) -> list[dict[str, Any]]:
-        return list(self.body.get("messages", []))
+        """Chat Completions' `messages`, or the Responses API's `input` messages."""
+        items = self.body.get("messages", self.body.get("input", []))
+        return list(items) if isinstance(items, list) else [{"role": "user", "content": str(items)}]
 
     @property
     def stream(self) -> bool:
@@ -213,7 +218,7 @@ class Request:
 
     @property
     def max_tokens(self) -> int | None:
-        value = self.body.get("max_completion_tokens", self.body.get("max_tokens"))
+        value = self.body.get("max_completion_tokens", self.body.get("max_tokens", self.body.get("max_output_tokens")))
         return int(value) if isinstance(value, int) else None
 
     @property
@@ -240,6 +245,10 @@ class FakeOpenAI:
         self.requests: list[Request] = []
         self._queue: list[Reply | Responder] = []
         self._faults: list[Fault] = []
+        # The Responses API (tests/fakes/responses_api.py): stored responses by id, generated in
+        # the background whoever listens; streams older than the window can no longer be resumed.
+        self.responses: dict[str, Any] = {}
+        self.resume_window_s = 300.0
         self._closing = asyncio.Event()
         self._server: _Server | None = None
         self._task: asyncio.Task[None] | None = None
@@ -309,7 +318,8 @@ class FakeOpenAI:
         except ValueError:
             parsed = {"_raw": body.decode(errors="replace")}
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        request = Request(scope["method"], scope["path"], headers, parsed, time.monotonic())
+        query = dict(urllib.parse.parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        request = Request(scope["method"], scope["path"], headers, parsed, time.monotonic(), query=query)
         self.requests.append(request)
         exchange = _Exchange(self, request, receive, send)
         async with exchange.watching():
@@ -375,6 +385,10 @@ class _Exchange:
         if req.method == "GET" and req.path == "/v1/models":
             return await self._json(200, {"object": "list", "data": [
                 {"id": self.fake.model, "object": "model", "created": self.created, "owned_by": "fake"}]})
+        if req.path.startswith("/v1/responses"):
+            from tests.fakes.responses_api import answer_responses
+
+            return await answer_responses(self)
         if req.method != "POST" or req.path != "/v1/chat/completions":
             return await self._error(HttpError(404, f"Unknown request URL: {req.method} {req.path}.",
                                                code="unknown_url"))
@@ -389,9 +403,12 @@ class _Exchange:
             return await self._complete(reply)
         await self._stream(reply)
 
+    def _pace_of(self, reply: object) -> Pace | None:
+        return (reply.pace if isinstance(reply, Text) else None) or self.fake.pace
+
     def _paced(self, reply: Reply) -> Reply:
         """The reply at the modelled pace, cut at the request's token limit."""
-        pace = self.fake.pace
+        pace = self._pace_of(reply)
         if pace is None or not isinstance(reply, (Text, Refusal)):
             return reply
         limit = self.request.max_tokens
@@ -413,7 +430,7 @@ class _Exchange:
                                               "code": e.code}}, e.headers)
 
     async def _complete(self, reply: Text | Refusal | ToolCalls) -> None:
-        pace = self.fake.pace
+        pace = self._pace_of(reply)
         if pace is not None and not isinstance(reply, ToolCalls) and not await self._wait(pace.ttft_s):
             return
         if reply.delay:
@@ -447,7 +464,7 @@ class _Exchange:
         opts = self.request.body.get("stream_options") or {}
         with_usage = bool(opts.get("include_usage"))
         await self._start(200, "text/event-stream; charset=utf-8")
-        pace = self.fake.pace if not isinstance(source, ToolCalls) else None
+        pace = self._pace_of(source) if not isinstance(source, ToolCalls) else None
         first = True
         for delay, choice in self._choices(source):
             piece = choice["delta"].get("content") or choice["delta"].get("refusal") or ""

@@ -1,0 +1,162 @@
+"""One call through OpenAI's Responses API in background mode (NOWVA_OPENAI_API=responses; issue 16).
+
+A background response (`background=true`, `store=true`) keeps being written on OpenAI's side when
+our connection drops: the worker that asked may die, and the attempt that retries the job
+re-attaches to it instead of paying for it again. So as soon as the stream names the response, its
+id is stored with the step it belongs to (StepStore.attach, fenced by the attempt). A retried
+attempt that finds an id for a step it still lacks resumes that response's stream from its start
+(reading a stream again costs nothing; the text was not stored, so it is read whole), polls the
+response when the stream can no longer be resumed (OpenAI refuses streams older than about five
+minutes), and makes a new call only when the response failed, expired or is gone.
+
+Cancelling a job or its deadline cancels the response on OpenAI's side too, not only our connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, cast
+
+import openai
+from openai import AsyncOpenAI
+from openai.types.shared_params import ResponseFormatJSONSchema
+
+from jobs.engines.base import EngineError
+
+log = logging.getLogger(__name__)
+
+POLL_S = 1.0
+CANCEL_TIMEOUT_S = 5.0
+GONE = ("failed", "cancelled", "expired")
+
+OnText = Callable[[str], Awaitable[None]]
+OnCreated = Callable[[str], Awaitable[None]]
+
+
+class Gone(Exception):
+    """The stored response cannot give its answer (failed, cancelled, expired or deleted)."""
+
+
+class Outcome:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.refusal: list[str] = []
+        self.finish: str | None = None
+        self.usage: dict[str, int] = {}
+        self.response_id: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def text_format(fmt: ResponseFormatJSONSchema) -> dict[str, Any]:
+    """Chat Completions' response_format as the Responses API's text.format."""
+    schema = fmt["json_schema"]
+    return {"type": "json_schema", "name": schema["name"], "schema": schema.get("schema", {}),
+            "strict": bool(schema.get("strict", True))}
+
+
+def _usage(response: Any) -> dict[str, int]:
+    u = getattr(response, "usage", None)
+    if u is None:
+        return {}
+    details = getattr(u, "output_tokens_details", None)
+    return {"prompt_tokens": u.input_tokens, "completion_tokens": u.output_tokens, "total_tokens": u.total_tokens,
+            "reasoning_tokens": (getattr(details, "reasoning_tokens", 0) or 0) if details else 0}
+
+
+def _finish(response: Any, out: Outcome) -> None:
+    status = getattr(response, "status", None)
+    out.usage = _usage(response)
+    if status == "completed":
+        out.finish = "stop"
+    elif status == "incomplete":
+        reason = getattr(getattr(response, "incomplete_details", None), "reason", None)
+        out.finish = "length" if reason == "max_output_tokens" else "content_filter"
+    elif status in GONE:
+        error = getattr(response, "error", None)
+        raise Gone(getattr(error, "message", None) or f"the response is {status}")
+
+
+async def _consume(events: AsyncIterator[Any], out: Outcome, on_text: OnText | None,
+                   on_created: OnCreated | None) -> None:
+    async for event in events:
+        kind = event.type
+        if kind == "response.created" and out.response_id is None:
+            out.response_id = event.response.id
+            if on_created is not None:
+                await on_created(out.response_id)
+        elif kind == "response.output_text.delta":
+            out.parts.append(event.delta)
+            if on_text is not None:
+                await on_text(event.delta)
+        elif kind == "response.refusal.delta":
+            out.refusal.append(event.delta)
+        elif kind in ("response.completed", "response.incomplete", "response.failed", "response.cancelled"):
+            _finish(event.response, out)
+            return
+
+
+async def create(client: AsyncOpenAI, model: str, messages: list[dict[str, str]], fmt: ResponseFormatJSONSchema,
+                 max_tokens: int, out: Outcome, on_text: OnText | None, on_created: OnCreated | None,
+                 timeout: Any) -> None:
+    stream = await client.responses.create(
+        model=model, input=cast(Any, messages), text=cast(Any, {"format": text_format(fmt)}),
+        max_output_tokens=max_tokens, background=True, store=True, stream=True, timeout=timeout)
+    async with stream:
+        try:
+            await _consume(stream, out, on_text, on_created)
+        except Gone as exc:
+            raise EngineError(f"OpenAI could not finish the answer: {exc}") from None
+
+
+async def reattach(client: AsyncOpenAI, response_id: str, out: Outcome, on_text: OnText | None,
+                   timeout: Any) -> None:
+    """The stored response's whole answer: its stream read again, or, when the stream can no
+    longer be resumed, the response polled until it is done. Raises Gone when it cannot be had."""
+    out.response_id = response_id
+    try:
+        stream = await client.responses.retrieve(response_id, stream=True, timeout=timeout)
+    except openai.NotFoundError as exc:
+        raise Gone(f"the response is gone ({exc.message})") from None
+    except openai.BadRequestError as exc:  # "can no longer be streamed": poll it instead
+        log.info("response %s can no longer be streamed (%s); polling it", response_id, exc.message)
+        await _poll(client, response_id, out, on_text, timeout)
+        return
+    async with stream:
+        await _consume(stream, out, on_text, None)
+    if out.finish is None:
+        raise Gone("its stream ended without an answer")
+
+
+async def _poll(client: AsyncOpenAI, response_id: str, out: Outcome, on_text: OnText | None, timeout: Any) -> None:
+    while True:
+        try:
+            response = await client.responses.retrieve(response_id, timeout=timeout)
+        except openai.NotFoundError as exc:
+            raise Gone(f"the response is gone ({exc.message})") from None
+        if response.status in ("queued", "in_progress"):
+            await asyncio.sleep(POLL_S)
+            continue
+        for item in response.output or []:
+            for part in getattr(item, "content", None) or []:
+                if getattr(part, "type", "") == "output_text":
+                    out.parts.append(part.text)
+                elif getattr(part, "type", "") == "refusal":
+                    out.refusal.append(part.refusal)
+        if on_text is not None and out.parts:
+            await on_text(out.text)
+        _finish(response, out)
+        return
+
+
+async def cancel(client: AsyncOpenAI, response_id: str) -> None:
+    """Cancel on OpenAI's side; shielded, so the caller's own cancellation does not cut it short."""
+    try:
+        await asyncio.wait_for(asyncio.shield(client.responses.cancel(response_id)), CANCEL_TIMEOUT_S)
+        log.info("cancelled response %s", response_id)
+    except (openai.APIError, TimeoutError) as exc:
+        log.warning("could not cancel response %s: %s", response_id, exc)

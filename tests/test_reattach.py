@@ -1,0 +1,230 @@
+"""Issue 16: with NOWVA_OPENAI_API=responses every call is a background, streamed, stored Responses
+call, and an attempt that retries a job re-attaches to the calls its predecessor left in flight
+instead of paying for them again. Against the fake server's Responses API (tests/fakes), with real
+worker processes and real signals."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from app.settings import Settings
+from jobs.engines.checks import check_program
+from tests.fakes.coach_model import CoachModel, block_index, is_block, schema_name
+from tests.fakes.openai_server import FakeOpenAI, Pace, Request, Text
+from tests.fakes.responses_api import Stored
+from tests.support import Live, Proc, api_server, env_for, wait_until, worker_task
+from tests.test_stepwise import FAST, engine_for, ignore, make_request, start
+
+MODEL = "gpt-test"
+SLOW = Pace(ttft_s=0.05, tokens_per_s=250, chunk_s=0.05)  # a block of ~1,300 tokens: about 5 s
+
+
+def created(fake: FakeOpenAI) -> list[Request]:
+    return [r for r in fake.requests if r.method == "POST" and r.path == "/v1/responses"]
+
+
+def stored_for_block(fake: FakeOpenAI, index: int) -> list[Stored]:
+    return [s for s in fake.responses.values() if is_block(index, repair=None)(s.request)]
+
+
+def test_the_api_defaults_to_responses_for_openai_and_chat_elsewhere() -> None:
+    assert Settings.from_env({}).openai_api_used == "responses"
+    assert Settings.from_env({"OPENAI_BASE_URL": "http://127.0.0.1:1/v1"}).openai_api_used == "chat"
+    assert Settings.from_env({"OPENAI_BASE_URL": "http://x/v1", "NOWVA_OPENAI_API": "responses"}).openai_api_used == \
+        "responses"
+    with pytest.raises(ValueError, match="NOWVA_OPENAI_API must be responses or chat"):
+        Settings.from_env({"NOWVA_OPENAI_API": "completions"})
+
+
+async def test_every_call_is_a_background_stored_streamed_response(settings: Settings) -> None:
+    request = make_request(weeks=8, days=3)
+    async with FakeOpenAI(default=CoachModel(), pace=FAST) as fake, \
+            engine_for(fake, settings, openai_api="responses") as engine:
+        result = await engine.generate(request, ignore)
+    assert check_program(result.program, request) == []
+    calls = created(fake)
+    assert len(calls) == 3 and len(fake.requests) == 3  # a plan and two blocks; nothing on Chat Completions
+    for r in calls:
+        body = r.body
+        assert body["background"] is True and body["store"] is True and body["stream"] is True
+        assert body["text"]["format"]["type"] == "json_schema" and body["text"]["format"]["strict"] is True
+        assert isinstance(body["max_output_tokens"], int)
+    assert {schema_name(r) for r in calls} == {"training_plan", "training_block"}
+    assert result.usage["calls"] == 3 and result.usage["completion_tokens"] > 0
+
+
+def worker(db_url: str, tmp_path: Path, name: str, fake: FakeOpenAI) -> Proc:
+    env = {"NOWVA_GENERATOR": "openai", "OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": fake.base_url,
+           "PROGRAM_CREATION_MODEL": MODEL, "NOWVA_OPENAI_STRATEGY": "blocks", "NOWVA_OPENAI_API": "responses",
+           "NOWVA_STALL_AFTER": "3", "NOWVA_CONCURRENCY": "5", "NOWVA_SHUTDOWN_GRACE": "5"}
+    return Proc(["worker", "--name", name], env_for(db_url, **env), tmp_path / f"{name}.log")
+
+
+async def slow_block_3(coach: CoachModel, r: Request) -> Text:
+    answer = await coach(r)
+    assert isinstance(answer, Text)
+    return Text(answer.content, pace=SLOW)
+
+
+async def crash_while_block_3_is_written(db_url: str, tmp_path: Path, pool: asyncpg.Pool, live: Live,
+                                         fake: FakeOpenAI) -> tuple[uuid.UUID, float, Proc]:
+    coach = fake.default
+    assert isinstance(coach, CoachModel)
+    fake.inject(is_block(2), lambda r: slow_block_3(coach, r))
+    first = worker(db_url, tmp_path, "a", fake)
+    try:
+        job_id = uuid.UUID(await start(live))
+
+        async def block_3_in_flight() -> bool:
+            rows = await pool.fetch("SELECT kind, idx, status, response_id FROM program_generation_steps "
+                                    "WHERE job_id = $1", job_id)
+            done = [r for r in rows if r["kind"] == "block" and r["status"] == "done"]
+            running = [r for r in rows if r["kind"] == "block" and r["idx"] == 2 and r["status"] == "running"]
+            return len(done) == 2 and bool(running) and running[0]["response_id"] is not None
+
+        await wait_until(block_3_in_flight, timeout=30)
+        first.signal(signal.SIGKILL)
+        assert first.popen.wait(10) == -signal.SIGKILL
+        return job_id, time.monotonic(), worker(db_url, tmp_path, "b", fake)
+    finally:
+        first.stop()
+
+
+async def finished(pool: asyncpg.Pool, job_id: uuid.UUID) -> asyncpg.Record:
+    async def done() -> bool:
+        return bool(await pool.fetchval("SELECT status IN ('completed', 'failed') FROM program_generation_jobs "
+                                        "WHERE id = $1", job_id))
+
+    await wait_until(done, timeout=60, interval=0.2)
+    row = await pool.fetchrow("SELECT status, attempt, usage, error_message FROM program_generation_jobs WHERE id = $1",
+                              job_id)
+    assert row is not None
+    return row
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("window", ["resumed", "polled"])
+async def test_sigkill_mid_job_reattaches_to_the_call_in_flight(settings: Settings, db_url: str, service_key: str,
+                                                                pool: asyncpg.Pool, tmp_path: Path,
+                                                                window: str) -> None:
+    async with FakeOpenAI(default=CoachModel(), pace=FAST) as fake:
+        if window == "polled":
+            fake.resume_window_s = 0.0  # every stream is too old to resume: the retry polls the response
+        s = settings.with_(run_worker=False)
+        async with api_server(s, db_url) as base:
+            live = Live(base, service_key, s, db_url)
+            job_id, killed_at, second = await crash_while_block_3_is_written(db_url, tmp_path, pool, live, fake)
+            try:
+                row = await finished(pool, job_id)
+            finally:
+                assert second.stop() == 0, second.output()
+    assert row["status"] == "completed", (row, second.output())
+    assert row["attempt"] == 2
+    # No call was made again: the retry read block 3's response where OpenAI kept writing it.
+    assert [r for r in created(fake) if r.received_at > killed_at] == []
+    (block_3,) = stored_for_block(fake, 2)
+    assert block_3.status == "completed"
+    if window == "resumed":
+        assert block_3.resumed == 1 and block_3.retrieved == 0
+    else:
+        assert block_3.resumed == 0 and block_3.retrieved >= 1
+    assert await pool.fetchval("SELECT count(*) FROM programs WHERE job_id = $1", job_id) == 1
+    # Usage counted once: a plan and three blocks made, one of them re-attached, none paid twice.
+    assert row["usage"]["calls"] == 4 and row["usage"]["reattached"] == 1
+    assert row["usage"]["completion_tokens"] == sum(s.output_tokens for s in fake.responses.values())
+
+
+async def test_a_response_that_is_gone_is_asked_again_and_the_job_says_so(settings: Settings, db_url: str,
+                                                                         service_key: str, pool: asyncpg.Pool,
+                                                                         tmp_path: Path) -> None:
+    async with FakeOpenAI(default=CoachModel(), pace=FAST) as fake:
+        s = settings.with_(run_worker=False)
+        async with api_server(s, db_url) as base:
+            live = Live(base, service_key, s, db_url)
+            job_id, killed_at, second = await crash_while_block_3_is_written(db_url, tmp_path, pool, live, fake)
+            for stored in stored_for_block(fake, 2):
+                del fake.responses[stored.id]  # expired and deleted on OpenAI's side
+            try:
+                row = await finished(pool, job_id)
+            finally:
+                assert second.stop() == 0, second.output()
+    assert row["status"] == "completed", row
+    again = [r for r in created(fake) if r.received_at > killed_at]
+    assert [block_index(r) for r in again] == [2]
+    assert row["usage"]["remade"] == 1 and row["usage"].get("reattached", 0) == 0
+
+
+async def test_cancelling_a_job_cancels_its_responses_at_openai(settings: Settings, db_url: str,
+                                                               service_key: str, pool: asyncpg.Pool) -> None:
+    async with FakeOpenAI(default=CoachModel(), pace=SLOW) as fake:
+        s = settings.with_(generator="openai", openai_api_key="test-key", openai_base_url=fake.base_url,
+                           openai_model=MODEL, openai_strategy="blocks", openai_api="responses")
+        async with api_server(s, db_url) as base, worker_task(s, db_url):
+            live = Live(base, service_key, s, db_url)
+            job_id = await start(live)
+            await wait_until(lambda: len(stored_for_block(fake, 1)) == 1, timeout=30)
+            async with live.client() as c:
+                r = await c.post(f"/api/programs/status/{job_id}/cancel")
+                assert r.status_code == 200, r.text
+            await wait_until(lambda: all(st.cancelled_at is not None for st in fake.responses.values()
+                                         if is_block(None, repair=None)(st.request)), timeout=10)
+            await asyncio.sleep(0.5)
+    blocks = [st for st in fake.responses.values() if is_block(None, repair=None)(st.request)]
+    assert blocks and all(st.status == "cancelled" for st in blocks)
+    assert await pool.fetchval("SELECT count(*) FROM programs WHERE job_id = $1", uuid.UUID(job_id)) == 0
+    status = await pool.fetchval("SELECT status FROM program_generation_jobs WHERE id = $1", uuid.UUID(job_id))
+    assert status == "cancelled"
+    # The server's log shows the cancels: every block in flight (and nothing that had finished).
+    cancelled = {r.path.split("/")[3] for r in fake.requests if r.path.endswith("/cancel")}
+    assert {st.id for st in blocks} <= cancelled
+    assert all(fake.responses[i].status == "cancelled" for i in cancelled)
+
+
+@pytest.mark.slow
+async def test_a_paused_worker_past_the_stall_timeout_makes_no_call_twice(settings: Settings, db_url: str,
+                                                                         service_key: str, pool: asyncpg.Pool,
+                                                                         tmp_path: Path) -> None:
+    async with FakeOpenAI(default=CoachModel(), pace=FAST) as fake:
+        coach = fake.default
+        assert isinstance(coach, CoachModel)
+        fake.inject(is_block(2), lambda r: slow_block_3(coach, r))
+        s = settings.with_(run_worker=False)
+        async with api_server(s, db_url) as base:
+            live = Live(base, service_key, s, db_url)
+            paused = worker(db_url, tmp_path, "paused", fake)
+            other = worker(db_url, tmp_path, "other", fake)
+            try:
+                job_id = uuid.UUID(await start(live))
+
+                async def running_on_paused() -> bool:
+                    return any(is_block(2)(r) for r in created(fake)) and bool(await pool.fetchval(
+                        "SELECT count(*) FROM program_generation_steps WHERE job_id = $1 AND kind = 'block' AND "
+                        "idx = 2 AND response_id IS NOT NULL", job_id))
+
+                await wait_until(running_on_paused, timeout=30)
+                owner = await pool.fetchval("SELECT attempt FROM program_generation_jobs WHERE id = $1", job_id)
+                # Pause whichever worker runs attempt 1 (the other is idle), past the stall timeout.
+                runner = paused if "attempt 1 started" in paused.output() else other
+                idle = other if runner is paused else paused
+                runner.signal(signal.SIGSTOP)
+                await wait_until(lambda: "attempt 2 started" in idle.output(), timeout=30)
+                runner.signal(signal.SIGCONT)  # the original wakes up mid-call
+                row = await finished(pool, job_id)
+                await asyncio.sleep(2)  # every chance for the woken original to write or cancel
+                row = await finished(pool, job_id)
+            finally:
+                runner_code = paused.stop(), other.stop()
+    assert owner == 1 and row["status"] == "completed" and row["attempt"] == 2, (row, runner_code)
+    assert await pool.fetchval("SELECT count(*) FROM programs WHERE job_id = $1", job_id) == 1
+    kinds = sorted((schema_name(r), block_index(r)) for r in created(fake))
+    assert kinds == [("training_block", 0), ("training_block", 1), ("training_block", 2), ("training_plan", None)]
+    assert not [r for r in fake.requests if r.path.endswith("/cancel")]  # the woken one cancelled nothing
+    # Whatever was in flight at the pause was re-attached to, and every call is counted once.
+    assert row["usage"]["reattached"] >= 1 and row["usage"]["calls"] == 4
