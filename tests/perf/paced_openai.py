@@ -37,9 +37,16 @@ def log_of(fake: FakeOpenAI) -> list[dict[str, Any]]:
     for r in fake.requests:
         tag = TAG.search(r.text)
         out.append({"tag": tag.group(0) if tag else None, "kind": schema_name(r), "index": block_index(r),
-                    "received": at(r.received_at), "first_token": at(r.first_token_at),
+                    "path": r.path, "received": at(r.received_at), "first_token": at(r.first_token_at),
                     "finished": at(r.finished_at), "disconnected": at(r.disconnected_at),
                     "tokens_sent": r.tokens_sent})
+    # Background responses (Responses API): what was generated, and so billed, once per response,
+    # however many streams read it.
+    for stored in fake.responses.values():
+        tag = TAG.search(stored.request.text)
+        out.append({"tag": tag.group(0) if tag else None, "kind": "response", "index": block_index(stored.request),
+                    "path": "", "status": stored.status, "tokens_generated": stored.output_tokens,
+                    "resumed": stored.resumed, "retrieved": stored.retrieved, "tokens_sent": 0})
     return out
 
 

@@ -1,4 +1,6 @@
-"""Stepwise generation (issue 15): `single` against `blocks` at a real model's pace.
+"""Stepwise generation (issue 15): `single` against `blocks` at a real model's pace, and (issue 16)
+`blocks` over the Responses API in background mode, whose calls a crashed worker's successor
+re-attaches to (`NOWVA_PERF_STRATEGIES=responses` runs only that one).
 
 A paced model server (tests/perf/paced_openai.py: 1 s to the first token, 100 output tokens/s
 per stream, tokens counted as 4 characters, no limit on concurrent streams) answers a real worker
@@ -53,7 +55,8 @@ from tests.perf.harness import (
 from tests.support import free_port, wait_until
 
 SIZES = ((4, 3, "beginner"), (12, 4, "intermediate"), (24, 5, "advanced"), (52, 7, "advanced"))
-STRATEGIES = ("single", "blocks")
+# "responses": blocks with NOWVA_OPENAI_API=responses (background calls a retry re-attaches to).
+STRATEGIES = tuple(os.environ.get("NOWVA_PERF_STRATEGIES", "single,blocks,responses").split(","))
 DEADLINE_S = 300.0
 CRASH_AT = 0.7
 CRASH_MODES = ("progress", "time")
@@ -71,6 +74,7 @@ class Run:
     error: str = ""
     mode: str = ""  # crash runs: "progress" or "time"
     killed: str = ""
+    reattached: int = 0
 
 
 def body(size: tuple[int, int, str], tag: str) -> dict[str, Any]:
@@ -106,7 +110,13 @@ async def measure(conn: asyncpg.Connection, fake_url: str, run: Run, job_id: uui
     run.ready_s = (done["created_at"] - created).total_seconds() if done else None
     async with httpx.AsyncClient(timeout=30) as client:
         log = [r for r in (await client.get(f"{fake_url}/log")).json() if r["tag"] == tag]
-    run.tokens, run.calls = sum(r["tokens_sent"] for r in log), len(log)
+    responses = [r for r in log if r["kind"] == "response"]
+    if responses:  # what OpenAI generates (and bills) for a background response, once
+        run.tokens = sum(r["tokens_generated"] for r in responses)
+        run.calls = len(responses)
+        run.reattached = sum(1 for r in responses if r["resumed"] or r["retrieved"])
+    else:  # a Chat Completions stream stops being written when its client hangs up
+        run.tokens, run.calls = sum(r["tokens_sent"] for r in log), len(log)
     return run
 
 
@@ -119,9 +129,12 @@ async def wait_done(conn: asyncpg.Connection, job_ids: list[uuid.UUID], timeout:
 
 
 def worker_env(fake_url: str, strategy: str) -> dict[str, str]:
+    api = "responses" if strategy == "responses" else "chat"
+    steps = "single" if strategy == "single" else "blocks"
     return {"NOWVA_GENERATOR": "openai", "OPENAI_API_KEY": "perf", "OPENAI_BASE_URL": f"{fake_url}/v1",
-            "PROGRAM_CREATION_MODEL": "gpt-perf", "NOWVA_OPENAI_STRATEGY": strategy, "NOWVA_STALL_AFTER": "3",
-            "NOWVA_OPENAI_TIMEOUT": "120", "NOWVA_JOB_DEADLINE": str(DEADLINE_S)}
+            "PROGRAM_CREATION_MODEL": "gpt-perf", "NOWVA_OPENAI_STRATEGY": steps,
+            "NOWVA_OPENAI_API": api, "NOWVA_STALL_AFTER": "3", "NOWVA_OPENAI_TIMEOUT": "120",
+            "NOWVA_JOB_DEADLINE": str(DEADLINE_S)}
 
 
 async def crash_run(conn: asyncpg.Connection, url: str, fake_url: str, env: dict[str, str], base: Run,
@@ -212,14 +225,18 @@ async def run(quick: bool = False) -> list[Table]:
                     cells.append("as the timed crash" if strategy == "single" else "-")
                 elif k.status == "completed" and c.tokens:
                     extra = k.tokens - c.tokens
+                    again = f", {k.reattached} re-attached" if k.reattached else ""
                     cells.append(f"{extra} tokens, {extra / c.tokens * 100:.0f}% (killed at {k.killed}; "
-                                 f"ready at {seconds(k.ready_s)})")
+                                 f"ready at {seconds(k.ready_s)}{again})")
                 else:
                     cells.append(k.status if k.status != "failed" else f"failed: {k.error}")
             table.add(f"{size[0]}x{size[1]} {size[2]}", strategy, seconds(c.first_content_s), ready, c.tokens,
                       c.calls, *cells)
     table.notes += [
         "first content: the `plan` event for blocks; the first 'week drafted' progress event for single",
+        "blocks and single use Chat Completions (tokens: what the server streamed before each client hung up); "
+        "responses is blocks with NOWVA_OPENAI_API=responses (tokens: what the server generated for each "
+        "background response, once, however many streams read it)",
         f"targets: 12x4 ready <= 20 s, 52x7 <= 60 s and inside the {DEADLINE_S:.0f} s deadline, the plan <= 5 s, "
         "12x4 blocks tokens <= a third of single's, a crash at 70% re-spends <= a third of the job's tokens",
         load_note()]
