@@ -175,6 +175,34 @@ async def test_a_rule_broken_in_one_block_repairs_only_that_block(model: FakeOpe
     assert "week 9 day 1" in repairs[0].messages[-1]["content"] and "more than 30" in repairs[0].messages[-1]["content"]
 
 
+async def test_a_summary_that_breaks_a_words_rule_is_repaired_by_the_plan_not_the_blocks(
+    model: FakeOpenAI, settings: Settings
+) -> None:
+    """The summary comes from the plan, so no block repair can fix it: the plan's words get one
+    repair call of their own, and the plan's structure (what the blocks were written for) stays."""
+    words = "bigger arms for my wedding in june please"
+    request = make_request(weeks=12, days=4, goal_raw=words)
+    model_ = model.default
+    assert isinstance(model_, CoachModel)
+
+    async def reads_back(r: Request) -> Text:
+        answer = await model_(r)
+        assert isinstance(answer, Text)
+        plan = json.loads(answer.content)
+        plan["summary"] = f"Twelve weeks built around {words}, four days a week."
+        return Text(json.dumps(plan))
+
+    model.inject(lambda r: is_plan(r) and not is_repair(r), reads_back)
+    async with engine_for(model, settings) as engine:
+        result = await engine.generate(request, ignore)
+    assert check_program(result.program, request) == []
+    assert words not in result.program.summary
+    repairs = [r for r in model.requests if is_repair(r)]
+    assert len(repairs) == 1 and is_plan(repairs[0]), [schema_name(r) for r in repairs]
+    assert "[rule: verbatim]" in repairs[0].messages[-1]["content"]
+    assert len(result.program.weeks) == 12 and len(blocks_of(model)) == 3  # no block was asked again
+
+
 async def test_a_model_that_ignores_the_plan_fails_clearly(model: FakeOpenAI, settings: Settings) -> None:
     request = make_request(weeks=8, days=3)
     three_days_of_two = {"days": [{"day": d, "name": "Day", "exercises": [

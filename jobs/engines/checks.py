@@ -74,6 +74,12 @@ class Rule(enum.StrEnum):
     claims = "claims"
 
 
+# The rules about the program's words (name, description, summary), not its weeks: in the
+# stepwise engine those words come from the plan, so no block's repair can fix them.
+WORDS_RULES = frozenset({Rule.summary_length, Rule.summary_markup, Rule.verbatim, Rule.rpe_explained,
+                         Rule.doctor_first, Rule.claims})
+
+
 @dataclass(frozen=True, slots=True)
 class Violation:
     rule: Rule

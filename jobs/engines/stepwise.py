@@ -11,7 +11,9 @@ Flow of one attempt:
    blocks done (15-90%).
 3. The expanded program is validated (92%). Violations are traced to the blocks whose weeks they
    name, and only those blocks are repaired, each with one call at most over the whole attempt
-   ("repairing", 94%). What still fails ends the attempt with an EngineError naming it.
+   ("repairing", 94%). Violations of the words (summary, description: checks.WORDS_RULES) come
+   from the plan, which no block can change: the plan's words get one repair call of their own,
+   and its structure is kept. What still fails ends the attempt with an EngineError naming it.
 
 A retried attempt (after a crash, stall or shutdown) starts from the stored steps and generates
 only the blocks that are missing. The calls of a job at most, per attempt: (1 plan + 1 repair) +
@@ -91,19 +93,24 @@ async def generate_stepwise(caller: Caller, request: GenerateRequest, report: Pr
 
     await report(92, "validating", "Checking the program")
     program = expand(plan, job.blocks)
-    violations = checks.check_program(program, request)
-    if not violations:
+    found = checks.validate(program, request)
+    if not found:
         return program
-    named = blocks_named(plan, violations)
+    violations = [str(v) for v in found]
+    words = [str(v) for v in found if v.rule in checks.WORDS_RULES]
+    named = blocks_named(plan, [str(v) for v in found if v.rule not in checks.WORDS_RULES])
     fixable = {i: v for i, v in named.items() if i not in job.repaired}
     if len(fixable) < len(named):  # a block already repaired once gets no second repair
         raise EngineError("The generated program did not pass validation: " + checks.summarize(violations))
-    log.info("program failed validation (%d problems in %d blocks), repairing those blocks: %s",
-             len(violations), len(fixable), checks.summarize(violations, 3))
-    await report(94, "repairing", f"Fixing {len(fixable)} block(s): {checks.summarize(violations, 1)}")
-    await _all([_repair_block(caller, job, i, problems) for i, problems in fixable.items()])
+    log.info("program failed validation (%d problems in %d blocks%s), repairing: %s", len(violations),
+             len(fixable), " and the plan's words" if words else "", checks.summarize(violations, 3))
+    what = f"{len(fixable)} block(s)" + (" and the summary" if words else "") if fixable else "the summary"
+    await report(94, "repairing", f"Fixing {what}: {checks.summarize(violations, 1)}")
+    repairs = [_repair_block(caller, job, i, problems) for i, problems in fixable.items()]
+    await _all([*repairs, _repair_words(caller, job, words)] if words else repairs)
     await report(97, "validating", "Checking the repaired program")
-    program = expand(plan, job.blocks)
+    assert job.plan is not None  # the words' repair replaces it
+    program = expand(job.plan, job.blocks)
     violations = checks.check_program(program, request)
     if violations:
         raise EngineError("The generated program did not pass validation: " + checks.summarize(violations))
@@ -275,6 +282,22 @@ async def _repair_block(caller: Caller, job: _Job, index: int, problems: list[st
         raise EngineError(f"The repair of block {index + 1} ({spec.span}) did not follow the plan's structure: "
                           f"{checks.summarize(structural)}")
     await _finish_block(job, index, block, text)
+
+
+async def _repair_words(caller: Caller, job: _Job, problems: list[str]) -> None:
+    """One call for the plan's words (name, description, summary). Only those are taken from the
+    answer: the blocks were written for the plan's structure, which stays as it is."""
+    assert job.plan is not None
+    plan, request = job.plan, job.request
+    messages = prompt.plan_repair_messages(request, plan.model_dump_json(), _shown(problems))
+    answer = await caller.call(messages, PLAN_FORMAT, budget.plan_tokens(request), job.tally,
+                               priority=REPAIR_PRIORITY, what="summary repair")
+    fatal(answer, "summary repair")
+    fixed, problems = parse_plan(answer.text)
+    if fixed is None:
+        raise EngineError("The repair of the program's summary was not a plan: " + checks.summarize(problems))
+    job.plan = plan.model_copy(update={"name": fixed.name, "description": fixed.description,
+                                       "summary": fixed.summary})
 
 
 async def _finish_block(job: _Job, index: int, block: Block, text: str) -> None:
