@@ -19,6 +19,7 @@ from uuid import UUID
 import asyncpg
 
 from app import queries as q
+from app.db import database_unavailable
 from jobs.progress import Fenced
 
 log = logging.getLogger(__name__)
@@ -55,10 +56,12 @@ class Lease:
             await asyncio.sleep(self._interval)
             try:
                 held = await q.renew_lease(self._pool, self._job_id, self._attempt, self._lease_s)
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                # The database is away: keep trying. If it stays away past the lease, the
-                # sweeper hands the job on and the next renewal here finds that out.
-                log.warning("job %s: could not renew the lease (%s); retrying", self._job_id, exc)
+            except Exception as exc:
+                # The database is away (or a renewal failed some other way): keep trying. If it
+                # stays away past the lease, the sweeper hands the job on and the next renewal
+                # here finds that out. Never raise: __aexit__ awaits this task.
+                level = logging.WARNING if database_unavailable(exc) else logging.ERROR
+                log.log(level, "job %s: could not renew the lease (%r); retrying", self._job_id, exc)
                 continue
             if not held:
                 log.info("job %s attempt %d no longer owns its job; stopping", self._job_id, self._attempt)

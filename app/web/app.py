@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
 from starlette.applications import Starlette
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
@@ -164,7 +165,7 @@ def create_app(settings: Settings, database_url: str, listen_url: str | None = N
         exception_handlers={
             NowvaError: handle_nowva_error,
             HTTPException: handle_http_error,
-            **dict.fromkeys(UNAVAILABLE, handle_database_unavailable),
+            **dict.fromkeys((*UNAVAILABLE, asyncpg.InternalClientError), handle_database_unavailable),
             Exception: handle_unexpected,
         },
         lifespan=lifespan,

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.db import database_unavailable
 from app.errors import (
     NotFound,
     NowvaError,
@@ -111,7 +112,10 @@ async def handle_http_error(_request: Request, exc: Exception) -> Response:
 
 async def handle_database_unavailable(request: Request, exc: Exception) -> Response:
     """PostgreSQL is away (restarting, failing over, unreachable): a 503 the client may retry,
-    never a 500. Registered for each class in app.db.UNAVAILABLE."""
+    never a 500. Registered for each class in app.db.UNAVAILABLE, and for asyncpg's
+    InternalClientError, of which only app.db.lost_while_idle's kind means that."""
+    if not database_unavailable(exc):
+        return await handle_unexpected(request, exc)
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
     return await handle_nowva_error(request, ServiceUnavailable())
 
