@@ -254,30 +254,35 @@ async def _make_block(caller: Caller, job: _Job, index: int) -> None:
     if problems:
         log.info("%s does not follow the plan (%d problems), repairing it: %s", what, len(problems),
                  checks.summarize(problems, 3))
-        job.repaired.add(index)
-        messages = prompt.block_repair_messages(request, plan, index, text, _shown(problems))
-        block, problems, text = await _ask(caller, job, messages, BLOCK_FORMAT, tokens, REPAIR_PRIORITY,
-                                           f"{what} repair", parse_block, ("block", index))
-        if block is not None:
-            problems = block_problems(plan, index, block)
+        block, problems, text = await _ask_repair(caller, job, index, text, problems)
     if block is None or problems:
         raise EngineError(f"Block {index + 1} of the plan ({spec.span}) did not follow the plan's structure, "
                           f"even after a repair: {checks.summarize(problems)}")
     await _finish_block(job, index, block, text)
 
 
-async def _repair_block(caller: Caller, job: _Job, index: int, problems: list[str]) -> None:
+async def _ask_repair(caller: Caller, job: _Job, index: int, previous: str,
+                      problems: list[str]) -> tuple[Block | None, list[str], str]:
+    """The one repair call a block gets per attempt: its previous answer and its problems. Returns
+    the new block (None: not a block) and what still breaks the plan's structure."""
     assert job.plan is not None
     plan, request = job.plan, job.request
     spec = plan.blocks[index]
-    what = f"block {index + 1} ({spec.span})"
     job.repaired.add(index)
-    previous = job.answers.get(index) or job.blocks[index].model_dump_json()
     messages = prompt.block_repair_messages(request, plan, index, previous, _shown(problems))
     block, structural, text = await _ask(caller, job, messages, BLOCK_FORMAT, budget.block_tokens(request, spec),
-                                         REPAIR_PRIORITY, f"{what} repair", parse_block, ("block", index))
+                                         REPAIR_PRIORITY, f"block {index + 1} ({spec.span}) repair", parse_block,
+                                         ("block", index))
     if block is not None:
         structural = block_problems(plan, index, block)
+    return block, structural, text
+
+
+async def _repair_block(caller: Caller, job: _Job, index: int, problems: list[str]) -> None:
+    assert job.plan is not None
+    spec = job.plan.blocks[index]
+    previous = job.answers.get(index) or job.blocks[index].model_dump_json()
+    block, structural, text = await _ask_repair(caller, job, index, previous, problems)
     if block is None or structural:
         raise EngineError(f"The repair of block {index + 1} ({spec.span}) did not follow the plan's structure: "
                           f"{checks.summarize(structural)}")

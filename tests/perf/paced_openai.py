@@ -23,6 +23,7 @@ import uvicorn
 
 from tests.fakes.coach_model import CoachModel, block_index, schema_name
 from tests.fakes.openai_server import FakeOpenAI, Pace
+from tests.perf.slow_openai import Stats
 
 TAG = re.compile(r"zq[0-9a-f]{8}")
 
@@ -50,31 +51,16 @@ def log_of(fake: FakeOpenAI) -> list[dict[str, Any]]:
     return out
 
 
-class App:
-    def __init__(self, fake: FakeOpenAI) -> None:
-        self.fake = fake
-        self.open = 0
-        self.max_open = 0
+class App(Stats):
+    """slow_openai's counting server, plus /log: every request's timings and tokens."""
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        path = scope.get("path")
-        if scope["type"] == "http" and path in ("/log", "/stats"):
-            data: Any = log_of(self.fake) if path == "/log" else {
-                "started": len(self.fake.requests), "open": self.open, "max_open": self.max_open,
-                "finished": sum(1 for r in self.fake.requests if r.finished_at is not None)}
+        if scope["type"] == "http" and scope.get("path") == "/log":
             await send({"type": "http.response.start", "status": 200,
                         "headers": [(b"content-type", b"application/json")]})
-            await send({"type": "http.response.body", "body": json.dumps(data).encode()})
+            await send({"type": "http.response.body", "body": json.dumps(log_of(self.fake)).encode()})
             return
-        if scope["type"] != "http":
-            await self.fake(scope, receive, send)
-            return
-        self.open += 1
-        self.max_open = max(self.max_open, self.open)
-        try:
-            await self.fake(scope, receive, send)
-        finally:
-            self.open -= 1
+        await super().__call__(scope, receive, send)
 
 
 def main() -> None:
