@@ -9,7 +9,7 @@ import json
 import signal
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,22 @@ async def engine_for(fake: FakeOpenAI, settings: Settings, **changes: Any) -> As
 
 def blocks_of(fake: FakeOpenAI) -> list[Request]:
     return [r for r in fake.requests if schema_name(r) == "training_block"]
+
+
+def edited(fake: FakeOpenAI, edit: Callable[[dict[str, Any]], object]) -> Callable[[Request], Awaitable[Text]]:
+    """The coach model's answer with one change made to its JSON: how a test has the model get
+    one thing wrong."""
+    coach = fake.default
+    assert isinstance(coach, CoachModel)
+
+    async def reply(r: Request) -> Text:
+        answer = await coach(r)
+        assert isinstance(answer, Text)
+        data = json.loads(answer.content)
+        edit(data)
+        return Text(json.dumps(data))
+
+    return reply
 
 
 def overlapping(requests: list[Request]) -> bool:
@@ -119,17 +135,8 @@ async def test_plan_then_blocks_in_parallel(model: FakeOpenAI, settings: Setting
 
 async def test_blocks_start_while_the_plan_writes_its_description(model: FakeOpenAI, settings: Settings) -> None:
     request = make_request(weeks=8, days=3)
-    coach = model.default
-    assert isinstance(coach, CoachModel)
-
-    async def long_description(r: Request) -> Text:
-        answer = await coach(r)
-        assert isinstance(answer, Text)
-        plan = json.loads(answer.content)
-        plan["description"] = "A steady program. " * 100  # 1,800 characters: about 0.1 s at this pace
-        return Text(json.dumps(plan))
-
-    model.inject(is_plan, long_description)
+    # 1,800 characters: about 0.1 s at this pace
+    model.inject(is_plan, edited(model, lambda plan: plan.update(description="A steady program. " * 100)))
     async with engine_for(model, settings) as engine:
         result = await engine.generate(request, ignore)
     plan, *blocks = model.requests
@@ -156,17 +163,11 @@ async def test_one_invalid_block_is_repaired_alone(model: FakeOpenAI, settings: 
 
 async def test_a_rule_broken_in_one_block_repairs_only_that_block(model: FakeOpenAI, settings: Settings) -> None:
     request = make_request(weeks=12, days=4)
-    model_ = model.default
-    assert isinstance(model_, CoachModel)
 
-    async def too_many_reps(r: Request) -> Text:
-        answer = await model_(r)
-        assert isinstance(answer, Text)
-        block = json.loads(answer.content)
+    def too_many_reps(block: dict[str, Any]) -> None:
         block["days"][0]["exercises"][0]["weeks"][0] = "3x50 @ RPE 7"  # 50 reps: checks.py says no
-        return Text(json.dumps(block))
 
-    model.inject(is_block(2), too_many_reps)
+    model.inject(is_block(2), edited(model, too_many_reps))
     async with engine_for(model, settings) as engine:
         result = await engine.generate(request, ignore)
     assert check_program(result.program, request) == []
@@ -182,17 +183,8 @@ async def test_a_summary_that_breaks_a_words_rule_is_repaired_by_the_plan_not_th
     repair call of their own, and the plan's structure (what the blocks were written for) stays."""
     words = "bigger arms for my wedding in june please"
     request = make_request(weeks=12, days=4, goal_raw=words)
-    model_ = model.default
-    assert isinstance(model_, CoachModel)
-
-    async def reads_back(r: Request) -> Text:
-        answer = await model_(r)
-        assert isinstance(answer, Text)
-        plan = json.loads(answer.content)
-        plan["summary"] = f"Twelve weeks built around {words}, four days a week."
-        return Text(json.dumps(plan))
-
-    model.inject(lambda r: is_plan(r) and not is_repair(r), reads_back)
+    summary = f"Twelve weeks built around {words}, four days a week."
+    model.inject(lambda r: is_plan(r) and not is_repair(r), edited(model, lambda plan: plan.update(summary=summary)))
     async with engine_for(model, settings) as engine:
         result = await engine.generate(request, ignore)
     assert check_program(result.program, request) == []
@@ -218,17 +210,11 @@ async def test_a_model_that_ignores_the_plan_fails_clearly(model: FakeOpenAI, se
 
 async def test_a_plan_with_a_gap_is_repaired(model: FakeOpenAI, settings: Settings) -> None:
     request = make_request(weeks=12, days=4)
-    model_ = model.default
-    assert isinstance(model_, CoachModel)
 
-    async def gap(r: Request) -> Text:
-        answer = await model_(r)
-        assert isinstance(answer, Text)
-        plan = json.loads(answer.content)
+    def gap(plan: dict[str, Any]) -> None:
         plan["blocks"][1]["weeks"] = "6-8"
-        return Text(json.dumps(plan))
 
-    model.inject(lambda r: is_plan(r) and not is_repair(r), gap)
+    model.inject(lambda r: is_plan(r) and not is_repair(r), edited(model, gap))
     async with engine_for(model, settings) as engine:
         result = await engine.generate(request, ignore)
     assert len(result.program.weeks) == 12
