@@ -109,8 +109,8 @@ def milestone(spoken: int, progress: int) -> int | None:
     return max(crossed) if crossed else None
 
 
-def progress_line(update: JobUpdate) -> str:
-    detail = update.message or update.stage.replace("_", " ")
+def progress_line(update: JobUpdate, detail: str | None = None) -> str:
+    detail = detail or update.message or update.stage.replace("_", " ")
     return f"{update.progress}% done: {detail}." if detail else f"{update.progress}% done."
 
 
@@ -297,22 +297,16 @@ class Coach(Agent):
                                      "person in a sentence or two what it will look like: "
                                      f"{plan_sentence(update.plan)}")
                     continue
+                line = progress_line(update)
                 if update.type == "block" and update.block:
-                    line = (f"block {update.block.get('done')} of {update.block.get('of')} written "
-                            f"({span(update.block.get('weeks'))})")
-                    mark = milestone(spoken, update.progress)
-                    if mark is not None:
-                        spoken = mark
-                        await ctx.update(f"Progress: {MILESTONES[mark]} ({update.progress}% done: {line}).")
-                    else:
-                        await ctx.update(f"Progress: {update.progress}% done: {line}.", silent=True)
-                    continue
+                    line = progress_line(update, f"block {update.block.get('done')} of {update.block.get('of')}"
+                                                 f" written ({span(update.block.get('weeks'))})")
                 mark = milestone(spoken, update.progress)
                 if mark is not None:
                     spoken = mark
-                    await ctx.update(f"Progress: {MILESTONES[mark]} ({progress_line(update)})")
+                    await ctx.update(f"Progress: {MILESTONES[mark]} ({line})")
                 else:
-                    await ctx.update(f"Progress: {progress_line(update)}", silent=True)
+                    await ctx.update(f"Progress: {line}", silent=True)
         raise BackendUnavailable()
 
     @function_tool()
