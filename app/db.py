@@ -49,7 +49,9 @@ async def retrying(make: Callable[[], Awaitable[T]], what: str, timeout_s: float
     while True:
         try:
             return await make()
-        except UNAVAILABLE as exc:
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
             left = deadline - time.monotonic()
             if left <= 0:
                 log.error("%s: the database is still unreachable after %.0fs (%s); giving up", what, timeout_s, exc)
