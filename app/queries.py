@@ -285,11 +285,12 @@ class Step:
     usage: dict[str, Any] | None
     response_id: str | None
     last_sequence: int | None
+    partial_text: str | None
 
 
 async def load_steps(db: Executor, job_id: UUID) -> list[Step]:
     return [Step(r["kind"], r["idx"], r["status"], r["attempt"], r["content"], r["usage"], r["response_id"],
-                 r["last_sequence"]) for r in await db.fetch(QUERIES["load_steps"], job_id)]
+                 r["last_sequence"], r["partial_text"]) for r in await db.fetch(QUERIES["load_steps"], job_id)]
 
 
 async def save_step(db: Executor, job_id: UUID, attempt: int, kind: str, index: int, content: dict[str, Any],
@@ -307,6 +308,29 @@ async def update_step(db: Executor, job_id: UUID, attempt: int, kind: str, index
 
 async def attach_step(db: Executor, job_id: UUID, attempt: int, kind: str, index: int, response_id: str) -> bool:
     return await db.fetchval(QUERIES["attach_step"], job_id, attempt, kind, index, response_id) is not None
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """How far one background response in flight has been read, by the attempt reading it."""
+
+    job_id: UUID
+    attempt: int
+    kind: str
+    index: int
+    response_id: str
+    sequence: int
+    text: str
+
+
+async def checkpoint_steps(db: Executor, checkpoints: list[Checkpoint]) -> int:
+    """Write every checkpoint in one statement; the number written (the rest were fenced out,
+    done already or behind what is stored)."""
+    rows = await db.fetch(QUERIES["checkpoint_steps"], [c.job_id for c in checkpoints],
+                          [c.attempt for c in checkpoints], [c.kind for c in checkpoints],
+                          [c.index for c in checkpoints], [c.response_id for c in checkpoints],
+                          [c.sequence for c in checkpoints], [c.text for c in checkpoints])
+    return len(rows)
 
 
 async def job_abandoned(db: Executor, job_id: UUID, attempt: int, deadline_s: float) -> bool:

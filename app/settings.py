@@ -60,6 +60,9 @@ class Settings:
     job_deadline_s: float = 300.0
     max_attempts: int = 3
     stall_after_s: float = 30.0
+    # How often the worker stores how far its background responses in flight were read
+    # (jobs/checkpoints.py); 0: never (a retry reads each stream from its start).
+    checkpoint_s: float = 2.0
     shutdown_grace_s: float = 20.0
     # How long `serve` and `worker` wait for an unreachable database at start before exiting.
     db_start_timeout_s: float = 120.0
@@ -132,6 +135,7 @@ class Settings:
             job_deadline_s=_float(e, "NOWVA_JOB_DEADLINE", 300.0),
             max_attempts=_int(e, "NOWVA_MAX_ATTEMPTS", 3),
             stall_after_s=_float(e, "NOWVA_STALL_AFTER", 30.0),
+            checkpoint_s=_float(e, "NOWVA_CHECKPOINT_S", 2.0),
             shutdown_grace_s=_float(e, "NOWVA_SHUTDOWN_GRACE", 20.0),
             db_start_timeout_s=_float(e, "NOWVA_DB_START_TIMEOUT", 120.0),
             hub_poll_s=_float(e, "NOWVA_HUB_POLL", 5.0),

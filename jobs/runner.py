@@ -23,6 +23,7 @@ from app import queries as q
 from app.logs import job_context
 from app.models import GenerateRequest
 from app.settings import Settings
+from jobs.checkpoints import Checkpoints
 from jobs.engines.base import Engine, EngineError, Generated
 from jobs.lease import Lease
 from jobs.progress import CoalescingReporter, Fenced
@@ -36,6 +37,7 @@ class WorkerDeps:
     settings: Settings
     pool: asyncpg.Pool
     engine: Engine
+    checkpoints: Checkpoints | None = None  # how far the worker's background responses were read
 
 
 # format(): the attempts the job used, then why the last one ended (sql/queries.sql).
@@ -73,7 +75,7 @@ async def _run_generation(deps: WorkerDeps, job_id: UUID, queue_job_id: int) -> 
     try:
         async with Lease(pool, job_id, attempt, settings.stall_after_s), asyncio.timeout(remaining):
             try:
-                steps = DbSteps(pool, job_id, attempt, settings.job_deadline_s)
+                steps = DbSteps(pool, job_id, attempt, settings.job_deadline_s, deps.checkpoints)
                 result = await deps.engine.generate(request, report, steps)
             finally:
                 await report.close()  # before the final event, so its seq comes last

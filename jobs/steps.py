@@ -9,23 +9,35 @@ from uuid import UUID
 import asyncpg
 
 from app import queries as q
-from jobs.engines.base import StoredStep
+from jobs.checkpoints import Checkpoints
+from jobs.engines.base import Reading, StoredStep
 from jobs.progress import Fenced
 
 COUNTERS = frozenset({"reattached", "remade"})  # counted per attempt, not per response
 
 
 class DbSteps:
-    def __init__(self, pool: asyncpg.Pool, job_id: UUID, attempt: int, deadline_s: float) -> None:
+    def __init__(self, pool: asyncpg.Pool, job_id: UUID, attempt: int, deadline_s: float,
+                 checkpoints: Checkpoints | None = None) -> None:
         self._pool = pool
         self._job_id = job_id
         self._attempt = attempt
         self._deadline_s = deadline_s
+        self._checkpoints = checkpoints
 
     async def load(self) -> list[StoredStep]:
-        return [StoredStep(s.kind, s.index, s.content or {}, s.attempt, s.status, s.response_id)
+        return [StoredStep(s.kind, s.index, s.content or {}, s.attempt, s.status, s.response_id,
+                           s.last_sequence or 0, s.partial_text or "")
                 for s in await q.load_steps(self._pool, self._job_id)
                 if (s.status == "done" and s.content is not None) or s.response_id is not None]
+
+    def watch(self, kind: str, index: int, response_id: str, reading: Reading) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.watch(self._job_id, self._attempt, kind, index, response_id, reading)
+
+    def unwatch(self, kind: str, index: int, response_id: str) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.unwatch(self._job_id, kind, index, response_id)
 
     async def save(self, kind: str, index: int, content: dict[str, Any], event: dict[str, Any],
                    progress: int) -> None:

@@ -13,6 +13,7 @@ import time
 
 from app.db import create_pool
 from app.settings import Settings
+from jobs.checkpoints import Checkpoints
 from jobs.engines.select import make_engine
 from jobs.queue import make_app, worker_options
 from jobs.runner import WorkerDeps
@@ -51,8 +52,9 @@ async def run_worker(settings: Settings, database_url: str, stop: asyncio.Event,
 async def _run_once(settings: Settings, database_url: str, stop: asyncio.Event, name: str | None) -> None:
     pool = await create_pool(database_url, min_size=1, max_size=settings.worker_pool_size)
     engine = make_engine(settings)
+    checkpoints = Checkpoints(pool, settings.checkpoint_s)
     try:
-        deps = WorkerDeps(settings=settings, pool=pool, engine=engine)
+        deps = WorkerDeps(settings=settings, pool=pool, engine=engine, checkpoints=checkpoints)
         app = make_app(database_url, deps)
         async with app.open_async():
             worker = asyncio.create_task(app.run_worker_async(**worker_options(deps, name)), name="procrastinate")
@@ -68,6 +70,7 @@ async def _run_once(settings: Settings, database_url: str, stop: asyncio.Event, 
             if worker.done() and not worker.cancelled() and worker.exception() is not None:
                 raise worker.exception()  # type: ignore[misc]
     finally:
+        await checkpoints.aclose()
         aclose = getattr(engine, "aclose", None)  # the OpenAI engine holds an HTTP connection pool
         if aclose is not None:
             await aclose()

@@ -379,7 +379,7 @@ SELECT id, name, goal_category, fitness_level, duration_weeks, days_per_week, su
 
 -- load_steps --
 -- A job's durable steps (the plan, finished blocks), for a retried attempt to reuse
-SELECT kind, idx, status, attempt, content, usage, response_id, last_sequence
+SELECT kind, idx, status, attempt, content, usage, response_id, last_sequence, partial_text
   FROM program_generation_steps WHERE job_id = $1 ORDER BY kind DESC, idx;
 
 -- save_step --
@@ -395,7 +395,7 @@ WITH job AS (
     INSERT INTO program_generation_steps (job_id, kind, idx, status, attempt, content, usage)
     SELECT id, $3, $4, 'done', $2, $5, $9 FROM job
     ON CONFLICT (job_id, kind, idx) DO UPDATE
-       SET status = 'done', attempt = EXCLUDED.attempt, content = EXCLUDED.content,
+       SET status = 'done', attempt = EXCLUDED.attempt, content = EXCLUDED.content, partial_text = NULL,
            usage = nowva_usage_add(program_generation_steps.usage, EXCLUDED.usage), updated_at = now()
 ), event AS (
     INSERT INTO program_generation_events (job_id, seq, type, data)
@@ -436,10 +436,27 @@ WITH job AS (
     SELECT id, $3, $4, 'running', $2, $5, 0 FROM job
     ON CONFLICT (job_id, kind, idx) DO UPDATE
        SET response_id = EXCLUDED.response_id, attempt = EXCLUDED.attempt, last_sequence = 0, usage = NULL,
-           updated_at = now()
+           partial_text = NULL, updated_at = now()
      WHERE program_generation_steps.status = 'running'
 )
 SELECT id FROM job;
+
+-- checkpoint_steps --
+-- How far the worker's background responses in flight have been read: one row per stream
+-- (job, attempt, step, response, last sequence number read, the text up to it), all of a
+-- worker's streams in one statement. Fenced by the attempt; only a step still running on that
+-- response moves, and only forward (a late flush never overwrites a newer checkpoint). Returns
+-- the rows written.
+WITH c AS (
+    SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::int[], $7::text[])
+        AS c(job_id, attempt, kind, idx, response_id, seq, text)
+)
+UPDATE program_generation_steps s
+   SET last_sequence = c.seq, partial_text = c.text, updated_at = now()
+  FROM c JOIN program_generation_jobs j ON j.id = c.job_id AND j.attempt = c.attempt AND j.status = 'in_progress'
+ WHERE s.job_id = c.job_id AND s.kind = c.kind AND s.idx = c.idx AND s.response_id = c.response_id
+   AND s.status = 'running' AND coalesce(s.last_sequence, 0) < c.seq
+RETURNING s.job_id, s.kind, s.idx;
 
 -- job_abandoned --
 -- Whether a job's calls in flight should be cancelled at OpenAI: the job was cancelled, or the

@@ -14,8 +14,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from app import queries as q
 from app.settings import Settings
 from jobs.engines.checks import check_program
+from jobs.steps import DbSteps
 from tests.fakes.coach_model import CoachModel, block_index, is_block, schema_name
 from tests.fakes.openai_server import FakeOpenAI, Pace, Request, Text
 from tests.fakes.responses_api import Stored
@@ -63,7 +65,8 @@ async def test_every_call_is_a_background_stored_streamed_response(settings: Set
 def worker(db_url: str, tmp_path: Path, name: str, fake: FakeOpenAI) -> Proc:
     env = {"NOWVA_GENERATOR": "openai", "OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": fake.base_url,
            "PROGRAM_CREATION_MODEL": MODEL, "NOWVA_OPENAI_STRATEGY": "blocks", "NOWVA_OPENAI_API": "responses",
-           "NOWVA_STALL_AFTER": "3", "NOWVA_CONCURRENCY": "5", "NOWVA_SHUTDOWN_GRACE": "5"}
+           "NOWVA_STALL_AFTER": "3", "NOWVA_CONCURRENCY": "5", "NOWVA_SHUTDOWN_GRACE": "5",
+           "NOWVA_CHECKPOINT_S": "0.3"}
     return Proc(["worker", "--name", name], env_for(db_url, **env), tmp_path / f"{name}.log")
 
 
@@ -75,6 +78,8 @@ async def slow_block_3(coach: CoachModel, r: Request) -> Text:
 
 async def crash_while_block_3_is_written(db_url: str, tmp_path: Path, pool: asyncpg.Pool, live: Live,
                                          fake: FakeOpenAI) -> tuple[uuid.UUID, float, Proc]:
+    """Start a job, SIGKILL its worker once block 3's response has been read part way and a
+    checkpoint of it is stored; return the job, the time of the kill, and a second worker."""
     coach = fake.default
     assert isinstance(coach, CoachModel)
     fake.inject(is_block(2), lambda r: slow_block_3(coach, r))
@@ -83,11 +88,12 @@ async def crash_while_block_3_is_written(db_url: str, tmp_path: Path, pool: asyn
         job_id = uuid.UUID(await start(live))
 
         async def block_3_in_flight() -> bool:
-            rows = await pool.fetch("SELECT kind, idx, status, response_id FROM program_generation_steps "
-                                    "WHERE job_id = $1", job_id)
+            rows = await pool.fetch("SELECT kind, idx, status, response_id, last_sequence FROM "
+                                    "program_generation_steps WHERE job_id = $1", job_id)
             done = [r for r in rows if r["kind"] == "block" and r["status"] == "done"]
             running = [r for r in rows if r["kind"] == "block" and r["idx"] == 2 and r["status"] == "running"]
-            return len(done) == 2 and bool(running) and running[0]["response_id"] is not None
+            return len(done) == 2 and bool(running) and running[0]["response_id"] is not None and \
+                running[0]["last_sequence"] > 5
 
         await wait_until(block_3_in_flight, timeout=30)
         first.signal(signal.SIGKILL)
@@ -121,6 +127,8 @@ async def test_sigkill_mid_job_reattaches_to_the_call_in_flight(settings: Settin
         async with api_server(s, db_url) as base:
             live = Live(base, service_key, s, db_url)
             job_id, killed_at, second = await crash_while_block_3_is_written(db_url, tmp_path, pool, live, fake)
+            left = await pool.fetchrow("SELECT last_sequence, partial_text FROM program_generation_steps "
+                                       "WHERE job_id = $1 AND kind = 'block' AND idx = 2", job_id)
             try:
                 row = await finished(pool, job_id)
             finally:
@@ -131,8 +139,16 @@ async def test_sigkill_mid_job_reattaches_to_the_call_in_flight(settings: Settin
     assert [r for r in created(fake) if r.received_at > killed_at] == []
     (block_3,) = stored_for_block(fake, 2)
     assert block_3.status == "completed"
+    # The checkpoint the killed attempt left is exactly the answer's text up to its sequence number.
+    seq = left["last_sequence"]
+    assert left["partial_text"] == "".join(e["delta"] for e in block_3.events
+                                           if e["type"] == "response.output_text.delta" and e["sequence_number"] <= seq)
+    assert 0 < len(left["partial_text"]) < len(block_3.text)
     if window == "resumed":
-        assert block_3.resumed == 1 and block_3.retrieved == 0
+        # Resumed from the stored sequence number, not from the start.
+        assert block_3.resumed_after == [seq] and block_3.retrieved == 0
+        (resume,) = [r for r in fake.requests if r.method == "GET" and block_3.id in r.path]
+        assert 0 < resume.tokens_sent < block_3.output_tokens
     else:
         assert block_3.resumed == 0 and block_3.retrieved >= 1
     assert await pool.fetchval("SELECT count(*) FROM programs WHERE job_id = $1", job_id) == 1
@@ -228,3 +244,35 @@ async def test_a_paused_worker_past_the_stall_timeout_makes_no_call_twice(settin
     assert not [r for r in fake.requests if r.path.endswith("/cancel")]  # the woken one cancelled nothing
     # Whatever was in flight at the pause was re-attached to, and every call is counted once.
     assert row["usage"]["reattached"] >= 1 and row["usage"]["calls"] == 4
+
+
+async def test_a_checkpoint_moves_forward_only_for_the_attempt_that_owns_the_job(settings: Settings, db_url: str,
+                                                                               service_key: str,
+                                                                               pool: asyncpg.Pool) -> None:
+    s = settings.with_(run_worker=False)
+    async with api_server(s, db_url) as base:
+        job_id = uuid.UUID(await start(Live(base, service_key, s, db_url)))  # pending: no worker
+    await pool.execute("UPDATE program_generation_jobs SET status = 'in_progress', attempt = 2 WHERE id = $1", job_id)
+    assert await q.attach_step(pool, job_id, 2, "block", 0, "resp_a")
+
+    def at(attempt: int, seq: int, text: str, response_id: str = "resp_a") -> q.Checkpoint:
+        return q.Checkpoint(job_id, attempt, "block", 0, response_id, seq, text)
+
+    async def stored() -> tuple[int, str]:
+        (step,) = [st for st in await DbSteps(pool, job_id, 2, 300).load() if st.kind == "block"]
+        return step.sequence, step.text
+
+    assert await q.checkpoint_steps(pool, [at(1, 9, "stale attempt")]) == 0  # fenced out
+    assert await q.checkpoint_steps(pool, [at(2, 5, '{"weeks": ['), at(2, 9, "x", "resp_other")]) == 1
+    assert await stored() == (5, '{"weeks": [')
+    assert await q.checkpoint_steps(pool, [at(2, 4, "an older reading")]) == 0  # never backwards
+    assert await stored() == (5, '{"weeks": [')
+    # A new call for the step (a remade response) starts from nothing.
+    assert await q.attach_step(pool, job_id, 2, "block", 0, "resp_b")
+    assert await stored() == (0, "")
+    assert await q.checkpoint_steps(pool, [at(2, 7, "late flush of the old response")]) == 0
+    # Once the step is done its checkpoint is gone, and no late flush brings it back.
+    assert await q.save_step(pool, job_id, 2, "block", 0, {"weeks": []}, {"index": 0}, 50, None)
+    assert await q.checkpoint_steps(pool, [at(2, 8, "late flush", "resp_b")]) == 0
+    row = await pool.fetchrow("SELECT status, partial_text FROM program_generation_steps WHERE job_id = $1", job_id)
+    assert row is not None and row["status"] == "done" and row["partial_text"] is None

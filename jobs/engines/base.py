@@ -22,6 +22,20 @@ class StoredStep:
     attempt: int
     status: str = "done"  # or "running": a call in flight, to re-attach to by its response id
     response_id: str | None = None
+    # For a call in flight: the last sequence number of its stream that was stored, and the text
+    # read up to it (0 and "": nothing stored; read it from the start).
+    sequence: int = 0
+    text: str = ""
+
+
+class Reading(Protocol):
+    """A response's stream as read so far: the last event's sequence number and the text up to it."""
+
+    @property
+    def sequence(self) -> int: ...
+
+    @property
+    def text(self) -> str: ...
 
 
 class StepStore(Protocol):
@@ -43,6 +57,12 @@ class StepStore(Protocol):
 
     async def attach(self, kind: str, index: int, response_id: str) -> None:
         """Remember the background response now writing this step (Responses API)."""
+
+    def watch(self, kind: str, index: int, response_id: str, reading: Reading) -> None:
+        """Keep storing how far this step's response has been read (every NOWVA_CHECKPOINT_S), so
+        a retry resumes its stream from there; `unwatch` when the call ends."""
+
+    def unwatch(self, kind: str, index: int, response_id: str) -> None: ...
 
     async def abandoned(self) -> bool:
         """Whether the job's calls in flight should be cancelled at OpenAI: the job was cancelled or

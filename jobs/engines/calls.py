@@ -31,7 +31,7 @@ from pydantic import BaseModel
 
 from app.settings import Settings
 from jobs.engines import responses
-from jobs.engines.base import EngineError, StepStore
+from jobs.engines.base import EngineError, StepStore, StoredStep
 
 log = logging.getLogger(__name__)
 
@@ -166,10 +166,12 @@ class Caller:
 
     async def call(self, messages: list[dict[str, str]], fmt: ResponseFormatJSONSchema, max_tokens: int,
                    tally: Tally, *, priority: int = BLOCK_PRIORITY, on_text: OnText | None = None,
-                   what: str = "call", step: tuple[str, int] | None = None, reattach: str | None = None) -> Answer:
+                   what: str = "call", step: tuple[str, int] | None = None,
+                   reattach: StoredStep | None = None) -> Answer:
         """One streamed call; `on_text` sees each piece of content as it arrives. With the Responses
         API, `step` names the durable step the call writes (its response id is stored as soon as it
-        is known) and `reattach` a response an earlier attempt left in flight for it."""
+        is known, then how far it has been read) and `reattach` the step as an earlier attempt left
+        it, with a response in flight."""
         async with self.limiter.slot(priority):
             if self._settings.openai_api_used == "responses":
                 return await self._respond(messages, fmt, max_tokens, tally, on_text, what, step, reattach)
@@ -177,37 +179,50 @@ class Caller:
 
     async def _respond(self, messages: list[dict[str, str]], fmt: ResponseFormatJSONSchema, max_tokens: int,
                        tally: Tally, on_text: OnText | None, what: str, step: tuple[str, int] | None,
-                       reattach: str | None) -> Answer:
+                       reattach: StoredStep | None) -> Answer:
         started = time.monotonic()
         out = responses.Outcome()
         usage: dict[str, int] = {"calls": 1}
-        if reattach is not None:
-            try:
-                await responses.reattach(self._client, reattach, out, on_text, self._timeout)
-                usage["reattached"] = 1
-            except responses.Gone as exc:
-                log.warning("%s: the response %s left in flight cannot be had (%s); asking again", what, reattach, exc)
-                out, usage["remade"] = responses.Outcome(), 1
-            except openai.APIError as exc:
-                await tally.record(usage, step, reattach)
-                raise EngineError(describe(exc, self._settings, True)) from exc
-        if reattach is None or "remade" in usage:
-            async def created(response_id: str) -> None:
-                if tally.store is not None and step is not None:
-                    await tally.store.attach(step[0], step[1], response_id)
+        store = tally.store if step is not None else None
+        try:
+            if reattach is not None and reattach.response_id is not None:
+                if store is not None and step is not None:
+                    store.watch(step[0], step[1], reattach.response_id, out)
+                try:
+                    await responses.reattach(self._client, reattach.response_id, out, on_text, self._timeout,
+                                             reattach.sequence, reattach.text)
+                    usage["reattached"] = 1
+                except responses.Gone as exc:
+                    log.warning("%s: the response %s left in flight cannot be had (%s); asking again", what,
+                                reattach.response_id, exc)
+                    if store is not None and step is not None:
+                        store.unwatch(step[0], step[1], reattach.response_id)
+                    out, usage["remade"] = responses.Outcome(), 1
+                except openai.APIError as exc:
+                    await tally.record(usage, step, reattach.response_id)
+                    raise EngineError(describe(exc, self._settings, True)) from exc
+            if reattach is None or "remade" in usage:
+                async def created(response_id: str) -> None:
+                    if store is not None and step is not None:
+                        await store.attach(step[0], step[1], response_id)
+                        store.watch(step[0], step[1], response_id, out)
 
-            try:
-                await responses.create(self._client, self.model, messages, fmt, max_tokens, out, on_text, created,
-                                       self._timeout)
-            except openai.APIError as exc:
-                await tally.record(usage, step, out.response_id)
-                raise EngineError(describe(exc, self._settings, out.response_id is not None)) from exc
-            except asyncio.CancelledError:
-                # The job was cancelled or ran out of time: stop OpenAI writing (and billing) it too.
-                # Not when this attempt lost the job or hands it back: its successor re-attaches.
-                if out.response_id is not None and await self._abandoned(tally):
-                    await responses.cancel(self._client, out.response_id)
-                raise
+                try:
+                    await responses.create(self._client, self.model, messages, fmt, max_tokens, out, on_text,
+                                           created, self._timeout)
+                except openai.APIError as exc:
+                    await tally.record(usage, step, out.response_id)
+                    raise EngineError(describe(exc, self._settings, out.response_id is not None)) from exc
+        except asyncio.CancelledError:
+            # The job was cancelled or ran out of time: stop OpenAI writing (and billing) it too,
+            # re-attached to or not. Not when this attempt lost the job or hands it back: its
+            # successor re-attaches.
+            if out.response_id is not None and out.finish is None and await self._abandoned(tally):
+                await responses.cancel(self._client, out.response_id)
+            raise
+        finally:
+            if store is not None and step is not None and out.response_id is not None:
+                store.unwatch(step[0], step[1], out.response_id)
         for key, value in out.usage.items():
             usage[key] = usage.get(key, 0) + value
         await tally.record(usage, step, out.response_id)

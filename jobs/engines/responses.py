@@ -3,11 +3,12 @@
 A background response (`background=true`, `store=true`) keeps being written on OpenAI's side when
 our connection drops: the worker that asked may die, and the attempt that retries the job
 re-attaches to it instead of paying for it again. So as soon as the stream names the response, its
-id is stored with the step it belongs to (StepStore.attach, fenced by the attempt). A retried
-attempt that finds an id for a step it still lacks resumes that response's stream from its start
-(reading a stream again costs nothing; the text was not stored, so it is read whole), polls the
-response when the stream can no longer be resumed (OpenAI refuses streams older than about five
-minutes), and makes a new call only when the response failed, expired or is gone.
+id is stored with the step it belongs to (StepStore.attach, fenced by the attempt), and how far its
+stream has been read (the last sequence number and the text up to it) is stored every few seconds
+(StepStore.watch, jobs/checkpoints.py). A retried attempt that finds an id for a step it still lacks
+resumes that response's stream with `starting_after` = the stored sequence number, after the stored
+text; polls the response when the stream can no longer be resumed (OpenAI refuses streams older
+than about five minutes); and makes a new call only when the response failed, expired or is gone.
 
 Cancelling a job or its deadline cancels the response on OpenAI's side too, not only our connection.
 """
@@ -40,12 +41,16 @@ class Gone(Exception):
 
 
 class Outcome:
+    """A response as read so far; `sequence` is the last event read (-1: none), and with `text`
+    it is what a checkpoint stores (jobs.engines.base.Reading)."""
+
     def __init__(self) -> None:
         self.parts: list[str] = []
         self.refusal: list[str] = []
         self.finish: str | None = None
         self.usage: dict[str, int] = {}
         self.response_id: str | None = None
+        self.sequence = -1
 
     @property
     def text(self) -> str:
@@ -84,6 +89,11 @@ def _finish(response: Any, out: Outcome) -> None:
 async def _consume(events: AsyncIterator[Any], out: Outcome, on_text: OnText | None,
                    on_created: OnCreated | None) -> None:
     async for event in events:
+        seq = getattr(event, "sequence_number", None)
+        if isinstance(seq, int):
+            if seq <= out.sequence:
+                continue  # read before the resume: a server that replays from the start
+            out.sequence = seq  # set with the text below, before any await: a checkpoint sees both or neither
         kind = event.type
         if kind == "response.created" and out.response_id is None:
             out.response_id = event.response.id
@@ -114,12 +124,18 @@ async def create(client: AsyncOpenAI, model: str, messages: list[dict[str, str]]
 
 
 async def reattach(client: AsyncOpenAI, response_id: str, out: Outcome, on_text: OnText | None,
-                   timeout: Any) -> None:
-    """The stored response's whole answer: its stream read again, or, when the stream can no
-    longer be resumed, the response polled until it is done. Raises Gone when it cannot be had."""
+                   timeout: Any, after: int = 0, text: str = "") -> None:
+    """The stored response's whole answer: `text`, read up to sequence number `after` by an earlier
+    attempt, then its stream from there; or, when the stream can no longer be resumed, the response
+    polled until it is done. Raises Gone when it cannot be had."""
     out.response_id = response_id
+    if after > 0 and text:
+        out.parts, out.sequence = [text], after
+        if on_text is not None:
+            await on_text(text)
     try:
-        stream = await client.responses.retrieve(response_id, stream=True, timeout=timeout)
+        stream = await client.responses.retrieve(response_id, stream=True, starting_after=max(0, out.sequence),
+                                                 timeout=timeout)
     except openai.NotFoundError as exc:
         raise Gone(f"the response is gone ({exc.message})") from None
     except openai.BadRequestError as exc:  # "can no longer be streamed": poll it instead
@@ -141,14 +157,17 @@ async def _poll(client: AsyncOpenAI, response_id: str, out: Outcome, on_text: On
         if response.status in ("queued", "in_progress"):
             await asyncio.sleep(POLL_S)
             continue
+        seen = out.text  # what on_text was given already (a resumed attempt's stored text)
+        out.parts, out.refusal = [], []
         for item in response.output or []:
             for part in getattr(item, "content", None) or []:
                 if getattr(part, "type", "") == "output_text":
                     out.parts.append(part.text)
                 elif getattr(part, "type", "") == "refusal":
                     out.refusal.append(part.refusal)
-        if on_text is not None and out.parts:
-            await on_text(out.text)
+        rest = out.text[len(seen):] if out.text.startswith(seen) else out.text
+        if on_text is not None and rest:
+            await on_text(rest)
         _finish(response, out)
         return
 

@@ -33,7 +33,7 @@ from pydantic import ValidationError
 
 from app.models import GenerateRequest, ProgramContent
 from jobs.engines import budget, checks, prompt
-from jobs.engines.base import EngineError, ProgressReporter, StepStore
+from jobs.engines.base import EngineError, ProgressReporter, StepStore, StoredStep
 from jobs.engines.blocks import Block, block_problems, blocks_named, expand, parse_block
 from jobs.engines.calls import BLOCK_PRIORITY, PLAN_PRIORITY, REPAIR_PRIORITY, Caller, Tally, fatal, response_format
 from jobs.engines.plan import HeadWatcher, Plan, parse_plan, plan_problems
@@ -59,7 +59,7 @@ class _Job:
     repaired: set[int] = field(default_factory=set)
     reused: int = 0
     # Responses an earlier attempt left in flight, by step: re-attached to, not asked again.
-    inflight: dict[tuple[str, int], str] = field(default_factory=dict)
+    inflight: dict[tuple[str, int], StoredStep] = field(default_factory=dict)
 
     @property
     def progress(self) -> int:
@@ -119,7 +119,7 @@ async def generate_stepwise(caller: Caller, request: GenerateRequest, report: Pr
 
 async def _stored(store: StepStore, job: _Job) -> list[tuple[str, int, dict[str, object]]]:
     steps = await store.load()
-    job.inflight = {(s.kind, s.index): s.response_id for s in steps if s.status == "running" and s.response_id}
+    job.inflight = {(s.kind, s.index): s for s in steps if s.status == "running" and s.response_id}
     return [(s.kind, s.index, s.content) for s in steps if s.status == "done"]
 
 

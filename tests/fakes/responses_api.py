@@ -45,7 +45,8 @@ class Stored:
     refusal: str = ""
     output_tokens: int = 0
     incomplete_reason: str | None = None
-    resumed: int = 0  # streams opened with starting_after
+    resumed: int = 0  # streams opened again after the first
+    resumed_after: list[int] = field(default_factory=list)  # each one's starting_after (-1: none given)
     retrieved: int = 0
     cancelled_at: float | None = None
     task: asyncio.Task[None] | None = None
@@ -148,8 +149,10 @@ async def answer_responses(ex: _Exchange) -> None:
         if time.monotonic() - stored.created_at > fake.resume_window_s:
             return await ex._error(HttpError(400, "This response can no longer be streamed because it is more than "
                                                   f"{fake.resume_window_s:g} seconds old.", code="stream_expired"))
+        after = int(req.query.get("starting_after", -1))
         stored.resumed += 1
-        return await _stream(ex, stored, int(req.query.get("starting_after", -1)))
+        stored.resumed_after.append(after)
+        return await _stream(ex, stored, after)
     stored.retrieved += 1
     return await ex._json(200, stored.snapshot())
 
