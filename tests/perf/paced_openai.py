@@ -36,7 +36,10 @@ def log_of(fake: FakeOpenAI) -> list[dict[str, Any]]:
 
     out = []
     for r in fake.requests:
-        tag = TAG.search(r.text)
+        # A resumed stream (GET /v1/responses/{id}?stream=true) carries no prompt: its tag is its response's.
+        parts = r.path.split("/")
+        stored = fake.responses.get(parts[3]) if len(parts) > 3 and parts[2] == "responses" else None
+        tag = TAG.search(stored.request.text if stored is not None else r.text)
         out.append({"tag": tag.group(0) if tag else None, "kind": schema_name(r), "index": block_index(r),
                     "path": r.path, "received": at(r.received_at), "first_token": at(r.first_token_at),
                     "finished": at(r.finished_at), "disconnected": at(r.disconnected_at),
@@ -47,7 +50,8 @@ def log_of(fake: FakeOpenAI) -> list[dict[str, Any]]:
         tag = TAG.search(stored.request.text)
         out.append({"tag": tag.group(0) if tag else None, "kind": "response", "index": block_index(stored.request),
                     "path": "", "status": stored.status, "tokens_generated": stored.output_tokens,
-                    "resumed": stored.resumed, "retrieved": stored.retrieved, "tokens_sent": 0})
+                    "resumed": stored.resumed, "retrieved": stored.retrieved, "tokens_sent": 0,
+                    "resumed_after": stored.resumed_after})
     return out
 
 

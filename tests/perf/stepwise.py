@@ -1,6 +1,7 @@
 """Stepwise generation (issue 15): `single` against `blocks` at a real model's pace, and (issue 16)
 `blocks` over the Responses API in background mode, whose calls a crashed worker's successor
-re-attaches to (`NOWVA_PERF_STRATEGIES=responses` runs only that one).
+re-attaches to (`NOWVA_PERF_STRATEGIES=responses` runs only that one; `NOWVA_PERF_CHECKPOINT_S=0`
+turns the stream checkpoints off, so a retry reads each stream from its start).
 
 A paced model server (tests/perf/paced_openai.py: 1 s to the first token, 100 output tokens/s
 per stream, tokens counted as 4 characters, no limit on concurrent streams) answers a real worker
@@ -75,6 +76,7 @@ class Run:
     mode: str = ""  # crash runs: "progress" or "time"
     killed: str = ""
     reattached: int = 0
+    reread: int = 0  # background responses: tokens streamed to us more than once (read again on resume)
 
 
 def body(size: tuple[int, int, str], tag: str) -> dict[str, Any]:
@@ -115,6 +117,8 @@ async def measure(conn: asyncpg.Connection, fake_url: str, run: Run, job_id: uui
         run.tokens = sum(r["tokens_generated"] for r in responses)
         run.calls = len(responses)
         run.reattached = sum(1 for r in responses if r["resumed"] or r["retrieved"])
+        streamed = sum(r["tokens_sent"] for r in log if r["path"].startswith("/v1/responses"))
+        run.reread = max(0, streamed - run.tokens)
     else:  # a Chat Completions stream stops being written when its client hangs up
         run.tokens, run.calls = sum(r["tokens_sent"] for r in log), len(log)
     return run
@@ -134,7 +138,9 @@ def worker_env(fake_url: str, strategy: str) -> dict[str, str]:
     return {"NOWVA_GENERATOR": "openai", "OPENAI_API_KEY": "perf", "OPENAI_BASE_URL": f"{fake_url}/v1",
             "PROGRAM_CREATION_MODEL": "gpt-perf", "NOWVA_OPENAI_STRATEGY": steps,
             "NOWVA_OPENAI_API": api, "NOWVA_STALL_AFTER": "3", "NOWVA_OPENAI_TIMEOUT": "120",
-            "NOWVA_JOB_DEADLINE": str(DEADLINE_S)}
+            "NOWVA_JOB_DEADLINE": str(DEADLINE_S),
+            # NOWVA_PERF_CHECKPOINT_S=0: a retry reads each stream from its start, to compare
+            "NOWVA_CHECKPOINT_S": os.environ.get("NOWVA_PERF_CHECKPOINT_S", "2")}
 
 
 async def crash_run(conn: asyncpg.Connection, url: str, fake_url: str, env: dict[str, str], base: Run,
@@ -225,7 +231,7 @@ async def run(quick: bool = False) -> list[Table]:
                     cells.append("as the timed crash" if strategy == "single" else "-")
                 elif k.status == "completed" and c.tokens:
                     extra = k.tokens - c.tokens
-                    again = f", {k.reattached} re-attached" if k.reattached else ""
+                    again = f", {k.reattached} re-attached, {k.reread} tokens read again" if k.reattached else ""
                     cells.append(f"{extra} tokens, {extra / c.tokens * 100:.0f}% (killed at {k.killed}; "
                                  f"ready at {seconds(k.ready_s)}{again})")
                 else:
