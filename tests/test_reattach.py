@@ -16,11 +16,12 @@ import pytest
 
 from app import queries as q
 from app.settings import Settings
+from jobs.engines.base import EngineError
 from jobs.engines.checks import check_program
 from jobs.steps import DbSteps
 from tests.fakes.coach_model import CoachModel, block_index, is_block, schema_name
-from tests.fakes.openai_server import FakeOpenAI, Pace, Request, Text
-from tests.fakes.responses_api import Stored
+from tests.fakes.openai_server import FakeOpenAI, Pace, Refusal, Request, Text, insufficient_quota
+from tests.fakes.responses_api import Failed, Stored
 from tests.support import Live, Proc, api_server, env_for, wait_until, worker_task
 from tests.test_stepwise import FAST, engine_for, ignore, make_request, start
 
@@ -276,3 +277,31 @@ async def test_a_checkpoint_moves_forward_only_for_the_attempt_that_owns_the_job
     assert await q.checkpoint_steps(pool, [at(2, 8, "late flush", "resp_b")]) == 0
     row = await pool.fetchrow("SELECT status, partial_text FROM program_generation_steps WHERE job_id = $1", job_id)
     assert row is not None and row["status"] == "done" and row["partial_text"] is None
+
+
+# The errors a person reads are the Chat Completions path's (jobs/engines/calls.py), whichever API
+# asked: the plan call fails in each way below, and nothing is asked after it.
+PLAN_TEXT = '{"name": "A plan", "blocks": ['
+ERRORS = {
+    "refusal": (Refusal("I'm sorry, I can't help with that request."),
+                "The model refused: I'm sorry, I can't help with that request."),
+    "max_output_tokens": (Text(PLAN_TEXT, finish_reason="length"),
+                          f"The model's plan was cut off at its length limit after {len(PLAN_TEXT)} characters"),
+    "content_filter": (Text(PLAN_TEXT, finish_reason="content_filter"),
+                       "The model's plan was stopped by OpenAI's content filter."),
+    "failed": (Failed(PLAN_TEXT, after_chars=10),
+               "OpenAI could not finish the answer: The server had an error processing your request."),
+    "quota": (insufficient_quota(), "The OpenAI account has no quota left (insufficient_quota): You exceeded"),
+}
+
+
+@pytest.mark.parametrize("kind", list(ERRORS))
+async def test_a_failed_response_reads_as_on_chat_completions(settings: Settings, kind: str) -> None:
+    reply, message = ERRORS[kind]
+    async with FakeOpenAI(default=CoachModel(), pace=FAST) as fake, \
+            engine_for(fake, settings, openai_api="responses", openai_max_retries=2) as engine:
+        fake.inject(lambda r: schema_name(r) == "training_plan", reply)
+        with pytest.raises(EngineError) as info:
+            await engine.generate(make_request(weeks=8, days=3), ignore)
+    assert str(info.value).startswith(message), str(info.value)
+    assert len(fake.requests) == 1  # no retry of a quota error, no block asked after a failed plan

@@ -9,8 +9,11 @@ A background response is generated on the server's side at the fake's pace whoev
 client that hangs up loses nothing, and a stream opened later replays its events from any
 sequence number. Past `fake.resume_window_s` after its creation a stream can no longer be opened
 (as users report of OpenAI after about 5 minutes); retrieving it still works. The answer comes from
-the fake's queue, faults and default like every other reply: Text, Refusal or HttpError (a Hang
-never finishes). What was created, resumed, retrieved and cancelled is logged on each response.
+the fake's queue, faults and default like every other reply: Text (its finish_reason "length" or
+"content_filter" ends the response `incomplete` for that reason), Refusal, HttpError, Failed (the
+response fails on the server's side after `after_chars` of its text), or Hang (never finishes).
+What was created, resumed (with which starting_after), retrieved and cancelled is logged on each
+response.
 """
 
 from __future__ import annotations
@@ -30,6 +33,17 @@ if TYPE_CHECKING:
     from tests.fakes.openai_server import Request, _Exchange
 
 TERMINAL = ("completed", "incomplete", "failed", "cancelled")
+INCOMPLETE = {"length": "max_output_tokens", "content_filter": "content_filter"}
+
+
+@dataclass
+class Failed:
+    """A background response that fails on OpenAI's side, part way through its answer."""
+
+    text: str
+    message: str = "The server had an error processing your request. Sorry about that!"
+    code: str = "server_error"
+    after_chars: int = 200
 
 
 @dataclass
@@ -45,6 +59,7 @@ class Stored:
     refusal: str = ""
     output_tokens: int = 0
     incomplete_reason: str | None = None
+    error: dict[str, str] | None = None
     resumed: int = 0  # streams opened again after the first
     resumed_after: list[int] = field(default_factory=list)  # each one's starting_after (-1: none given)
     retrieved: int = 0
@@ -77,13 +92,13 @@ class Stored:
             "total_tokens": prompt + self.output_tokens}
         return {"id": self.id, "object": "response", "created_at": int(time.time()), "status": self.status,
                 "background": bool(body.get("background")), "model": body.get("model", ""), "output": output,
-                "usage": usage, "error": None,
+                "usage": usage, "error": self.error,
                 "incomplete_details": {"reason": self.incomplete_reason} if self.incomplete_reason else None,
                 "max_output_tokens": body.get("max_output_tokens"), "parallel_tool_calls": False,
                 "tool_choice": "auto", "tools": [], "text": body.get("text") or {}, "store": bool(body.get("store"))}
 
 
-async def _generate(fake: Any, stored: Stored, reply: Text | Refusal | Hang) -> None:
+async def _generate(fake: Any, stored: Stored, reply: Text | Refusal | Hang | Failed) -> None:
     """Write the answer's events at the fake's pace, listened to or not."""
     stored.status = "in_progress"
     stored.emit("response.created", response=stored.snapshot())
@@ -95,14 +110,18 @@ async def _generate(fake: Any, stored: Stored, reply: Text | Refusal | Hang) -> 
                 item={"id": item_id, "type": "message", "role": "assistant", "status": "in_progress", "content": []})
     pace = (reply.pace if isinstance(reply, Text) else None) or fake.pace
     refusing = isinstance(reply, Refusal)
-    text = reply.message if isinstance(reply, Refusal) else reply.content
+    text = reply.message if isinstance(reply, Refusal) else reply.text[:reply.after_chars] \
+        if isinstance(reply, Failed) else reply.content
     limit = stored.request.max_tokens
     chars_per_token = pace.chars_per_token if pace is not None else 4.0
     if not refusing and limit is not None and math.ceil(len(text) / chars_per_token) > limit:
         text, stored.incomplete_reason = text[:int(limit * chars_per_token)], "max_output_tokens"
+    elif isinstance(reply, Text) and reply.finish_reason in INCOMPLETE:
+        stored.incomplete_reason = INCOMPLETE[reply.finish_reason]
     part = {"type": "refusal", "refusal": ""} if refusing else {"type": "output_text", "text": "", "annotations": []}
     stored.emit("response.content_part.added", item_id=item_id, output_index=0, content_index=0, part=part)
-    size, delay = (pace.chunk_chars, pace.chunk_s) if pace is not None else (reply.chunk_size, reply.delay)
+    size, delay = (pace.chunk_chars, pace.chunk_s) if pace is not None else \
+        (40, 0.0) if isinstance(reply, Failed) else (reply.chunk_size, reply.delay)
     if pace is not None:
         await asyncio.sleep(pace.ttft_s)
     for i in range(0, len(text), max(1, size)):
@@ -117,6 +136,10 @@ async def _generate(fake: Any, stored: Stored, reply: Text | Refusal | Hang) -> 
             stored.text += piece
             stored.emit("response.output_text.delta", item_id=item_id, output_index=0, content_index=0, delta=piece,
                         logprobs=[])
+    if isinstance(reply, Failed):
+        stored.status, stored.error = "failed", {"code": reply.code, "message": reply.message}
+        stored.emit("response.failed", response=stored.snapshot())
+        return
     if refusing:
         stored.emit("response.refusal.done", item_id=item_id, output_index=0, content_index=0, refusal=text)
     else:
@@ -162,7 +185,7 @@ async def _create(ex: _Exchange) -> None:
     reply = await fake._next_reply(req)
     if isinstance(reply, HttpError):
         return await ex._error(reply)
-    if not isinstance(reply, (Text, Refusal, Hang)):
+    if not isinstance(reply, (Text, Refusal, Hang, Failed)):
         return await ex._error(HttpError(500, "fake openai: tool calls are not served on /v1/responses",
                                          type="server_error"))
     stored = Stored("resp_" + secrets.token_hex(12), req, time.monotonic())
