@@ -71,19 +71,19 @@ def worker(db_url: str, tmp_path: Path, name: str, fake: FakeOpenAI) -> Proc:
     return Proc(["worker", "--name", name], env_for(db_url, **env), tmp_path / f"{name}.log")
 
 
-async def slow_block_3(coach: CoachModel, r: Request) -> Text:
+async def slow_block_3(coach: CoachModel, r: Request, pace: Pace = SLOW) -> Text:
     answer = await coach(r)
     assert isinstance(answer, Text)
-    return Text(answer.content, pace=SLOW)
+    return Text(answer.content, pace=pace)
 
 
 async def crash_while_block_3_is_written(db_url: str, tmp_path: Path, pool: asyncpg.Pool, live: Live,
-                                         fake: FakeOpenAI) -> tuple[uuid.UUID, float, Proc]:
+                                         fake: FakeOpenAI, pace: Pace = SLOW) -> tuple[uuid.UUID, float, Proc]:
     """Start a job, SIGKILL its worker once block 3's response has been read part way and a
     checkpoint of it is stored; return the job, the time of the kill, and a second worker."""
     coach = fake.default
     assert isinstance(coach, CoachModel)
-    fake.inject(is_block(2), lambda r: slow_block_3(coach, r))
+    fake.inject(is_block(2), lambda r: slow_block_3(coach, r, pace))
     first = worker(db_url, tmp_path, "a", fake)
     try:
         job_id = uuid.UUID(await start(live))
@@ -202,6 +202,33 @@ async def test_cancelling_a_job_cancels_its_responses_at_openai(settings: Settin
     cancelled = {r.path.split("/")[3] for r in fake.requests if r.path.endswith("/cancel")}
     assert {st.id for st in blocks} <= cancelled
     assert all(fake.responses[i].status == "cancelled" for i in cancelled)
+
+
+@pytest.mark.slow
+async def test_cancelling_a_job_cancels_the_response_its_retry_reattached_to(settings: Settings, db_url: str,
+                                                                            service_key: str, pool: asyncpg.Pool,
+                                                                            tmp_path: Path) -> None:
+    async with FakeOpenAI(default=CoachModel(), pace=FAST) as fake:
+        s = settings.with_(run_worker=False)
+        async with api_server(s, db_url) as base:
+            live = Live(base, service_key, s, db_url)
+            # Block 3 takes ~25 s: still being written when the retry has re-attached to it.
+            job_id, _, second = await crash_while_block_3_is_written(
+                db_url, tmp_path, pool, live, fake, Pace(ttft_s=0.05, tokens_per_s=50, chunk_s=0.05))
+            try:
+                (block_3,) = stored_for_block(fake, 2)
+                await wait_until(lambda: block_3.resumed == 1, timeout=30)
+                async with live.client() as c:
+                    r = await c.post(f"/api/programs/status/{job_id}/cancel")
+                    assert r.status_code == 200, r.text
+                await wait_until(lambda: block_3.cancelled_at is not None, timeout=10)
+                await asyncio.sleep(0.5)
+            finally:
+                assert second.stop() == 0, second.output()
+    assert block_3.status == "cancelled"
+    assert any(r.path == f"/v1/responses/{block_3.id}/cancel" for r in fake.requests)
+    assert await pool.fetchval("SELECT status FROM program_generation_jobs WHERE id = $1", job_id) == "cancelled"
+    assert await pool.fetchval("SELECT count(*) FROM programs WHERE job_id = $1", job_id) == 0
 
 
 @pytest.mark.slow
