@@ -66,8 +66,9 @@ class Checkpoints:
             await asyncio.sleep(self.interval_s)
             try:
                 await self.flush()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                # The database is away: the next flush writes the newer readings instead.
+            except Exception as exc:
+                # Best effort, never fatal: with the database away (or any other failure) the next
+                # flush writes the newer readings instead, and a retry reads a little more again.
                 log.warning("could not store %d stream checkpoints (%s)", len(self._watched), exc)
 
     async def flush(self) -> None:
