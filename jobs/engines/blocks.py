@@ -8,11 +8,13 @@ tokens of spelling out every week. Code expands it into the weeks -> days -> exe
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from app.models import Exercise, ProgramContent, TrainingDay, TrainingWeek
+from app.models import ProgramContent
 from jobs.engines.plan import Plan, PlanBlock
 
 ROW = re.compile(r"^\s*(\d{1,2})\s*[xX×]\s*(.+?)\s*@\s*(.+?)\s*$")
@@ -50,6 +52,7 @@ def parse_block(text: str) -> tuple[Block | None, list[str]]:
         return None, [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors]
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of a short string that repeats across blocks
 def parse_row(row: str) -> tuple[int, int | str, str] | None:
     """'4x6-8 @ RPE 8' as (sets, reps, intensity), or None."""
     m = ROW.match(row)
@@ -88,12 +91,13 @@ def week_focus(spec: PlanBlock, week: int, deload: bool) -> str:
     return f"{spec.focus} (week {week - spec.first_week + 1} of {spec.length} in this block)"[:200]
 
 
-def expand_block(plan: Plan, index: int, block: Block) -> list[TrainingWeek]:
-    """The block's weeks in full. The block must have passed block_problems."""
+def _block_weeks(plan: Plan, index: int, block: Block) -> list[dict[str, Any]]:
+    """The block's weeks in full, as the dicts ProgramContent reads. The block must have passed
+    block_problems."""
     spec = plan.blocks[index]
     deloads = plan.deloads_in(index)
     names = {d.day: d.name for d in plan.split}
-    weeks: list[TrainingWeek] = []
+    weeks: list[dict[str, Any]] = []
     for k, week in enumerate(range(spec.first_week, spec.last_week + 1)):
         days = []
         for day in block.days:
@@ -102,19 +106,21 @@ def expand_block(plan: Plan, index: int, block: Block) -> list[TrainingWeek]:
                 row = parse_row(ex.weeks[k])
                 assert row is not None
                 sets, reps, intensity = row
-                exercises.append(Exercise(name=ex.name, sets=sets, reps=reps, intensity=intensity,
-                                          rest_seconds=ex.rest_seconds, notes=ex.notes))
-            days.append(TrainingDay(day=day.day, name=names[day.day], exercises=exercises))
-        weeks.append(TrainingWeek(week=week, focus=week_focus(spec, week, week in deloads),
-                                  deload=week in deloads, days=days))
+                exercises.append({"name": ex.name, "sets": sets, "reps": reps, "intensity": intensity,
+                                  "rest_seconds": ex.rest_seconds, "notes": ex.notes})
+            days.append({"day": day.day, "name": names[day.day], "exercises": exercises})
+        weeks.append({"week": week, "focus": week_focus(spec, week, week in deloads), "deload": week in deloads,
+                      "days": days})
     return weeks
 
 
 def expand(plan: Plan, blocks: dict[int, Block]) -> ProgramContent:
-    weeks = [w for i in range(len(plan.blocks)) for w in expand_block(plan, i, blocks[i])]
+    # Plain dicts validated once as a whole: the same models and checks as building each
+    # exercise, day and week as a model, in one pass of pydantic's validator.
+    weeks = [w for i in range(len(plan.blocks)) for w in _block_weeks(plan, i, blocks[i])]
     # A plan stored before its description was written (the attempt died in between) has none.
-    return ProgramContent(name=plan.name, description=plan.description or plan.summary, summary=plan.summary,
-                          weeks=weeks)
+    return ProgramContent.model_validate({"name": plan.name, "description": plan.description or plan.summary,
+                                          "summary": plan.summary, "weeks": weeks})
 
 
 WEEK_MENTION = re.compile(r"\bweek (\d+)\b")

@@ -23,9 +23,8 @@ from typing import Any, cast
 
 import httpx2
 import openai
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, AsyncStream
 from openai.lib._pydantic import to_strict_json_schema
-from openai.types.chat import ChatCompletionChunk, ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import BaseModel
 
@@ -42,6 +41,7 @@ CANCEL_CHECK_S = 5.0
 REASONING_ALLOWANCE = 8000
 # The plan is what the person hears first: its calls jump the queue of block calls.
 PLAN_PRIORITY, REPAIR_PRIORITY, BLOCK_PRIORITY = 0, 1, 2
+SHARD_CALLS = 64
 
 OnText = Callable[[str], Awaitable[None]]
 
@@ -131,13 +131,13 @@ class Answer:
     finish_reason: str | None
 
 
-def usage_of(chunk: ChatCompletionChunk) -> dict[str, int]:
-    u = chunk.usage
-    if u is None:
+def usage_of(chunk: dict[str, Any]) -> dict[str, int]:
+    u = chunk.get("usage")
+    if not u:
         return {}
-    reasoning = (u.completion_tokens_details.reasoning_tokens or 0) if u.completion_tokens_details else 0
-    return {"prompt_tokens": u.prompt_tokens, "completion_tokens": u.completion_tokens,
-            "total_tokens": u.total_tokens, "reasoning_tokens": reasoning}
+    reasoning = (u.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0
+    return {"prompt_tokens": u.get("prompt_tokens") or 0, "completion_tokens": u.get("completion_tokens") or 0,
+            "total_tokens": u.get("total_tokens") or 0, "reasoning_tokens": reasoning}
 
 
 class Caller:
@@ -151,7 +151,23 @@ class Caller:
         # Every call the limiter lets through gets a connection; a few more for the SDK's retries.
         limits = httpx2.Limits(max_connections=settings.openai_max_concurrency + 16,
                                max_keepalive_connections=min(100, settings.openai_max_concurrency))
-        self._client = AsyncOpenAI(
+        self._client = self._new_client(limits)
+        # Chat Completions calls go through several clients of at most SHARD_CALLS calls each:
+        # httpcore's pool walks every connection it holds each time a request starts or a
+        # response closes, and with 2,000 streams open in one pool those walks were a fifth of
+        # the worker's CPU. A call takes the client with the fewest calls open, so no client
+        # holds more than its share of the limiter's calls.
+        shards = -(-settings.openai_max_concurrency // SHARD_CALLS)
+        per_shard = -(-settings.openai_max_concurrency // shards)
+        keepalive = max(4, -(-min(100, settings.openai_max_concurrency) // shards))
+        self._chat = [self._new_client(httpx2.Limits(max_connections=per_shard + 4,
+                                                     max_keepalive_connections=keepalive)) for _ in range(shards)]
+        self._chat_open = [0] * shards
+        self.limiter = Limiter(settings.openai_max_concurrency)
+
+    def _new_client(self, limits: httpx2.Limits) -> AsyncOpenAI:
+        settings = self._settings
+        return AsyncOpenAI(
             api_key=settings.openai_api_key or "unset",
             base_url=settings.openai_base_url,
             max_retries=settings.openai_max_retries,
@@ -159,10 +175,9 @@ class Caller:
             http_client=openai.DefaultAsyncHttpxClient(
                 timeout=self._timeout, limits=limits, event_hooks={"response": [_no_retry_on_quota]}),
         )
-        self.limiter = Limiter(settings.openai_max_concurrency)
 
     async def aclose(self) -> None:
-        await self._client.close()
+        await asyncio.gather(self._client.close(), *(c.close() for c in self._chat))
 
     async def call(self, messages: list[dict[str, str]], fmt: ResponseFormatJSONSchema, max_tokens: int,
                    tally: Tally, *, priority: int = BLOCK_PRIORITY, on_text: OnText | None = None,
@@ -248,37 +263,40 @@ class Caller:
         usage: dict[str, int] = {"calls": 1}
         started = time.monotonic()
         streaming = False
+        shard = min(range(len(self._chat)), key=self._chat_open.__getitem__)
+        self._chat_open[shard] += 1
         try:
-            stream = await self._client.chat.completions.create(
-                model=self.model,
-                # prompt.py stays free of SDK types; its dicts are plain role/content messages.
-                messages=cast(list[ChatCompletionMessageParam], messages),
-                response_format=fmt,
-                max_completion_tokens=max_tokens,
-                stream=True,
-                stream_options={"include_usage": True},
-                timeout=self._timeout,
-            )
+            # The SDK's own request path (its retries, timeouts and errors), with the body it
+            # would build from these arguments (plain JSON: the SDK's transform leaves it as it
+            # is) and chunks left as the dicts json.loads makes: constructing a
+            # ChatCompletionChunk model per chunk was a sixth of the worker's CPU.
+            body = {"model": self.model, "messages": messages, "response_format": fmt,
+                    "max_completion_tokens": max_tokens, "stream": True, "stream_options": {"include_usage": True}}
+            stream = await self._chat[shard].post("/chat/completions", body=body, cast_to=object, stream=True,
+                                                  stream_cls=AsyncStream[object], options={"timeout": self._timeout})
             streaming = True  # from here on the SDK retries nothing: a failure ends the call
             # `async with`: leaving the block for any reason (cancellation, the deadline,
             # an error in on_text) closes the HTTP stream at once.
             async with stream:
-                async for chunk in stream:
-                    tally.model = chunk.model or tally.model
+                async for item in stream:
+                    chunk = cast(dict[str, Any], item)
+                    tally.model = chunk.get("model") or tally.model
                     for key, value in usage_of(chunk).items():
                         usage[key] = usage.get(key, 0) + value
-                    for choice in chunk.choices[:1]:
-                        delta = choice.delta
-                        if delta.refusal:
-                            refusal.append(delta.refusal)
-                        if delta.content:
-                            parts.append(delta.content)
+                    for choice in (chunk.get("choices") or [])[:1]:
+                        delta = choice.get("delta") or {}
+                        if delta.get("refusal"):
+                            refusal.append(delta["refusal"])
+                        if delta.get("content"):
+                            parts.append(delta["content"])
                             if on_text is not None:
-                                await on_text(delta.content)
-                        finish = choice.finish_reason or finish
+                                await on_text(delta["content"])
+                        finish = choice.get("finish_reason") or finish
         except openai.APIError as exc:
             await tally.record(usage)
             raise EngineError(describe(exc, self._settings, streaming)) from exc
+        finally:
+            self._chat_open[shard] -= 1
         await tally.record(usage)
         text = "".join(parts)
         log.info("openai %s done in %.1fs: model %s, finish %s, %d chars, usage %s", what,

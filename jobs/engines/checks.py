@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import functools
 import itertools
 import math
 import re
@@ -132,6 +133,14 @@ class Reps:
 def parse_reps(reps: int | str) -> Reps | None:
     if isinstance(reps, int):
         return Reps(reps, reps, "reps")
+    return _parse_reps_text(reps)
+
+
+# The parsers below are pure functions of short strings that repeat across a program's weeks
+# (a 16x4 program has ~400 prescriptions and a few dozen distinct strings), and their results are
+# frozen: cached, a program is checked without re-running a regex per exercise.
+@functools.lru_cache(maxsize=4096)
+def _parse_reps_text(reps: str) -> Reps | None:
     m = _REPS.match(reps.strip())
     if m is None:
         return None
@@ -165,6 +174,7 @@ class Effort:
     maximal: bool  # all-out: a max sprint, a max single, to failure
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_effort(intensity: str) -> Effort:
     values = [float(v) for m in _RPE.finditer(intensity) for v in m.groups() if v]
     values += [10.0 - float(v) for m in _RIR.finditer(intensity) for v in m.groups()[:1] if v]
@@ -350,31 +360,31 @@ def _suggest(name: str) -> str:
 
 
 def _exercise(it: Item, request: GenerateRequest, c: Constraints) -> list[Violation]:
-    ex, where, out = it.ex, it.where, []
+    ex, out = it.ex, []
     if not ex.name.strip():
-        out.append(_v(Rule.dose, f"{where}: the exercise has no name"))
+        out.append(_v(Rule.dose, f"{it.where}: the exercise has no name"))
     if not ex.intensity.strip():
-        out.append(_v(Rule.dose, f"{where}: no intensity (such as 'RPE 8' or '75% 1RM')"))
+        out.append(_v(Rule.dose, f"{it.where}: no intensity (such as 'RPE 8' or '75% 1RM')"))
     max_sets = BEGINNER_MAX_SETS if request.fitness_level is FitnessLevel.beginner else MAX_SETS
     if not 1 <= ex.sets <= max_sets:
-        out.append(_v(Rule.dose, f"{where}: {ex.sets} sets, expected 1-{max_sets}"))
+        out.append(_v(Rule.dose, f"{it.where}: {ex.sets} sets, expected 1-{max_sets}"))
     entry, reps = it.entry, it.reps
     cardio = entry is not None and entry.load is Load.cardio
     if reps is None:
-        out.append(_v(Rule.dose, f"{where}: reps {ex.reps!r} is not a number, a range or a time"))
+        out.append(_v(Rule.dose, f"{it.where}: reps {ex.reps!r} is not a number, a range or a time"))
     elif reps.low < 1 or reps.low > reps.high:
-        out.append(_v(Rule.dose, f"{where}: reps {ex.reps!r} is not a valid range"))
+        out.append(_v(Rule.dose, f"{it.where}: reps {ex.reps!r} is not a valid range"))
     elif reps.unit == "reps" and reps.high > MAX_REPS:
-        out.append(_v(Rule.dose, f"{where}: {ex.reps} reps is more than {MAX_REPS}"))
+        out.append(_v(Rule.dose, f"{it.where}: {ex.reps} reps is more than {MAX_REPS}"))
     elif reps.unit == "s" and reps.high > (MAX_CARDIO_S if cardio else MAX_HOLD_S):
-        out.append(_v(Rule.dose, f"{where}: a {ex.reps} hold is longer than {MAX_HOLD_S} s"))
+        out.append(_v(Rule.dose, f"{it.where}: a {ex.reps} hold is longer than {MAX_HOLD_S} s"))
     effort = parse_effort(ex.intensity)
     if effort.rpe is not None and not 1 <= effort.rpe <= 10:
-        out.append(_v(Rule.effort_scale, f"{where}: RPE {effort.rpe:g} is off the 1-10 scale"))
+        out.append(_v(Rule.effort_scale, f"{it.where}: RPE {effort.rpe:g} is off the 1-10 scale"))
     if effort.pct is not None and effort.pct > 100:
-        out.append(_v(Rule.effort_scale, f"{where}: {effort.pct:g}% of 1RM is more than a one-rep max"))
+        out.append(_v(Rule.effort_scale, f"{it.where}: {effort.pct:g}% of 1RM is more than a one-rep max"))
     if entry is None:
-        out.append(_v(Rule.unknown_exercise, f"{where}: not an exercise in the lexicon, so nothing can be checked "
+        out.append(_v(Rule.unknown_exercise, f"{it.where}: not an exercise in the lexicon, so nothing can be checked "
                                              f"about it; use a known name{_suggest(ex.name)}"))
         return out
     out += _load_type(it, entry, effort, c)
@@ -383,23 +393,23 @@ def _exercise(it: Item, request: GenerateRequest, c: Constraints) -> list[Violat
 
 
 def _load_type(it: Item, entry: LibraryExercise, effort: Effort, c: Constraints) -> list[Violation]:
-    out, where, reps = [], it.where, it.reps
+    out, reps = [], it.reps
     if effort.pct is not None and entry.load not in (Load.barbell, Load.machine):
-        out.append(_v(Rule.percent_1rm, f"{where}: a percentage of 1RM on a {entry.load} exercise, which has no "
+        out.append(_v(Rule.percent_1rm, f"{it.where}: a percentage of 1RM on a {entry.load} exercise, which has no "
                                         "measurable 1RM; use RPE"))
     working = entry.pattern not in NON_VOLUME_PATTERNS and not entry.pattern.explosive
     heavy = heavy_with(entry, c.equipment)
     if reps is not None and reps.unit == "reps" and working and not heavy and reps.low < LOAD_MIN_REPS:
-        out.append(_v(Rule.load_type, f"{where}: {it.ex.reps} reps, but a {entry.load} {entry.name.lower()} cannot be "
-                                      f"loaded heavily enough for fewer than {LOAD_MIN_REPS} reps; use "
+        out.append(_v(Rule.load_type, f"{it.where}: {it.ex.reps} reps, but a {entry.load} {entry.name.lower()} "
+                                      f"cannot be loaded heavily enough for fewer than {LOAD_MIN_REPS} reps; use "
                                       f"{LOAD_MIN_REPS} or more, or a lift that can be loaded"))
     lower = entry.pattern in (P.squat, P.lunge, P.hinge, P.glutes, P.calves, P.quads)
     if (entry.load is Load.bodyweight and not entry.heavy and lower and effort.rpe is not None
             and effort.rpe >= HARD_RPE and reps is not None and reps.unit == "reps" and reps.high <= 20):
-        out.append(_v(Rule.load_type, f"{where}: RPE {effort.rpe:g} on a bodyweight {entry.name.lower()} for "
+        out.append(_v(Rule.load_type, f"{it.where}: RPE {effort.rpe:g} on a bodyweight {entry.name.lower()} for "
                                       f"{it.ex.reps} reps; without added load it is far easier than that"))
     if _is_test(it) and not entry.testable:
-        out.append(_v(Rule.max_test, f"{where}: a maximal single, but 1RM tests belong only on the main lifts "
+        out.append(_v(Rule.max_test, f"{it.where}: a maximal single, but 1RM tests belong only on the main lifts "
                                      "(squat, bench press, deadlift, overhead press, trap-bar deadlift, power clean)"))
     return out
 
@@ -411,23 +421,23 @@ def _is_test(it: Item) -> bool:
 
 
 def _person(it: Item, entry: LibraryExercise, c: Constraints) -> list[Violation]:
-    out, where = [], it.where
+    out: list[Violation] = []
     for ban in c.bans:
         if rules_out(entry, ban.movement):
-            out.append(_v(Rule.banned_movement, f"{where}: {ban.movement.value} are ruled out ({ban.because})"
+            out.append(_v(Rule.banned_movement, f"{it.where}: {ban.movement.value} are ruled out ({ban.because})"
                        if ban.movement.value.endswith("s") else
-                       f"{where}: {ban.movement.value} is ruled out ({ban.because})"))
+                       f"{it.where}: {ban.movement.value} is ruled out ({ban.because})"))
     if not usable(entry, c.equipment):
         kinds = " or ".join(sorted(entry.equipment))
         extra = f" and a {', '.join(sorted(entry.needs))}" if entry.needs else ""
         have = ", ".join(sorted(c.equipment))
-        out.append(_v(Rule.equipment, f"{where}: needs a {kinds}{extra}; the person has only: {have}"))
+        out.append(_v(Rule.equipment, f"{it.where}: needs a {kinds}{extra}; the person has only: {have}"))
     cap = c.max_rpe
     if cap is not None and it.rpe is not None and it.rpe > cap:
         why = "someone who should check with a doctor first" if c.caution else "training around an injury"
-        out.append(_v(Rule.effort_cap, f"{where}: {it.ex.intensity!r} is above RPE {cap:g}, the ceiling for {why}"))
+        out.append(_v(Rule.effort_cap, f"{it.where}: {it.ex.intensity!r} is above RPE {cap:g}, the ceiling for {why}"))
     if it.week.week <= c.gentle_weeks and it.rpe is not None and it.rpe > GENTLE_MAX_RPE:
-        out.append(_v(Rule.gentle_start, f"{where}: {it.ex.intensity!r} in week {it.week.week}; the first "
+        out.append(_v(Rule.gentle_start, f"{it.where}: {it.ex.intensity!r} in week {it.week.week}; the first "
                                          f"{c.gentle_weeks} weeks start gently, at most RPE {GENTLE_MAX_RPE:g}, "
                                          "with no maximal sprints or tests"))
     return out

@@ -8,10 +8,12 @@ validator rejects any exercise it cannot place.
 
 from __future__ import annotations
 
+import functools
+
 from app.models import FitnessLevel
 from jobs.engines import checks as c
 from jobs.engines.constraints import GENTLE_MAX_RPE, Constraints
-from jobs.engines.library import EXERCISES, GYM, Pattern, rules_out, usable
+from jobs.engines.library import EXERCISES, GYM, Equipment, Movement, Pattern, rules_out, usable
 
 BEG, INT, ADV = FitnessLevel.beginner, FitnessLevel.intermediate, FitnessLevel.advanced
 
@@ -88,6 +90,11 @@ def exercise_names(constraints: Constraints | None = None) -> str:
     """The exercise list by pattern, limited to what the person may do when constraints are given."""
     equipment = frozenset(constraints.equipment) if constraints else GYM
     banned = constraints.banned if constraints else frozenset()
+    return _exercise_names(equipment, banned)
+
+
+@functools.lru_cache(maxsize=256)  # every prompt of a job has it, and most people share a few
+def _exercise_names(equipment: frozenset[Equipment], banned: frozenset[Movement]) -> str:
     lines = ["Exercise list (use these names):"]
     for pattern in Pattern:
         names = [ex.name for ex in EXERCISES if ex.pattern is pattern and ex.stock and usable(ex, equipment)

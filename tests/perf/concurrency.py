@@ -157,6 +157,7 @@ async def measure(url: str, concurrency: int, latency_s: float, shape: Shape, mo
             stop.set()
             await sampler
             cpu = worker.cpu_s()
+            server_cpu = fake.cpu_s()
         log = worker.output()
         async with httpx.AsyncClient() as client:
             stats = (await client.get(f"{fake_url}/stats")).json()
@@ -191,6 +192,7 @@ async def measure(url: str, concurrency: int, latency_s: float, shape: Shape, mo
         "worker's PostgreSQL connections, max": str(max(samples.worker_connections, default=0)),
         "worker log lines naming errors or pools": str(len(errors)),
         "worker CPU per job": f"{cpu / max(1, len(done)) * 1000:.1f} ms",
+        "model server CPU per job": f"{server_cpu / max(1, len(done)) * 1000:.1f} ms",
         "worker RSS, max": f"{mib(max(samples.rss, default=0))} MiB",
     }
     if errors:
