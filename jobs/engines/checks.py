@@ -485,6 +485,13 @@ def _weekly_volume(program: ProgramContent, walk: Walk, request: GenerateRequest
     high = WEEKLY_SETS[request.fitness_level][1]
     floor = weekly_floor(request.fitness_level, request.days_per_week)
     training = {w.week for w in _training_weeks(program, walk)}
+    known: dict[Muscle, bool] = {}  # _trainable walks the whole lexicon: once per muscle, not per week
+
+    def trainable(muscle: Muscle) -> bool:
+        if muscle not in known:
+            known[muscle] = _trainable(muscle, c)
+        return known[muscle]
+
     for week in program.weeks:
         items = walk.week(week)
         sets = muscle_sets(items)
@@ -499,11 +506,11 @@ def _weekly_volume(program: ProgramContent, walk: Walk, request: GenerateRequest
             continue
         trained = {m for it in items if it.entry is not None for m in it.entry.muscles}
         for muscle in MAJOR_MUSCLES:
-            if muscle not in trained and _trainable(muscle, c):
+            if muscle not in trained and trainable(muscle):
                 out.append(_v(Rule.muscle_coverage, f"week {week.week} does not train the {muscle} at all; every "
                                                     "major muscle needs some work each week"))
             elif (request.goal_category is GoalCategory.hypertrophy and sets.get(muscle, 0.0) < floor
-                  and _trainable(muscle, c)):
+                  and trainable(muscle)):
                 out.append(_v(Rule.weekly_volume, f"week {week.week}: only {sets.get(muscle, 0.0):g} hard sets for "
                                                   f"the {muscle}; hypertrophy needs at least {floor:g} a week at "
                                                   f"{request.days_per_week} days"))

@@ -24,8 +24,10 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import httpx
+import psutil
 
 from app import queries as q
 from app.db import connect
@@ -33,6 +35,7 @@ from app.settings import Settings
 from tests.perf.harness import (
     REQUEST,
     Child,
+    PostgresCpu,
     Table,
     child_process,
     create_users,
@@ -62,12 +65,33 @@ class Samples:
     heartbeat_age: list[float] = field(default_factory=list)
     worker_connections: list[int] = field(default_factory=list)
     rss: list[int] = field(default_factory=list)
+    # (wall clock, CPU seconds so far of the worker, the model server, PostgreSQL, and the whole
+    # machine's busy time): what each used during the measured window.
+    cpu: list[tuple[float, float, float, float, float]] = field(default_factory=list)
+
+    def cpu_use(self, lo: float, hi: float) -> dict[str, float] | None:
+        """Cores each used (1.0 = one core busy) between wall-clock times lo and hi."""
+        inside = [c for c in self.cpu if lo <= c[0] <= hi]
+        if len(inside) < 2:
+            return None
+        a, b = inside[0], inside[-1]
+        dt = b[0] - a[0]
+        worker, server, pg, machine = ((b[i] - a[i]) / dt for i in range(1, 5))
+        return {"worker": worker, "server": server, "postgres": pg, "machine": machine,
+                "other": machine - worker - server - pg}
 
 
-async def _sample(url: str, fake_url: str, worker: Child, out: Samples, stop: asyncio.Event) -> None:
+def _machine_busy_s() -> float:
+    t = psutil.cpu_times()
+    return float(t.user + t.nice + t.system + t.irq + t.softirq + t.steal)
+
+
+async def _sample(url: str, fake_url: str, worker: Child, fake: Child, out: Samples, stop: asyncio.Event) -> None:
     conn = await connect(url)
+    pg = await PostgresCpu.of(url)
     async with httpx.AsyncClient(timeout=5) as client:
         while not stop.is_set():
+            out.cpu.append((time.time(), worker.cpu_s(), fake.cpu_s(), pg.seconds(), _machine_busy_s()))
             out.open_requests.append(int((await client.get(f"{fake_url}/stats")).json()["open"]))
             out.in_progress.append(int(await conn.fetchval(
                 "SELECT count(*) FROM program_generation_jobs WHERE status = 'in_progress'")))
@@ -145,7 +169,7 @@ async def measure(url: str, concurrency: int, latency_s: float, shape: Shape, mo
                                   OPENAI_API_KEY="perf", OPENAI_BASE_URL=f"{fake_url}/v1",
                                   PROGRAM_CREATION_MODEL="gpt-perf", **model.env) as worker:
             await wait_worker(conn, worker)  # arrivals start now
-            sampler = asyncio.create_task(_sample(url, fake_url, worker, samples, stop))
+            sampler = asyncio.create_task(_sample(url, fake_url, worker, fake, samples, stop))
             await _add_jobs(url, users, shape.per_tick, jobs, model.request)
             deadline = time.monotonic() + shape.jobs / concurrency * latency_s * 3 + 60
             while time.monotonic() < deadline:
@@ -159,8 +183,9 @@ async def measure(url: str, concurrency: int, latency_s: float, shape: Shape, mo
             cpu = worker.cpu_s()
             server_cpu = fake.cpu_s()
         log = worker.output()
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(timeout=60) as client:
             stats = (await client.get(f"{fake_url}/stats")).json()
+            calls = (await client.get(f"{fake_url}/log")).json() if model.module.endswith("paced_openai") else []
     rows = await conn.fetch("SELECT status, created_at, started_at, completed_at FROM program_generation_jobs "
                             "WHERE id = ANY($1)", jobs)
     await conn.close()
@@ -170,13 +195,17 @@ async def measure(url: str, concurrency: int, latency_s: float, shape: Shape, mo
     if raw is not None and durations:
         raw["p50"] = pct(durations, 50)
     if shape.window is None:
-        rate = len(done) / _seconds(min(r["started_at"] for r in done), max(r["completed_at"] for r in done))
+        start, end = min(r["started_at"] for r in done), max(r["completed_at"] for r in done)
+        rate = len(done) / _seconds(start, end)
         how = "first start → last completion"
+        span = (start.timestamp(), end.timestamp())
     else:
         first = min(r["created_at"] for r in rows)
         lo, hi = shape.window
         rate = sum(1 for r in done if lo <= _seconds(first, r["completed_at"]) < hi) / (hi - lo)
         how = f"completions from {lo:.0f} s to {hi:.0f} s after the first arrival"
+        span = (first.timestamp() + lo, first.timestamp() + hi)
+    use = samples.cpu_use(*span)
     ideal = concurrency / latency_s
     errors = [line for line in log.splitlines() if any(m in line for m in ERROR_MARKERS)]
     out = {
@@ -195,8 +224,30 @@ async def measure(url: str, concurrency: int, latency_s: float, shape: Shape, mo
         "model server CPU per job": f"{server_cpu / max(1, len(done)) * 1000:.1f} ms",
         "worker RSS, max": f"{mib(max(samples.rss, default=0))} MiB",
     }
+    out.update(_call_times(calls, *span))
+    if use is not None:
+        out["CPU used in that window, cores (worker / model server / PostgreSQL / rest of the machine)"] = (
+            f"{use['worker']:.2f} / {use['server']:.2f} / {use['postgres']:.2f} / {use['other']:.2f} "
+            f"(machine {use['machine']:.2f} of {psutil.cpu_count()})")
     if errors:
         out["first error lines"] = json.dumps(errors[:3])
+    return out
+
+
+def _call_times(calls: list[dict[str, Any]], lo: float, hi: float) -> dict[str, str]:
+    """The model server's own view of the calls that ended in the window: how
+    long each took from its request to its first and its last token, by its clock."""
+    ended = [c for c in calls if c.get("finished") and c.get("received") and c.get("first_token")
+             and lo <= c["finished"] <= hi]
+    out = {}
+    for kind in ("training_plan", "training_block"):
+        mine = [c for c in ended if c["kind"] == kind]
+        if not mine:
+            continue
+        ttft = sorted(c["first_token"] - c["received"] for c in mine)
+        whole = sorted(c["finished"] - c["received"] for c in mine)
+        out[f"{kind.removeprefix('training_')} calls at the model server: to first token / to last, p50 (p99)"] = (
+            f"{pct(ttft, 50):.2f} ({pct(ttft, 99):.2f}) s / {pct(whole, 50):.2f} ({pct(whole, 99):.2f}) s")
     return out
 
 
