@@ -30,8 +30,10 @@ from app.models import (
 )
 from app.settings import Settings
 from jobs.engines.base import Engine, EngineError
+from jobs.engines.calls import SHARD_CALLS, Caller, Tally, response_format
 from jobs.engines.checks import Rule, Violation, check_program, validate
 from jobs.engines.openai import GenerationFailed, OpenAIEngine
+from jobs.engines.plan import Plan
 from jobs.engines.select import make_engine
 from tests.fakes.openai_server import (
     FakeOpenAI,
@@ -353,6 +355,30 @@ async def test_cancel_mid_stream_closes_the_http_stream(fake: FakeOpenAI, settin
         await asyncio.wait_for(sent.disconnected, 2)
     assert sent.disconnected_at is not None and sent.disconnected_at - cancelled_at < 2  # the answer had 9 s to go
     assert sent.finished_at is None
+
+
+async def test_calls_at_the_limit_all_stream_at_once(settings: Settings) -> None:
+    """Chat calls are spread over several connection pools (SHARD_CALLS calls each): at the
+    limiter's limit every call still streams at the same time; none waits for a connection."""
+    n = 2 * SHARD_CALLS + 5  # three pools
+    options = settings.with_(generator="openai", openai_api_key="test-key", openai_model=MODEL,
+                             openai_max_concurrency=n, openai_strategy="blocks")
+    async with FakeOpenAI(default=Text('{"ok": true}', chunk_size=2, delay=0.25)) as fake:
+        caller = Caller(options.with_(openai_base_url=fake.base_url))
+        tally = Tally(MODEL)
+        try:
+            fmt = response_format(Plan, "training_plan")
+            answers = await asyncio.gather(*(caller.call([{"role": "user", "content": f"call {i}"}], fmt, 100, tally)
+                                             for i in range(n)))
+        finally:
+            await caller.aclose()
+    assert [a.text for a in answers] == ['{"ok": true}'] * n
+    assert all(a.finish_reason == "stop" for a in answers)
+    assert tally.usage["calls"] == n and tally.usage["total_tokens"] > 0
+    # Every request was open while the last one arrived: all n streamed at once.
+    last_received = max(r.received_at for r in fake.requests)
+    assert len(fake.requests) == n
+    assert all(r.finished_at is not None and r.finished_at > last_received for r in fake.requests)
 
 
 async def test_missing_key_fails_clearly(fake: FakeOpenAI, settings: Settings) -> None:
