@@ -141,7 +141,8 @@ def usage_of(chunk: dict[str, Any]) -> dict[str, int]:
 
 
 class Caller:
-    """The engine's one client (and connection pool), shared by every job of the worker."""
+    """The engine's clients and connection pools (one for the Responses API, a few for Chat
+    Completions), shared by every job of the worker."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings

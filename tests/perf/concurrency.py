@@ -11,8 +11,10 @@ Two shapes, each on a fresh worker:
 Measured: the most generations in flight at once (requests open at the server, and jobs
 in_progress in the table), throughput against concurrency / latency, the age of the worker's
 procrastinate_workers.last_heartbeat sampled every second against its interval, every job
-finished (none failed), the worker log free of pool or connection errors, and how many
-PostgreSQL connections the worker held.
+finished (none failed), the worker log free of pool or connection errors, how many
+PostgreSQL connections the worker held, the cores the worker, the model server, PostgreSQL and
+everything else on the machine used in the measured window, and (paced server) how long the
+server itself took to the first and last token of each call.
 """
 
 from __future__ import annotations
