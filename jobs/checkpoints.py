@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from dataclasses import dataclass
 from uuid import UUID
@@ -46,7 +47,6 @@ class Checkpoints:
         self.interval_s = interval_s
         self._watched: dict[tuple[UUID, str, int], _Watched] = {}
         self._task: asyncio.Task[None] | None = None
-        self.written = 0  # rows written since start
 
     def watch(self, job_id: UUID, attempt: int, kind: str, index: int, response_id: str, reading: Reading) -> None:
         if self.interval_s <= 0:
@@ -54,11 +54,13 @@ class Checkpoints:
         self._watched[(job_id, kind, index)] = _Watched(job_id, attempt, kind, index, response_id, reading,
                                                         reading.sequence)
         if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="checkpoints")
+            # A context of its own: the flusher serves every job, not the one whose log context
+            # happens to start it.
+            self._task = asyncio.create_task(self._run(), name="checkpoints", context=contextvars.Context())
 
-    def unwatch(self, job_id: UUID, kind: str, index: int, response_id: str) -> None:
+    def unwatch(self, job_id: UUID, kind: str, index: int, reading: Reading) -> None:
         w = self._watched.get((job_id, kind, index))
-        if w is not None and w.response_id == response_id:
+        if w is not None and w.reading is reading:  # not a successor's, should two attempts share a process
             del self._watched[(job_id, kind, index)]
 
     async def _run(self) -> None:
@@ -76,7 +78,7 @@ class Checkpoints:
                  if w.reading.sequence > w.written]
         if not moved:
             return
-        self.written += await q.checkpoint_steps(self._pool, [
+        await q.checkpoint_steps(self._pool, [
             q.Checkpoint(w.job_id, w.attempt, w.kind, w.index, w.response_id, seq, text) for w, seq, text in moved])
         for w, seq, _ in moved:
             w.written = seq

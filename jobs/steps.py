@@ -35,9 +35,9 @@ class DbSteps:
         if self._checkpoints is not None:
             self._checkpoints.watch(self._job_id, self._attempt, kind, index, response_id, reading)
 
-    def unwatch(self, kind: str, index: int, response_id: str) -> None:
+    def unwatch(self, kind: str, index: int, reading: Reading) -> None:
         if self._checkpoints is not None:
-            self._checkpoints.unwatch(self._job_id, kind, index, response_id)
+            self._checkpoints.unwatch(self._job_id, kind, index, reading)
 
     async def save(self, kind: str, index: int, content: dict[str, Any], event: dict[str, Any],
                    progress: int) -> None:

@@ -446,7 +446,10 @@ SELECT id FROM job;
 -- (job, attempt, step, response, last sequence number read, the text up to it), all of a
 -- worker's streams in one statement. Fenced by the attempt; only a step still running on that
 -- response moves, and only forward (a late flush never overwrites a newer checkpoint). Returns
--- the rows written.
+-- the rows written. Unlike the other fenced writes it takes no FOR SHARE on the job rows (it
+-- would lock ~500 jobs every flush): a stale attempt's write that slips in as a successor takes
+-- the job is still a true prefix of that same response, so it can only make the successor's
+-- resume read a little less or more again, never wrong.
 WITH c AS (
     SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::int[], $7::text[])
         AS c(job_id, attempt, kind, idx, response_id, seq, text)

@@ -9,6 +9,7 @@ import asyncio
 import signal
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -17,7 +18,9 @@ import pytest
 from app import queries as q
 from app.settings import Settings
 from jobs.engines.base import EngineError
+from jobs.engines.blocks import Block
 from jobs.engines.checks import check_program
+from jobs.engines.plan import Plan
 from jobs.steps import DbSteps
 from tests.fakes.coach_model import CoachModel, block_index, is_block, schema_name
 from tests.fakes.openai_server import FakeOpenAI, Pace, Refusal, Request, Text, insufficient_quota
@@ -77,31 +80,49 @@ async def slow_block_3(coach: CoachModel, r: Request, pace: Pace = SLOW) -> Text
     return Text(answer.content, pace=pace)
 
 
+@dataclass
+class Crash:
+    job_id: uuid.UUID
+    killed_at: float  # time.monotonic()
+    left: asyncpg.Record  # the step's row as the killed attempt left it: last_sequence, partial_text
+    second: Proc  # the worker started after the kill
+
+
 async def crash_while_block_3_is_written(db_url: str, tmp_path: Path, pool: asyncpg.Pool, live: Live,
-                                         fake: FakeOpenAI, pace: Pace = SLOW) -> tuple[uuid.UUID, float, Proc]:
-    """Start a job, SIGKILL its worker once block 3's response has been read part way and a
-    checkpoint of it is stored; return the job, the time of the kill, and a second worker."""
+                                         fake: FakeOpenAI, pace: Pace = SLOW, step: str = "block") -> Crash:
+    """Start a job, SIGKILL its worker once block 3's response (or, with step="plan", the plan's)
+    has been read part way and a checkpoint of it is stored, then start a second worker."""
     coach = fake.default
     assert isinstance(coach, CoachModel)
-    fake.inject(is_block(2), lambda r: slow_block_3(coach, r, pace))
+    slow, index = (is_block(2), 2) if step == "block" else ((lambda r: schema_name(r) == "training_plan"), 0)
+    fake.inject(slow, lambda r: slow_block_3(coach, r, pace))
     first = worker(db_url, tmp_path, "a", fake)
     try:
         job_id = uuid.UUID(await start(live))
 
-        async def block_3_in_flight() -> bool:
+        async def in_flight() -> bool:
             rows = await pool.fetch("SELECT kind, idx, status, response_id, last_sequence FROM "
                                     "program_generation_steps WHERE job_id = $1", job_id)
             done = [r for r in rows if r["kind"] == "block" and r["status"] == "done"]
-            running = [r for r in rows if r["kind"] == "block" and r["idx"] == 2 and r["status"] == "running"]
-            return len(done) == 2 and bool(running) and running[0]["response_id"] is not None and \
-                running[0]["last_sequence"] > 5
+            running = [r for r in rows if r["kind"] == step and r["idx"] == index and r["status"] == "running"]
+            return (len(done) == 2 or step == "plan") and bool(running) and \
+                running[0]["response_id"] is not None and running[0]["last_sequence"] > 5
 
-        await wait_until(block_3_in_flight, timeout=30)
+        await wait_until(in_flight, timeout=30)
         first.signal(signal.SIGKILL)
         assert first.popen.wait(10) == -signal.SIGKILL
-        return job_id, time.monotonic(), worker(db_url, tmp_path, "b", fake)
+        killed_at = time.monotonic()
+        left = await pool.fetchrow("SELECT last_sequence, partial_text FROM program_generation_steps "
+                                   "WHERE job_id = $1 AND kind = $2 AND idx = $3", job_id, step, index)
+        assert left is not None
+        return Crash(job_id, killed_at, left, worker(db_url, tmp_path, "b", fake))
     finally:
         first.stop()
+
+
+def text_up_to(stored: Stored, seq: int) -> str:
+    return "".join(e["delta"] for e in stored.events
+                   if e["type"] == "response.output_text.delta" and e["sequence_number"] <= seq)
 
 
 async def finished(pool: asyncpg.Pool, job_id: uuid.UUID) -> asyncpg.Record:
@@ -127,9 +148,8 @@ async def test_sigkill_mid_job_reattaches_to_the_call_in_flight(settings: Settin
         s = settings.with_(run_worker=False)
         async with api_server(s, db_url) as base:
             live = Live(base, service_key, s, db_url)
-            job_id, killed_at, second = await crash_while_block_3_is_written(db_url, tmp_path, pool, live, fake)
-            left = await pool.fetchrow("SELECT last_sequence, partial_text FROM program_generation_steps "
-                                       "WHERE job_id = $1 AND kind = 'block' AND idx = 2", job_id)
+            crash = await crash_while_block_3_is_written(db_url, tmp_path, pool, live, fake)
+            job_id, left, second = crash.job_id, crash.left, crash.second
             try:
                 row = await finished(pool, job_id)
             finally:
@@ -137,14 +157,17 @@ async def test_sigkill_mid_job_reattaches_to_the_call_in_flight(settings: Settin
     assert row["status"] == "completed", (row, second.output())
     assert row["attempt"] == 2
     # No call was made again: the retry read block 3's response where OpenAI kept writing it.
-    assert [r for r in created(fake) if r.received_at > killed_at] == []
+    assert [r for r in created(fake) if r.received_at > crash.killed_at] == []
     (block_3,) = stored_for_block(fake, 2)
     assert block_3.status == "completed"
-    # The checkpoint the killed attempt left is exactly the answer's text up to its sequence number.
+    # The checkpoint the killed attempt left is exactly the answer's text up to its sequence number,
+    # and the block stored is the answer as written: nothing read twice, nothing dropped.
     seq = left["last_sequence"]
-    assert left["partial_text"] == "".join(e["delta"] for e in block_3.events
-                                           if e["type"] == "response.output_text.delta" and e["sequence_number"] <= seq)
+    assert left["partial_text"] == text_up_to(block_3, seq)
     assert 0 < len(left["partial_text"]) < len(block_3.text)
+    content = await pool.fetchval("SELECT content FROM program_generation_steps WHERE job_id = $1 AND kind = 'block' "
+                                  "AND idx = 2", job_id)
+    assert content == Block.model_validate_json(block_3.text).model_dump(mode="json")
     if window == "resumed":
         # Resumed from the stored sequence number, not from the start.
         assert block_3.resumed_after == [seq] and block_3.retrieved == 0
@@ -158,6 +181,36 @@ async def test_sigkill_mid_job_reattaches_to_the_call_in_flight(settings: Settin
     assert row["usage"]["completion_tokens"] == sum(s.output_tokens for s in fake.responses.values())
 
 
+@pytest.mark.slow
+async def test_a_plan_killed_mid_answer_is_resumed_and_its_head_still_starts_the_blocks(
+        settings: Settings, db_url: str, service_key: str, pool: asyncpg.Pool, tmp_path: Path) -> None:
+    async with FakeOpenAI(default=CoachModel(), pace=FAST) as fake:
+        s = settings.with_(run_worker=False)
+        async with api_server(s, db_url) as base:
+            live = Live(base, service_key, s, db_url)
+            crash = await crash_while_block_3_is_written(db_url, tmp_path, pool, live, fake,
+                                                         Pace(ttft_s=0.05, tokens_per_s=25, chunk_s=0.05), step="plan")
+            try:
+                row = await finished(pool, crash.job_id)
+            finally:
+                assert crash.second.stop() == 0, crash.second.output()
+    assert row["status"] == "completed" and row["attempt"] == 2, row
+    (plan,) = [st for st in fake.responses.values() if schema_name(st.request) == "training_plan"]
+    seq = crash.left["last_sequence"]
+    assert plan.resumed_after == [seq] and crash.left["partial_text"] == text_up_to(plan, seq)
+    # Every step asked once: the plan resumed, its blocks asked (by whichever attempt) once each.
+    kinds = sorted((schema_name(r), block_index(r)) for r in created(fake))
+    assert kinds == [("training_block", 0), ("training_block", 1), ("training_block", 2), ("training_plan", None)]
+    # The retry's blocks started from the plan's head, before the resumed plan had finished.
+    blocks_after = [r.received_at for r in created(fake) if schema_name(r) == "training_block"
+                    and r.received_at > crash.killed_at]
+    assert plan.finished_at is not None and blocks_after and min(blocks_after) < plan.finished_at
+    assert await pool.fetchval("SELECT count(*) FROM programs WHERE job_id = $1", crash.job_id) == 1
+    stored_plan = await pool.fetchval("SELECT content FROM program_generation_steps WHERE job_id = $1 AND "
+                                      "kind = 'plan'", crash.job_id)
+    assert stored_plan == Plan.model_validate_json(plan.text).model_dump(mode="json")
+
+
 async def test_a_response_that_is_gone_is_asked_again_and_the_job_says_so(settings: Settings, db_url: str,
                                                                          service_key: str, pool: asyncpg.Pool,
                                                                          tmp_path: Path) -> None:
@@ -165,7 +218,8 @@ async def test_a_response_that_is_gone_is_asked_again_and_the_job_says_so(settin
         s = settings.with_(run_worker=False)
         async with api_server(s, db_url) as base:
             live = Live(base, service_key, s, db_url)
-            job_id, killed_at, second = await crash_while_block_3_is_written(db_url, tmp_path, pool, live, fake)
+            crash = await crash_while_block_3_is_written(db_url, tmp_path, pool, live, fake)
+            job_id, killed_at, second = crash.job_id, crash.killed_at, crash.second
             for stored in stored_for_block(fake, 2):
                 del fake.responses[stored.id]  # expired and deleted on OpenAI's side
             try:
@@ -213,8 +267,9 @@ async def test_cancelling_a_job_cancels_the_response_its_retry_reattached_to(set
         async with api_server(s, db_url) as base:
             live = Live(base, service_key, s, db_url)
             # Block 3 takes ~25 s: still being written when the retry has re-attached to it.
-            job_id, _, second = await crash_while_block_3_is_written(
+            crash = await crash_while_block_3_is_written(
                 db_url, tmp_path, pool, live, fake, Pace(ttft_s=0.05, tokens_per_s=50, chunk_s=0.05))
+            job_id, second = crash.job_id, crash.second
             try:
                 (block_3,) = stored_for_block(fake, 2)
                 await wait_until(lambda: block_3.resumed == 1, timeout=30)
@@ -248,9 +303,12 @@ async def test_a_paused_worker_past_the_stall_timeout_makes_no_call_twice(settin
                 job_id = uuid.UUID(await start(live))
 
                 async def running_on_paused() -> bool:
-                    return any(is_block(2)(r) for r in created(fake)) and bool(await pool.fetchval(
+                    # Every block's response id stored (block 3 still being written): a call paused
+                    # between OpenAI taking it and its id being stored cannot be re-attached to, and
+                    # would be asked again (one call, the design's one window).
+                    return any(is_block(2)(r) for r in created(fake)) and await pool.fetchval(
                         "SELECT count(*) FROM program_generation_steps WHERE job_id = $1 AND kind = 'block' AND "
-                        "idx = 2 AND response_id IS NOT NULL", job_id))
+                        "(status = 'done' OR response_id IS NOT NULL)", job_id) == 3
 
                 await wait_until(running_on_paused, timeout=30)
                 owner = await pool.fetchval("SELECT attempt FROM program_generation_jobs WHERE id = $1", job_id)

@@ -62,7 +62,7 @@ class StepStore(Protocol):
         """Keep storing how far this step's response has been read (every NOWVA_CHECKPOINT_S), so
         a retry resumes its stream from there; `unwatch` when the call ends."""
 
-    def unwatch(self, kind: str, index: int, response_id: str) -> None: ...
+    def unwatch(self, kind: str, index: int, reading: Reading) -> None: ...
 
     async def abandoned(self) -> bool:
         """Whether the job's calls in flight should be cancelled at OpenAI: the job was cancelled or

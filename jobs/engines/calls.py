@@ -202,17 +202,19 @@ class Caller:
         store = tally.store if step is not None else None
         try:
             if reattach is not None and reattach.response_id is not None:
+                out = responses.Outcome.resumed(reattach.response_id, reattach.sequence, reattach.text)
                 if store is not None and step is not None:
                     store.watch(step[0], step[1], reattach.response_id, out)
                 try:
-                    await responses.reattach(self._client, reattach.response_id, out, on_text, self._timeout,
-                                             reattach.sequence, reattach.text)
+                    await responses.reattach(self._client, out, on_text, self._timeout)
                     usage["reattached"] = 1
                 except responses.Gone as exc:
+                    # on_text may have seen part of the lost answer: for the plan, that only costs
+                    # its early head (the new answer is parsed whole).
                     log.warning("%s: the response %s left in flight cannot be had (%s); asking again", what,
                                 reattach.response_id, exc)
                     if store is not None and step is not None:
-                        store.unwatch(step[0], step[1], reattach.response_id)
+                        store.unwatch(step[0], step[1], out)
                     out, usage["remade"] = responses.Outcome(), 1
                 except openai.APIError as exc:
                     await tally.record(usage, step, reattach.response_id)
@@ -237,8 +239,8 @@ class Caller:
                 await responses.cancel(self._client, out.response_id)
             raise
         finally:
-            if store is not None and step is not None and out.response_id is not None:
-                store.unwatch(step[0], step[1], out.response_id)
+            if store is not None and step is not None:
+                store.unwatch(step[0], step[1], out)
         for key, value in out.usage.items():
             usage[key] = usage.get(key, 0) + value
         await tally.record(usage, step, out.response_id)

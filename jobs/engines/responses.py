@@ -52,6 +52,15 @@ class Outcome:
         self.response_id: str | None = None
         self.sequence = -1
 
+    @classmethod
+    def resumed(cls, response_id: str, sequence: int, text: str) -> Outcome:
+        """A response an earlier attempt read up to `sequence` (0: nothing stored), with its text."""
+        out = cls()
+        out.response_id = response_id
+        if sequence > 0:
+            out.parts, out.sequence = ([text] if text else []), sequence
+        return out
+
     @property
     def text(self) -> str:
         return "".join(self.parts)
@@ -89,12 +98,16 @@ def _finish(response: Any, out: Outcome) -> None:
 async def _consume(events: AsyncIterator[Any], out: Outcome, on_text: OnText | None,
                    on_created: OnCreated | None) -> None:
     async for event in events:
+        kind = event.type
         seq = getattr(event, "sequence_number", None)
         if isinstance(seq, int):
             if seq <= out.sequence:
                 continue  # read before the resume: a server that replays from the start
-            out.sequence = seq  # set with the text below, before any await: a checkpoint sees both or neither
-        kind = event.type
+            # Set with the text below, before any await: a checkpoint sees both or neither. Only
+            # the text is checkpointed, so once a refusal starts the position stays before it
+            # and a resume reads the refusal whole.
+            if not out.refusal and kind != "response.refusal.delta":
+                out.sequence = seq
         if kind == "response.created" and out.response_id is None:
             out.response_id = event.response.id
             if on_created is not None:
@@ -123,32 +136,35 @@ async def create(client: AsyncOpenAI, model: str, messages: list[dict[str, str]]
             raise EngineError(f"OpenAI could not finish the answer: {exc}") from None
 
 
-async def reattach(client: AsyncOpenAI, response_id: str, out: Outcome, on_text: OnText | None,
-                   timeout: Any, after: int = 0, text: str = "") -> None:
-    """The stored response's whole answer: `text`, read up to sequence number `after` by an earlier
-    attempt, then its stream from there; or, when the stream can no longer be resumed, the response
-    polled until it is done. Raises Gone when it cannot be had."""
-    out.response_id = response_id
-    if after > 0 and text:
-        out.parts, out.sequence = [text], after
-        if on_text is not None:
-            await on_text(text)
+async def reattach(client: AsyncOpenAI, out: Outcome, on_text: OnText | None, timeout: Any) -> None:
+    """The whole answer of a response an earlier attempt left in flight (`out`, from
+    Outcome.resumed): the text it read, then the stream after the sequence number it read up to;
+    or, when the stream can no longer be resumed, the response polled until it is done. Raises
+    Gone when it cannot be had."""
+    assert out.response_id is not None
+    response_id = out.response_id
     try:
+        # Sequence numbers start at 0 with response.created, which a re-attach does not need.
         stream = await client.responses.retrieve(response_id, stream=True, starting_after=max(0, out.sequence),
                                                  timeout=timeout)
     except openai.NotFoundError as exc:
         raise Gone(f"the response is gone ({exc.message})") from None
     except openai.BadRequestError as exc:  # "can no longer be streamed": poll it instead
         log.info("response %s can no longer be streamed (%s); polling it", response_id, exc.message)
-        await _poll(client, response_id, out, on_text, timeout)
+        await _poll(client, response_id, out, on_text, timeout, seen="")
         return
+    if on_text is not None and out.text:
+        await on_text(out.text)  # the stored part, now that the response is known to be there
     async with stream:
         await _consume(stream, out, on_text, None)
-    if out.finish is None:
-        raise Gone("its stream ended without an answer")
+    if out.finish is None:  # the stream closed early (a dropped connection): the response may run on
+        log.info("the stream of response %s ended before its answer; polling it", response_id)
+        await _poll(client, response_id, out, on_text, timeout, seen=out.text)
 
 
-async def _poll(client: AsyncOpenAI, response_id: str, out: Outcome, on_text: OnText | None, timeout: Any) -> None:
+async def _poll(client: AsyncOpenAI, response_id: str, out: Outcome, on_text: OnText | None, timeout: Any,
+                seen: str) -> None:
+    """Retrieve the response until it is done; `seen` is the text on_text was given already."""
     while True:
         try:
             response = await client.responses.retrieve(response_id, timeout=timeout)
@@ -157,8 +173,8 @@ async def _poll(client: AsyncOpenAI, response_id: str, out: Outcome, on_text: On
         if response.status in ("queued", "in_progress"):
             await asyncio.sleep(POLL_S)
             continue
-        seen = out.text  # what on_text was given already (a resumed attempt's stored text)
-        out.parts, out.refusal = [], []
+        # The whole answer replaces what was read; it has no stream position to checkpoint.
+        out.parts, out.refusal, out.sequence = [], [], -1
         for item in response.output or []:
             for part in getattr(item, "content", None) or []:
                 if getattr(part, "type", "") == "output_text":

@@ -64,6 +64,7 @@ class Stored:
     resumed_after: list[int] = field(default_factory=list)  # each one's starting_after (-1: none given)
     retrieved: int = 0
     cancelled_at: float | None = None
+    finished_at: float | None = None  # when its last event was written
     task: asyncio.Task[None] | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -146,6 +147,7 @@ async def _generate(fake: Any, stored: Stored, reply: Text | Refusal | Hang | Fa
         stored.emit("response.output_text.done", item_id=item_id, output_index=0, content_index=0, text=text,
                     logprobs=[])
     stored.status = "incomplete" if stored.incomplete_reason else "completed"
+    stored.finished_at = time.monotonic()
     stored.emit(f"response.{stored.status}", response=stored.snapshot())
 
 
