@@ -154,10 +154,11 @@ class Caller:
                                max_keepalive_connections=min(100, settings.openai_max_concurrency))
         self._client = self._new_client(limits)
         # Chat Completions calls go through several clients of at most SHARD_CALLS calls each:
-        # httpcore's pool walks every connection it holds each time a request starts or a
-        # response closes, and with 2,000 streams open in one pool those walks were a fifth of
-        # the worker's CPU. A call takes the client with the fewest calls open, so no client
-        # holds more than its share of the limiter's calls.
+        # with the default httpcore transport, its pool walked every connection it held each time
+        # a request started or a response closed, and with 2,000 streams open in one pool those
+        # walks were a fifth of the worker's CPU. Kept with the aiohttp transport (the figures in
+        # tests/perf/RESULTS.md were measured so): small connectors, each with its own limit. A
+        # call takes the client with the fewest calls open, so none holds more than its share.
         shards = -(-settings.openai_max_concurrency // SHARD_CALLS)
         per_shard = -(-settings.openai_max_concurrency // shards)
         keepalive = max(4, -(-min(100, settings.openai_max_concurrency) // shards))
@@ -168,12 +169,16 @@ class Caller:
 
     def _new_client(self, limits: httpx2.Limits) -> AsyncOpenAI:
         settings = self._settings
+        # The SDK's aiohttp transport (the `aiohttp` extra) under its own httpx2 client: the SDK's
+        # retries, timeouts, errors and event hooks stay as they are, and reading a stream costs
+        # about 38 µs of CPU a chunk instead of 60-78 µs (anyio's cancel scope and httpcore per
+        # read). A worker holds ~2,000 streams; OpenAI sends a chunk every token or few.
         return AsyncOpenAI(
             api_key=settings.openai_api_key or "unset",
             base_url=settings.openai_base_url,
             max_retries=settings.openai_max_retries,
             timeout=self._timeout,
-            http_client=openai.DefaultAsyncHttpxClient(
+            http_client=openai.DefaultAioHttpClient(
                 timeout=self._timeout, limits=limits, event_hooks={"response": [_no_retry_on_quota]}),
         )
 
