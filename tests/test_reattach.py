@@ -9,6 +9,8 @@ import asyncio
 import signal
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,10 +84,26 @@ async def slow_block_3(coach: CoachModel, r: Request, pace: Pace = SLOW) -> Text
 
 @dataclass
 class Crash:
+    live: Live
     job_id: uuid.UUID
     killed_at: float  # time.monotonic()
     left: asyncpg.Record  # the step's row as the killed attempt left it: last_sequence, partial_text
     second: Proc  # the worker started after the kill
+
+
+@asynccontextmanager
+async def crashed(fake: FakeOpenAI, settings: Settings, db_url: str, service_key: str, pool: asyncpg.Pool,
+                  tmp_path: Path, pace: Pace = SLOW, step: str = "block") -> AsyncIterator[Crash]:
+    """An API and a job whose worker was SIGKILLed mid-answer (crash_while_block_3_is_written);
+    on the way out the second worker is stopped, and must end cleanly."""
+    s = settings.with_(run_worker=False)
+    async with api_server(s, db_url) as base:
+        crash = await crash_while_block_3_is_written(db_url, tmp_path, pool, Live(base, service_key, s, db_url),
+                                                     fake, pace, step)
+        try:
+            yield crash
+        finally:
+            assert crash.second.stop() == 0, crash.second.output()
 
 
 async def crash_while_block_3_is_written(db_url: str, tmp_path: Path, pool: asyncpg.Pool, live: Live,
@@ -115,7 +133,7 @@ async def crash_while_block_3_is_written(db_url: str, tmp_path: Path, pool: asyn
         left = await pool.fetchrow("SELECT last_sequence, partial_text FROM program_generation_steps "
                                    "WHERE job_id = $1 AND kind = $2 AND idx = $3", job_id, step, index)
         assert left is not None
-        return Crash(job_id, killed_at, left, worker(db_url, tmp_path, "b", fake))
+        return Crash(live, job_id, killed_at, left, worker(db_url, tmp_path, "b", fake))
     finally:
         first.stop()
 
@@ -145,16 +163,10 @@ async def test_sigkill_mid_job_reattaches_to_the_call_in_flight(settings: Settin
     async with FakeOpenAI(default=CoachModel(), pace=FAST) as fake:
         if window == "polled":
             fake.resume_window_s = 0.0  # every stream is too old to resume: the retry polls the response
-        s = settings.with_(run_worker=False)
-        async with api_server(s, db_url) as base:
-            live = Live(base, service_key, s, db_url)
-            crash = await crash_while_block_3_is_written(db_url, tmp_path, pool, live, fake)
-            job_id, left, second = crash.job_id, crash.left, crash.second
-            try:
-                row = await finished(pool, job_id)
-            finally:
-                assert second.stop() == 0, second.output()
-    assert row["status"] == "completed", (row, second.output())
+        async with crashed(fake, settings, db_url, service_key, pool, tmp_path) as crash:
+            row = await finished(pool, crash.job_id)
+    job_id, left = crash.job_id, crash.left
+    assert row["status"] == "completed", (row, crash.second.output())
     assert row["attempt"] == 2
     # No call was made again: the retry read block 3's response where OpenAI kept writing it.
     assert [r for r in created(fake) if r.received_at > crash.killed_at] == []
@@ -185,15 +197,9 @@ async def test_sigkill_mid_job_reattaches_to_the_call_in_flight(settings: Settin
 async def test_a_plan_killed_mid_answer_is_resumed_and_its_head_still_starts_the_blocks(
         settings: Settings, db_url: str, service_key: str, pool: asyncpg.Pool, tmp_path: Path) -> None:
     async with FakeOpenAI(default=CoachModel(), pace=FAST) as fake:
-        s = settings.with_(run_worker=False)
-        async with api_server(s, db_url) as base:
-            live = Live(base, service_key, s, db_url)
-            crash = await crash_while_block_3_is_written(db_url, tmp_path, pool, live, fake,
-                                                         Pace(ttft_s=0.05, tokens_per_s=25, chunk_s=0.05), step="plan")
-            try:
-                row = await finished(pool, crash.job_id)
-            finally:
-                assert crash.second.stop() == 0, crash.second.output()
+        async with crashed(fake, settings, db_url, service_key, pool, tmp_path,
+                           Pace(ttft_s=0.05, tokens_per_s=25, chunk_s=0.05), step="plan") as crash:
+            row = await finished(pool, crash.job_id)
     assert row["status"] == "completed" and row["attempt"] == 2, row
     (plan,) = [st for st in fake.responses.values() if schema_name(st.request) == "training_plan"]
     seq = crash.left["last_sequence"]
@@ -215,19 +221,12 @@ async def test_a_response_that_is_gone_is_asked_again_and_the_job_says_so(settin
                                                                          service_key: str, pool: asyncpg.Pool,
                                                                          tmp_path: Path) -> None:
     async with FakeOpenAI(default=CoachModel(), pace=FAST) as fake:
-        s = settings.with_(run_worker=False)
-        async with api_server(s, db_url) as base:
-            live = Live(base, service_key, s, db_url)
-            crash = await crash_while_block_3_is_written(db_url, tmp_path, pool, live, fake)
-            job_id, killed_at, second = crash.job_id, crash.killed_at, crash.second
+        async with crashed(fake, settings, db_url, service_key, pool, tmp_path) as crash:
             for stored in stored_for_block(fake, 2):
                 del fake.responses[stored.id]  # expired and deleted on OpenAI's side
-            try:
-                row = await finished(pool, job_id)
-            finally:
-                assert second.stop() == 0, second.output()
+            row = await finished(pool, crash.job_id)
     assert row["status"] == "completed", row
-    again = [r for r in created(fake) if r.received_at > killed_at]
+    again = [r for r in created(fake) if r.received_at > crash.killed_at]
     assert [block_index(r) for r in again] == [2]
     assert row["usage"]["remade"] == 1 and row["usage"].get("reattached", 0) == 0
 
@@ -263,23 +262,17 @@ async def test_cancelling_a_job_cancels_the_response_its_retry_reattached_to(set
                                                                             service_key: str, pool: asyncpg.Pool,
                                                                             tmp_path: Path) -> None:
     async with FakeOpenAI(default=CoachModel(), pace=FAST) as fake:
-        s = settings.with_(run_worker=False)
-        async with api_server(s, db_url) as base:
-            live = Live(base, service_key, s, db_url)
-            # Block 3 takes ~25 s: still being written when the retry has re-attached to it.
-            crash = await crash_while_block_3_is_written(
-                db_url, tmp_path, pool, live, fake, Pace(ttft_s=0.05, tokens_per_s=50, chunk_s=0.05))
-            job_id, second = crash.job_id, crash.second
-            try:
-                (block_3,) = stored_for_block(fake, 2)
-                await wait_until(lambda: block_3.resumed == 1, timeout=30)
-                async with live.client() as c:
-                    r = await c.post(f"/api/programs/status/{job_id}/cancel")
-                    assert r.status_code == 200, r.text
-                await wait_until(lambda: block_3.cancelled_at is not None, timeout=10)
-                await asyncio.sleep(0.5)
-            finally:
-                assert second.stop() == 0, second.output()
+        # Block 3 takes ~25 s: still being written when the retry has re-attached to it.
+        async with crashed(fake, settings, db_url, service_key, pool, tmp_path,
+                           Pace(ttft_s=0.05, tokens_per_s=50, chunk_s=0.05)) as crash:
+            (block_3,) = stored_for_block(fake, 2)
+            await wait_until(lambda: block_3.resumed == 1, timeout=30)
+            async with crash.live.client() as c:
+                r = await c.post(f"/api/programs/status/{crash.job_id}/cancel")
+                assert r.status_code == 200, r.text
+            await wait_until(lambda: block_3.cancelled_at is not None, timeout=10)
+            await asyncio.sleep(0.5)
+    job_id = crash.job_id
     assert block_3.status == "cancelled"
     assert any(r.path == f"/v1/responses/{block_3.id}/cancel" for r in fake.requests)
     assert await pool.fetchval("SELECT status FROM program_generation_jobs WHERE id = $1", job_id) == "cancelled"
