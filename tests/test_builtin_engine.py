@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from app.coaching.catalogue import EXERCISES, HOME, Filters, Impact, Movement, Pattern, by_name, pick, usable
 from app.models import Exercise, FitnessLevel, GenerateRequest, GoalCategory, ProgramContent, TrainingWeek
 from jobs.engines.builtin import BuiltinEngine
-from jobs.engines.library import EXERCISES, HOME, Filters, Impact, Movement, Pattern, by_name, pick, usable
 
 GOALS = list(GoalCategory)
 LEVELS = list(FitnessLevel)

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from app.coaching.catalogue import Pattern, by_name, lookup
+from app.coaching.validator import Rule, Violation, parse_effort, rpe_of, validate
+from app.coaching.writer.program import build_program
 from app.models import Exercise, GenerateRequest, ProgramContent, TrainingDay
-from jobs.engines.builtin import build_program
-from jobs.engines.checks import Rule, Violation, parse_effort, rpe_of, validate
-from jobs.engines.library import Pattern, by_name, lookup
 
 Break = Callable[[ProgramContent], None]
 

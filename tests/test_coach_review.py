@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from app.coaching.validator import validate
+from app.coaching.writer.program import build_program
 from app.models import GenerateRequest, ProgramContent
-from jobs.engines.builtin import build_program
-from jobs.engines.checks import validate
 
 REVIEW = Path(__file__).resolve().parent.parent / "docs" / "coach-review.md"
 CASES: list[dict[str, Any]] = [

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from app.coaching.catalogue import GYM, Equipment, Movement
+from app.coaching.words import Constraints, Emphasis, EventKind, Injury, Population, read_constraints
 from app.models import GenerateRequest
-from jobs.engines.constraints import Constraints, Emphasis, EventKind, Injury, Population, read_constraints
-from jobs.engines.library import GYM, Equipment, Movement
 
 E, M = Equipment, Movement
 

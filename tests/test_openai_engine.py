@@ -19,6 +19,7 @@ import asyncpg
 import pytest
 
 import jobs.worker
+from app.coaching.validator import Rule, Violation, check_program, validate
 from app.models import (
     Exercise,
     FitnessLevel,
@@ -30,10 +31,9 @@ from app.models import (
 )
 from app.settings import Settings
 from jobs.engines.base import Engine, EngineError
-from jobs.engines.calls import SHARD_CALLS, Caller, Tally, response_format
-from jobs.engines.checks import Rule, Violation, check_program, validate
-from jobs.engines.openai import GenerationFailed, OpenAIEngine
-from jobs.engines.plan import Plan
+from jobs.engines.llm.calls import SHARD_CALLS, Caller, Tally, response_format
+from jobs.engines.llm.engine import GenerationFailed, OpenAIEngine
+from jobs.engines.llm.plan import Plan
 from jobs.engines.select import make_engine
 from tests.fakes.openai_server import (
     FakeOpenAI,

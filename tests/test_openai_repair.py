@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from app.coaching.validator import validate
 from app.models import (
     Exercise,
     FitnessLevel,
@@ -18,8 +19,7 @@ from app.models import (
     TrainingWeek,
 )
 from app.settings import Settings
-from jobs.engines.checks import validate
-from jobs.engines.openai import OpenAIEngine
+from jobs.engines.llm.engine import OpenAIEngine
 from tests.fakes.openai_server import FakeOpenAI, Text
 
 MODEL = "gpt-test"

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
+from app.coaching.catalogue import Load, Pattern, lookup, rules_out, usable
+from app.coaching.validator import validate
+from app.coaching.words import read_constraints
+from app.coaching.writer.program import build_program
 from app.models import FitnessLevel, GenerateRequest, GoalCategory, ProgramContent
-from jobs.engines.builtin import build_program
-from jobs.engines.checks import validate
-from jobs.engines.constraints import read_constraints
-from jobs.engines.library import Load, Pattern, lookup, rules_out, usable
 
 GOALS, LEVELS = list(GoalCategory), list(FitnessLevel)
 PHRASES = [

@@ -34,6 +34,10 @@ RULES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ("jobs", ("jobs",), ("app.web", "app.cli")),
     ("the API", ("app/web",), ("jobs", "app.cli")),
     ("the agent", ("agent",), ("app", "jobs")),
+    # The coaching domain is pure: no I/O of any kind, no event loop (docs/architecture.md).
+    ("the coaching domain", ("app/coaching",),
+     ("app.web", "app.cli", "app.db", "app.queries", "jobs", "agent", "asyncio", "asyncpg", "psycopg", "httpx",
+      "httpx2", "aiohttp", "openai", "procrastinate", "starlette", "socket", "subprocess")),
 ]
 
 

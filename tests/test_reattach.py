@@ -18,11 +18,11 @@ import asyncpg
 import pytest
 
 from app import queries as q
+from app.coaching.validator import check_program
 from app.settings import Settings
 from jobs.engines.base import EngineError
-from jobs.engines.blocks import Block
-from jobs.engines.checks import check_program
-from jobs.engines.plan import Plan
+from jobs.engines.llm.blocks import Block
+from jobs.engines.llm.plan import Plan
 from jobs.steps import DbSteps
 from tests.fakes.coach_model import CoachModel, block_index, is_block, schema_name
 from tests.fakes.openai_server import FakeOpenAI, Pace, Refusal, Request, Text, insufficient_quota
@@ -357,7 +357,7 @@ async def test_a_checkpoint_moves_forward_only_for_the_attempt_that_owns_the_job
     assert row is not None and row["status"] == "done" and row["partial_text"] is None
 
 
-# The errors a person reads are the Chat Completions path's (jobs/engines/calls.py), whichever API
+# The errors a person reads are the Chat Completions path's (jobs/engines/llm/calls.py), whichever API
 # asked: the plan call fails in each way below, and nothing is asked after it.
 PLAN_TEXT = '{"name": "A plan", "blocks": ['
 ERRORS = {

@@ -19,10 +19,10 @@ import httpx
 import pytest
 from httpx_sse import aconnect_sse
 
+from app.coaching.validator import check_program
 from app.models import FitnessLevel, GenerateRequest, GoalCategory
 from app.settings import Settings
-from jobs.engines.checks import check_program
-from jobs.engines.openai import GenerationFailed, OpenAIEngine
+from jobs.engines.llm.engine import GenerationFailed, OpenAIEngine
 from tests.fakes.coach_model import CoachModel, block_index, is_block, is_plan, is_repair, schema_name
 from tests.fakes.openai_server import FakeOpenAI, Hang, Pace, Request, Text
 from tests.support import Live, Proc, api_server, env_for, wait_until, worker_task

@@ -8,7 +8,7 @@ from jobs.engines.base import Engine
 
 def make_engine(settings: Settings) -> Engine:
     if settings.engine_name == "openai":
-        from jobs.engines.openai import OpenAIEngine
+        from jobs.engines.llm.engine import OpenAIEngine
 
         return OpenAIEngine(settings)
     from jobs.engines.builtin import BuiltinEngine

@@ -18,10 +18,10 @@ import uuid
 import asyncpg
 
 from app import queries as q
+from app.coaching.writer.program import build_program
 from app.db import connect, create_pool
 from app.models import GenerateRequest
 from jobs.checkpoints import Checkpoints
-from jobs.engines.builtin import build_program
 from tests.perf.harness import REQUEST, PostgresCpu, Table, create_running_jobs, database, load_note, run_alone
 
 BLOCK_CHARS = 4300  # a 16x4 block's JSON from the fake coach model

@@ -60,7 +60,7 @@ def job_status(request: Request, row: asyncpg.Record) -> JobStatusOut:
 
 
 def plan_out(content: dict[str, Any] | None) -> PlanOut | None:
-    """The public part of a stored plan (jobs/engines/plan.py writes it): indexed blocks with
+    """The public part of a stored plan (jobs/engines/llm/plan.py writes it): indexed blocks with
     their weeks and deloads, no constraints."""
     if not content:
         return None

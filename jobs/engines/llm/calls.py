@@ -29,8 +29,8 @@ from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import BaseModel
 
 from app.settings import Settings
-from jobs.engines import responses
 from jobs.engines.base import EngineError, StepStore, StoredStep
+from jobs.engines.llm import responses
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 
+from app.coaching import guidance as rules
+from app.coaching.words import read_constraints
 from app.models import FitnessLevel, GenerateRequest, GoalCategory
-from jobs.engines import rules
-from jobs.engines.constraints import read_constraints
-from jobs.engines.plan import MAX_BLOCK_WEEKS, Plan
+from jobs.engines.llm.plan import MAX_BLOCK_WEEKS, Plan
 
 # The rules live beside the validator that enforces them (rules.py), so the two cannot drift.
 COACHING_RULES = rules.COACHING_RULES

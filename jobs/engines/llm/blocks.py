@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from app.models import ProgramContent
-from jobs.engines.plan import Plan, PlanBlock
+from jobs.engines.llm.plan import Plan, PlanBlock
 
 ROW = re.compile(r"^\s*(\d{1,2})\s*[xX×]\s*(.+?)\s*@\s*(.+?)\s*$")
 REPS = re.compile(r"^\d{1,3}(-\d{1,3})?( ?(s|m|sec|yd|per side))?$")

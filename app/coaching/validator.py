@@ -21,9 +21,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from app.models import Exercise, FitnessLevel, GenerateRequest, GoalCategory, ProgramContent, TrainingDay, TrainingWeek
-from jobs.engines.constraints import GENTLE_MAX_RPE, Constraints, read_constraints
-from jobs.engines.library import (
+from app.coaching.catalogue import (
     EXERCISES,
     EXPLOSIVE_PATTERNS,
     MAJOR_MUSCLES,
@@ -41,6 +39,8 @@ from jobs.engines.library import (
     rules_out,
     usable,
 )
+from app.coaching.words import GENTLE_MAX_RPE, Constraints, read_constraints
+from app.models import Exercise, FitnessLevel, GenerateRequest, GoalCategory, ProgramContent, TrainingDay, TrainingWeek
 
 
 class Rule(enum.StrEnum):

@@ -31,12 +31,13 @@ from typing import TypeVar
 from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import ValidationError
 
+from app.coaching import validator as checks
 from app.models import GenerateRequest, ProgramContent
-from jobs.engines import budget, checks, prompt
 from jobs.engines.base import EngineError, ProgressReporter, StepStore, StoredStep
-from jobs.engines.blocks import Block, block_problems, blocks_named, expand, parse_block
-from jobs.engines.calls import BLOCK_PRIORITY, PLAN_PRIORITY, REPAIR_PRIORITY, Caller, Tally, fatal, response_format
-from jobs.engines.plan import HeadWatcher, Plan, parse_plan, plan_problems
+from jobs.engines.llm import budget, prompt
+from jobs.engines.llm.blocks import Block, block_problems, blocks_named, expand, parse_block
+from jobs.engines.llm.calls import BLOCK_PRIORITY, PLAN_PRIORITY, REPAIR_PRIORITY, Caller, Tally, fatal, response_format
+from jobs.engines.llm.plan import HeadWatcher, Plan, parse_plan, plan_problems
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ answer run up the bill and the deadline.
 from __future__ import annotations
 
 from app.models import GenerateRequest
-from jobs.engines.calls import REASONING_ALLOWANCE
-from jobs.engines.plan import PlanBlock
+from jobs.engines.llm.calls import REASONING_ALLOWANCE
+from jobs.engines.llm.plan import PlanBlock
 
 MODEL_MAX_OUTPUT = 128_000
 EXERCISES_PER_DAY = 8  # the most a day usually holds

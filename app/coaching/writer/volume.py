@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from jobs.engines.library import MAJOR_MUSCLES, PATTERNS_FOR, LibraryExercise, Muscle, contributions
-from jobs.engines.splits import Role
+from app.coaching.catalogue import MAJOR_MUSCLES, PATTERNS_FOR, LibraryExercise, Muscle, contributions
+from app.coaching.writer.splits import Role
 
 MAX_ROUNDS = 400
 

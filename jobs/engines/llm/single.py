@@ -14,10 +14,11 @@ import logging
 
 import jiter
 
+from app.coaching import validator as checks
 from app.models import GenerateRequest, ProgramContent
-from jobs.engines import budget, checks, prompt
 from jobs.engines.base import EngineError, ProgressReporter
-from jobs.engines.calls import Answer, Caller, Tally, fatal, response_format
+from jobs.engines.llm import budget, prompt
+from jobs.engines.llm.calls import Answer, Caller, Tally, fatal, response_format
 
 log = logging.getLogger(__name__)
 

@@ -1,11 +1,11 @@
 """The OpenAI engine: Chat Completions with strict JSON schemas, in one of two strategies.
 
-* `blocks` (default, jobs/engines/stepwise.py): a small plan, then one call per block in
+* `blocks` (default, jobs/engines/llm/stepwise.py): a small plan, then one call per block in
   parallel, expanded by code into the full program; the plan and each block are durable steps.
-* `single` (jobs/engines/single.py): the whole program in one streamed answer.
+* `single` (jobs/engines/llm/single.py): the whole program in one streamed answer.
 
 Both end at checks.py, repair what fails at most once per answer, and record every call's
-usage. The shared call (client, concurrency cap, errors) is jobs/engines/calls.py.
+usage. The shared call (client, concurrency cap, errors) is jobs/engines/llm/calls.py.
 
 Maximum number of HTTP calls to OpenAI for one job, with the defaults
 (NOWVA_OPENAI_MAX_RETRIES=2, NOWVA_MAX_ATTEMPTS=3):
@@ -22,9 +22,9 @@ import logging
 from app.models import GenerateRequest
 from app.settings import Settings
 from jobs.engines.base import EngineError, Generated, ProgressReporter, StepStore
-from jobs.engines.calls import Caller, Tally
-from jobs.engines.single import generate_single
-from jobs.engines.stepwise import generate_stepwise
+from jobs.engines.llm.calls import Caller, Tally
+from jobs.engines.llm.single import generate_single
+from jobs.engines.llm.stepwise import generate_stepwise
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import enum
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from jobs.engines.library import Pattern
+from app.coaching.catalogue import Pattern
 
 P = Pattern
 

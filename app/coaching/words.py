@@ -17,8 +17,8 @@ import re
 
 from pydantic import BaseModel, ConfigDict
 
+from app.coaching.catalogue import GYM, HOME, Equipment, Movement
 from app.models import GenerateRequest
-from jobs.engines.library import GYM, HOME, Equipment, Movement
 
 E = Equipment
 CAUTION_AGE = 60

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import functools
 
+from app.coaching import validator as c
+from app.coaching.catalogue import EXERCISES, GYM, Equipment, Movement, Pattern, rules_out, usable
+from app.coaching.words import GENTLE_MAX_RPE, Constraints
 from app.models import FitnessLevel
-from jobs.engines import checks as c
-from jobs.engines.constraints import GENTLE_MAX_RPE, Constraints
-from jobs.engines.library import EXERCISES, GYM, Equipment, Movement, Pattern, rules_out, usable
 
 BEG, INT, ADV = FitnessLevel.beginner, FitnessLevel.intermediate, FitnessLevel.advanced
 

@@ -1,0 +1,1 @@
+"""The coaching domain: pure code, no I/O. See docs/architecture.md."""
