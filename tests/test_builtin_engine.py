@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-from app.coaching.catalogue import EXERCISES, HOME, Filters, Impact, Movement, Pattern, by_name, pick, usable
+from app.coaching.catalogue import EXERCISES, by_name, usable
+from app.coaching.kinds import HOME, Impact, Movement, Pattern
+from app.coaching.writer.selection import Filters, pick
 from app.models import Exercise, FitnessLevel, GenerateRequest, GoalCategory, ProgramContent, TrainingWeek
 from jobs.engines.builtin import BuiltinEngine
 

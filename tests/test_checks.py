@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from app.coaching.catalogue import Pattern, by_name, lookup
+from app.coaching.catalogue import by_name
+from app.coaching.kinds import Pattern
+from app.coaching.names import lookup
 from app.coaching.validator import Rule, Violation, parse_effort, rpe_of, validate
 from app.coaching.writer.program import build_program
 from app.models import Exercise, GenerateRequest, ProgramContent, TrainingDay

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.coaching.catalogue import GYM, Equipment, Movement
+from app.coaching.kinds import GYM, Equipment, Movement
 from app.coaching.words import Constraints, Emphasis, EventKind, Injury, Population, read_constraints
 from app.models import GenerateRequest
 

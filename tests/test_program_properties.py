@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from app.coaching.catalogue import Load, Pattern, lookup, rules_out, usable
+from app.coaching.catalogue import rules_out, usable
+from app.coaching.kinds import Load, Pattern
+from app.coaching.names import lookup
 from app.coaching.validator import validate
 from app.coaching.words import read_constraints
 from app.coaching.writer.program import build_program

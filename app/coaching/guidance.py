@@ -11,7 +11,8 @@ from __future__ import annotations
 import functools
 
 from app.coaching import validator as c
-from app.coaching.catalogue import EXERCISES, GYM, Equipment, Movement, Pattern, rules_out, usable
+from app.coaching.catalogue import EXERCISES, rules_out, usable
+from app.coaching.kinds import GYM, Equipment, Movement, Pattern
 from app.coaching.words import GENTLE_MAX_RPE, Constraints
 from app.models import FitnessLevel
 

@@ -21,24 +21,19 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from app.coaching.catalogue import (
-    EXERCISES,
+from app.coaching.catalogue import EXERCISES, LibraryExercise, contributions, heavy_with, rules_out, usable
+from app.coaching.kinds import (
     EXPLOSIVE_PATTERNS,
     MAJOR_MUSCLES,
     NON_VOLUME_PATTERNS,
     Equipment,
     Impact,
-    LibraryExercise,
     Load,
     Movement,
     Muscle,
     Pattern,
-    contributions,
-    heavy_with,
-    lookup,
-    rules_out,
-    usable,
 )
+from app.coaching.names import lookup
 from app.coaching.words import GENTLE_MAX_RPE, Constraints, read_constraints
 from app.models import Exercise, FitnessLevel, GenerateRequest, GoalCategory, ProgramContent, TrainingDay, TrainingWeek
 

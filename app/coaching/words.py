@@ -17,7 +17,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict
 
-from app.coaching.catalogue import GYM, HOME, Equipment, Movement
+from app.coaching.kinds import GYM, HOME, Equipment, Movement
 from app.models import GenerateRequest
 
 E = Equipment

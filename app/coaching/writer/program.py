@@ -13,21 +13,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field, replace
 
-from app.coaching.catalogue import (
-    DUMBBELLS_ONLY,
-    HOME,
-    Equipment,
-    Filters,
-    LibraryExercise,
-    Load,
-    Movement,
-    Muscle,
-    Pattern,
-    Unit,
-    contributions,
-    heavy_with,
-    pick,
-)
+from app.coaching.catalogue import TEST_ORDER, LibraryExercise, contributions, heavy_with, tagged
+from app.coaching.kinds import DUMBBELLS_ONLY, HOME, Equipment, Load, Movement, Muscle, Pattern, Unit
 from app.coaching.validator import SESSION_SETS, WEEKLY_SETS, weekly_floor
 from app.coaching.words import (
     GENTLE_MAX_RPE,
@@ -38,6 +25,7 @@ from app.coaching.words import (
     Population,
     read_constraints,
 )
+from app.coaching.writer.selection import Filters, pick
 from app.coaching.writer.splits import ONE_A, ONE_B, POWER_WORK, SPLITS, A, C, DayTemplate, Role, S, Slot
 from app.coaching.writer.volume import PATTERNS_FOR, Band, Entry, balance
 from app.models import Exercise, FitnessLevel, GenerateRequest, GoalCategory, ProgramContent, TrainingDay, TrainingWeek
@@ -94,15 +82,15 @@ def read_profile(request: GenerateRequest, constraints: Constraints | None = Non
     filters = Filters(tier, frozenset(c.equipment), frozenset(banned))
     prefer: set[str] = set()
     if Emphasis.bench in c.emphasis:
-        prefer.add("Barbell bench press")
+        prefer |= tagged("for_bench_emphasis")
     if Emphasis.squat in c.emphasis:
-        prefer.add("Back squat")
+        prefer |= tagged("for_squat_emphasis")
     if Emphasis.deadlift in c.emphasis:
-        prefer.add("Conventional deadlift")
+        prefer |= tagged("for_deadlift_emphasis")
     elif request.height_cm > 190:
-        prefer.add("Trap-bar deadlift")  # long femurs and torso: a more upright pull
+        prefer |= tagged("for_tall_lifters")  # long femurs and torso: a more upright pull
     if Emphasis.glutes in c.emphasis:
-        prefer |= {"Barbell hip thrust", "Bulgarian split squat", "Dumbbell hip thrust"}
+        prefer |= tagged("for_glute_emphasis")
     return Profile(request, c, level, heavy, request.height_cm > 190, filters, frozenset(prefer))
 
 
@@ -316,8 +304,8 @@ def dose_explosive(profile: Profile, ex: LibraryExercise, plan: WeekPlan, cap: f
     if ex.pattern is P.sprint:
         return Dose(sets + 1, 1, fast or "Maximal effort", 180, "Walk back and rest fully between reps.")
     if ex.pattern is P.olympic:
-        reps = 5 if ex.name == "Kettlebell swing" else (3, 3, 2)[phase]
-        load = ("Heavy bell, crisp hip snap" if ex.name == "Kettlebell swing" else
+        reps = 5 if "swing" in ex.tags else (3, 3, 2)[phase]
+        load = ("Heavy bell, crisp hip snap" if "swing" in ex.tags else
                 f"{_pct(60.0, 70.0, plan.ramp) + 5 * phase:g}% of your best {ex.name.lower()}, fast bar"
                 if ex.load in PERCENT_LOADS else "A weight you could move 8 times, every rep fast")
         return Dose(sets, _reps(reps, reps, ex.unit, level), fast or load, 150, "Stop the set when speed drops.")
@@ -506,8 +494,6 @@ def _exercise(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan,
 
 
 MAX_TESTS_PER_WEEK = 3
-TEST_PRIORITY = ("Back squat", "Barbell bench press", "Conventional deadlift", "Sumo deadlift", "Trap-bar deadlift",
-                 "Front squat", "Box squat", "Standing overhead press", "Power clean")
 EMPHASIS_MUSCLES = {Emphasis.arms: (Muscle.biceps, Muscle.triceps), Emphasis.glutes: (Muscle.glutes,),
                     Emphasis.bench: (Muscle.chest,), Emphasis.squat: (Muscle.quads,),
                     Emphasis.deadlift: (Muscle.glutes, Muscle.hamstrings)}
@@ -574,7 +560,7 @@ def build_week(profile: Profile, plan: WeekPlan) -> TrainingWeek:
     balanced = balanced_week(profile, templates, plan.block)
     # At most three maximal singles a week, on the lifts that matter most: a meet's three first.
     mains = {ex.name for chosen in balanced for role, ex, _ in chosen if role is Role.main and ex.testable}
-    testing = set(sorted(mains, key=lambda n: (TEST_PRIORITY.index(n) if n in TEST_PRIORITY else 99, n))
+    testing = set(sorted(mains, key=lambda n: (TEST_ORDER.index(n) if n in TEST_ORDER else 99, n))
                   [:MAX_TESTS_PER_WEEK])
     tested: set[str] = set()
     days: list[TrainingDay] = []

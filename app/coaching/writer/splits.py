@@ -9,7 +9,7 @@ import enum
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from app.coaching.catalogue import Pattern
+from app.coaching.kinds import Pattern
 
 P = Pattern
 

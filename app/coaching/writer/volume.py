@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.coaching.catalogue import MAJOR_MUSCLES, PATTERNS_FOR, LibraryExercise, Muscle, contributions
+from app.coaching.catalogue import LibraryExercise, contributions
+from app.coaching.kinds import MAJOR_MUSCLES, PATTERNS_FOR, Muscle
 from app.coaching.writer.splits import Role
 
 MAX_ROUNDS = 400
