@@ -7,6 +7,7 @@ in the message itself too (the model reads the message in its repair turn).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +16,8 @@ import pytest
 from app.coaching.catalogue import by_name
 from app.coaching.kinds import Pattern
 from app.coaching.names import lookup
-from app.coaching.validator import Rule, Violation, parse_effort, rpe_of, validate
+from app.coaching.prescription import parse_effort, rpe_of
+from app.coaching.validator import Rule, Violation, validate
 from app.coaching.writer.program import build_program
 from app.models import Exercise, GenerateRequest, ProgramContent, TrainingDay
 
@@ -267,3 +269,17 @@ def test_claims_are_about_the_weeks_not_advice_beside_them() -> None:
     claimed = sorted(v.message for v in validate(program, req) if v.rule is Rule.claims)
     assert claimed == ["the text claims a recovery day, but the weeks do not contain it",
                        "the text claims aerobic work, but the weeks do not contain it"]
+
+
+def test_every_rule_is_registered_and_runs_alone() -> None:
+    from app.coaching.rules.registry import REGISTRY, check
+    from app.coaching.validator import subject
+
+    assert set(REGISTRY) == set(Rule), "a rule id without its check, or a check without an id"
+    request = GenerateRequest(user_id=uuid.uuid4(), height_cm=178, weight_kg=80, goal_category="strength",
+                              duration_weeks=8, days_per_week=3, fitness_level="intermediate")
+    program = build_program(request)
+    program.weeks[1].days[0].exercises[0].sets = 40
+    s = subject(program, request)
+    assert [v.rule for v in check(Rule.dose, s)] == [Rule.dose]
+    assert check(Rule.shape, s) == [] and check(Rule.summary_length, s) == []

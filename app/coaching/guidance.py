@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import functools
 
-from app.coaching import validator as c
+from app.coaching import policy as c
 from app.coaching.catalogue import EXERCISES, rules_out, usable
 from app.coaching.kinds import GYM, Equipment, Movement, Pattern
-from app.coaching.words import GENTLE_MAX_RPE, Constraints
+from app.coaching.policy import GENTLE_MAX_RPE
+from app.coaching.words import Constraints
 from app.models import FitnessLevel
 
 BEG, INT, ADV = FitnessLevel.beginner, FitnessLevel.intermediate, FitnessLevel.advanced

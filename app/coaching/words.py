@@ -18,15 +18,10 @@ import re
 from pydantic import BaseModel, ConfigDict
 
 from app.coaching.kinds import GYM, HOME, Equipment, Movement
+from app.coaching.policy import CAUTION_AGE, CAUTION_BMI, CAUTION_MAX_RPE, GENTLE_WEEKS, INJURY_MAX_RPE
 from app.models import GenerateRequest
 
 E = Equipment
-CAUTION_AGE = 60
-CAUTION_BMI = 40.0
-CAUTION_MAX_RPE = 8.0
-INJURY_MAX_RPE = 8.0
-GENTLE_WEEKS = 2  # the first weeks of a program for someone who should check with a doctor first
-GENTLE_MAX_RPE = 7.0
 
 
 class Injury(enum.StrEnum):

@@ -15,9 +15,15 @@ from dataclasses import dataclass, field, replace
 
 from app.coaching.catalogue import TEST_ORDER, LibraryExercise, contributions, heavy_with, tagged
 from app.coaching.kinds import DUMBBELLS_ONLY, HOME, Equipment, Load, Movement, Muscle, Pattern, Unit
-from app.coaching.validator import SESSION_SETS, WEEKLY_SETS, weekly_floor
-from app.coaching.words import (
+from app.coaching.policy import (
     GENTLE_MAX_RPE,
+    MAX_TESTS_PER_WEEK,
+    SESSION_SETS,
+    SUMMARY_WORDS,
+    WEEKLY_SETS,
+    weekly_floor,
+)
+from app.coaching.words import (
     Constraints,
     Emphasis,
     EventKind,
@@ -493,7 +499,6 @@ def _exercise(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan,
                     rest_seconds=d.rest, notes=_clip(text, 300))
 
 
-MAX_TESTS_PER_WEEK = 3
 EMPHASIS_MUSCLES = {Emphasis.arms: (Muscle.biceps, Muscle.triceps), Emphasis.glutes: (Muscle.glutes,),
                     Emphasis.bench: (Muscle.chest,), Emphasis.squat: (Muscle.quads,),
                     Emphasis.deadlift: (Muscle.glutes, Muscle.hamstrings)}
@@ -581,7 +586,6 @@ def build_week(profile: Profile, plan: WeekPlan) -> TrainingWeek:
 # ---------------------------------------------------------------- words
 
 
-SUMMARY_WORDS = 60
 SHORT_SPLITS = {1: "full body", 2: "full body", 3: "full body", 4: "upper and lower",
                 5: "upper, lower, push, pull, legs", 6: "push, pull, legs twice",
                 7: "five training days and two easy recovery days"}

@@ -1,0 +1,77 @@
+"""Every threshold of the coaching domain, declared once.
+
+The writer doses by these numbers, the validator's rules check them, and the rules in words that a
+model reads (guidance.py) quote them, so the three cannot drift apart. A coach changing a number
+changes it here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import math
+
+from app.coaching.kinds import Pattern
+from app.models import FitnessLevel
+
+BEG, INT, ADV = FitnessLevel.beginner, FitnessLevel.intermediate, FitnessLevel.advanced
+
+# ---------------------------------------------------------------- a prescription
+
+MAX_SETS = 10
+MAX_REPS = 30
+MAX_HOLD_S = 300
+MAX_CARDIO_S = 999  # a bout of easy cardio: up to the longest time the reps field can hold
+BEGINNER_MAX_SETS = 5
+LOAD_MIN_REPS = 6  # an exercise that cannot be loaded heavily is not done for fewer reps
+EASY_RPE = 4.0  # "easy, conversational pace" and the like, when no number is given
+
+# ---------------------------------------------------------------- goals
+
+HEAVY_REPS = 6  # strength and power: heavy work is 1-6 reps
+HEAVY_MIN_REST_S = 120  # the rule says 150-300 s; a little slack
+EXPLOSIVE_MIN_REST_S = 90
+HYPERTROPHY_REPS = (6, 15)
+HYPERTROPHY_SHARE = 0.6  # of working exercises in 6-15 reps near failure, outside deload weeks
+NEAR_FAILURE_RPE = 7.0
+STRENGTH_PATTERNS = frozenset({Pattern.squat, Pattern.hinge, Pattern.h_push, Pattern.h_pull, Pattern.v_push,
+                               Pattern.v_pull, Pattern.lunge, Pattern.olympic})
+
+# ---------------------------------------------------------------- sessions and weeks
+
+BEGINNER_MAX_EXERCISES = 8
+MAX_TESTS_PER_WEEK = 3
+HARD_RPE = 8.0  # a day with work this hard is a hard day
+RECOVERY_RPE = 6.0  # a day with nothing harder is a recovery day
+MAX_HARD_DAYS_IN_A_ROW = 4
+# Hard sets per muscle per week (indirect work counts half), by level: (low, high).
+WEEKLY_SETS = {BEG: (4, 12), INT: (8, 20), ADV: (10, 25)}
+SESSION_SETS = {BEG: 20, INT: 28, ADV: 32}
+SESSION_LANDINGS = {BEG: 40, INT: 60, ADV: 80}
+
+
+def weekly_floor(level: FitnessLevel, days: int) -> int:
+    """Hard sets a week each major muscle needs for hypertrophy. Few sessions cannot reach the full
+    band for every muscle: the floor scales with days, up to three."""
+    return math.floor(WEEKLY_SETS[level][0] * min(1.0, days / 3))
+
+
+# ---------------------------------------------------------------- the program's shape over time
+
+DELOAD_FROM_WEEKS = 6
+DELOAD_MAX_SHARE = 0.7  # a deload has at least 30% fewer sets than the week before it
+TAPER_MAX_SHARE = 0.7  # the final week before an event: volume cut by at least 30% from the peak
+TAPER_KEEP_EFFORT = 1.5  # ... while the top effort stays within this many RPE points of the peak
+IDENTICAL_WEEKS_MAX = 2  # three identical weeks in a row is no progression
+
+# ---------------------------------------------------------------- the person
+
+CAUTION_AGE = 60
+CAUTION_BMI = 40.0
+CAUTION_MAX_RPE = 8.0
+INJURY_MAX_RPE = 8.0
+GENTLE_WEEKS = 2  # the first weeks of a program for someone who should check with a doctor first
+GENTLE_MAX_RPE = 7.0
+
+# ---------------------------------------------------------------- words
+
+SUMMARY_WORDS = 60
+VERBATIM_WORDS = 5  # this many of the person's words in a row, read back, is reading them back

@@ -1,0 +1,64 @@
+"""Rules about weekly volume per muscle: no muscle over its level's ceiling, every major muscle trained
+every training week, and (for hypertrophy) each at least at its floor.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+
+from app.coaching.catalogue import EXERCISES, rules_out, usable
+from app.coaching.kinds import MAJOR_MUSCLES, NON_VOLUME_PATTERNS, Equipment, Movement, Muscle
+from app.coaching.policy import WEEKLY_SETS, weekly_floor
+from app.coaching.rules.registry import Rule, Subject, rule
+from app.coaching.rules.walk import muscle_sets, weekly_sets
+from app.models import FitnessLevel, GoalCategory, TrainingWeek
+
+
+def training_weeks(s: Subject) -> list[TrainingWeek]:
+    """Weeks that carry the program's load: not deloads, tapers or easy starts (under 70% of peak sets)."""
+    volumes = {w.week: weekly_sets(s.walk.week(w)) for w in s.program.weeks}
+    peak = max(volumes.values(), default=0)
+    return [w for w in s.program.weeks if not w.deload and volumes[w.week] >= 0.7 * peak]
+
+
+@functools.lru_cache(maxsize=1024)
+def trainable(muscle: Muscle, equipment: frozenset[Equipment], banned: frozenset[Movement]) -> bool:
+    """Is any allowed exercise left for this muscle? If the person ruled them all out, nothing is owed."""
+    return any(muscle in ex.muscles and ex.pattern not in NON_VOLUME_PATTERNS and usable(ex, equipment)
+               and not any(rules_out(ex, m) for m in banned) for ex in EXERCISES)
+
+
+def _trainable(s: Subject, muscle: Muscle) -> bool:
+    return trainable(muscle, frozenset(s.constraints.equipment), frozenset(s.constraints.banned))
+
+
+@rule(Rule.weekly_volume)
+def weekly_volume(s: Subject) -> Iterator[str]:
+    level, days = s.request.fitness_level, s.request.days_per_week
+    high = WEEKLY_SETS[level][1]
+    who = "a beginner" if level is FitnessLevel.beginner else f"an {level.value} lifter"
+    training = {w.week for w in training_weeks(s)}
+    floor = weekly_floor(level, days)
+    for week in s.program.weeks:
+        sets = muscle_sets(s.walk.week(week))
+        for muscle, n in sorted(sets.items()):
+            if n > high:
+                yield f"week {week.week}: {n:g} hard sets for the {muscle}; at most {high} a week for {who}"
+        if s.request.goal_category is not GoalCategory.hypertrophy or week.deload or week.week not in training:
+            continue
+        trained = {m for it in s.walk.week(week) if it.entry is not None for m in it.entry.muscles}
+        for muscle in MAJOR_MUSCLES:
+            if muscle in trained and sets.get(muscle, 0.0) < floor and _trainable(s, muscle):
+                yield (f"week {week.week}: only {sets.get(muscle, 0.0):g} hard sets for the {muscle}; hypertrophy "
+                       f"needs at least {floor:g} a week at {days} days")
+
+
+@rule(Rule.muscle_coverage)
+def muscle_coverage(s: Subject) -> Iterator[str]:
+    for week in training_weeks(s):
+        trained = {m for it in s.walk.week(week) if it.entry is not None for m in it.entry.muscles}
+        for muscle in MAJOR_MUSCLES:
+            if muscle not in trained and _trainable(s, muscle):
+                yield (f"week {week.week} does not train the {muscle} at all; every major muscle needs some work "
+                       "each week")
