@@ -39,6 +39,7 @@ class Pattern(enum.StrEnum):
 
 
 EXPLOSIVE_PATTERNS = frozenset({Pattern.jump, Pattern.throw, Pattern.olympic, Pattern.sprint})
+LOWER_BODY = frozenset({Pattern.squat, Pattern.lunge, Pattern.hinge, Pattern.glutes, Pattern.calves, Pattern.quads})
 # Patterns whose sets are not "hard sets" for a muscle: trunk, carries, easy days and power work.
 NON_VOLUME_PATTERNS = frozenset({Pattern.core, Pattern.carry, Pattern.mobility, Pattern.conditioning,
                                  *EXPLOSIVE_PATTERNS})

@@ -10,18 +10,16 @@ import asyncio
 
 from pydantic import ValidationError
 
-from app.coaching.writer.program import (
-    MAX_PROGRESS_REPORTS_FOR_WEEKS,
-    build_week,
-    description,
-    plan_weeks,
-    program_name,
-    read_profile,
-    summary,
-)
+from app.coaching.writer.periodization import plan_weeks
+from app.coaching.writer.profile import read_profile
+from app.coaching.writer.sessions import build_week
 from app.coaching.writer.splits import SPLITS
+from app.coaching.writer.wording import description, program_name, summary
 from app.models import GenerateRequest, ProgramContent, TrainingWeek
 from jobs.engines.base import EngineError, Generated, ProgressReporter, StepStore
+
+# Long programs report every few weeks: each report is a database event and a NOTIFY.
+MAX_PROGRESS_REPORTS = 10
 
 
 class BuiltinEngine:
@@ -36,8 +34,7 @@ class BuiltinEngine:
         plans = plan_weeks(profile)
         n = len(plans)
         await report(5, "planning", f"Planning {n} weeks with {SPLITS[request.days_per_week][1]}")
-        # Long programs report every few weeks: each report is a database event and a NOTIFY.
-        step = -(-n // MAX_PROGRESS_REPORTS_FOR_WEEKS)
+        step = -(-n // MAX_PROGRESS_REPORTS)
         weeks: list[TrainingWeek] = []
         try:  # a bug here must fail the job clearly, not store junk
             for plan in plans:

@@ -8,7 +8,7 @@ import difflib
 from collections.abc import Iterator
 
 from app.coaching.catalogue import EXERCISES, heavy_with, rules_out, usable
-from app.coaching.kinds import NON_VOLUME_PATTERNS, Load, Pattern
+from app.coaching.kinds import LOWER_BODY, NON_VOLUME_PATTERNS, Load
 from app.coaching.policy import (
     BEGINNER_MAX_SETS,
     GENTLE_MAX_RPE,
@@ -24,8 +24,6 @@ from app.coaching.prescription import parse_effort
 from app.coaching.rules.registry import Rule, Subject, rule
 from app.coaching.rules.walk import is_test
 from app.models import FitnessLevel
-
-LOWER_BODY = frozenset({Pattern.squat, Pattern.lunge, Pattern.hinge, Pattern.glutes, Pattern.calves, Pattern.quads})
 
 
 @rule(Rule.dose)

@@ -1,0 +1,138 @@
+"""The weeks laid out: blocks of load weeks with deloads, a taper before an event, and a test week,
+each week with its phase and where it sits in its block."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+
+from app.coaching.words import (
+    EventKind,
+)
+from app.coaching.writer.profile import Profile
+from app.models import GoalCategory
+
+# ---------------------------------------------------------------- weeks and blocks
+
+
+class WeekKind(enum.Enum):
+    load = "load"
+    deload = "deload"
+    taper = "taper"
+    test = "test"
+
+
+MAX_BLOCK_WEEKS = 4
+PHASES = ("Accumulation", "Intensification", "Realization")
+
+
+@dataclass(frozen=True, slots=True)
+class WeekPlan:
+    number: int
+    kind: WeekKind
+    block: int  # index of the loading block this week belongs to (or just finished)
+    pos: int  # position among the block's loading weeks
+    length: int  # loading weeks in the block
+    phase: int = 0  # index into PHASES: the last block before a test or event is the heaviest
+
+    @property
+    def ramp(self) -> float:
+        """0.0 at a block's first week, 1.0 at its last: how far intensity has climbed."""
+        if self.kind is not WeekKind.load:
+            return 1.0 if self.kind is WeekKind.taper else 0.5
+        return self.pos / (self.length - 1) if self.length > 1 else 0.5
+
+
+def deload_every(weeks: int, level: int, goal: GoalCategory) -> int:
+    """How often a deload comes round; 0 means never.
+
+    Short programs (under 6 weeks) never need one. Beginners progress linearly and recover fast, so
+    they get none, except in programs of 12 weeks or more, where a lighter week every sixth week
+    absorbs accumulated fatigue and missed sessions. Intermediates deload every 4th week; advanced
+    lifters every 4th on heavy strength and power work and every 5th on hypertrophy, where loads are lighter.
+    """
+    if weeks < 6 or (level == 0 and weeks < 12):
+        return 0
+    if level == 0:
+        return 6
+    if level == 2 and goal is GoalCategory.hypertrophy:
+        return 5
+    return 4
+
+
+def week_kinds(profile: Profile) -> list[WeekKind]:
+    n = profile.request.duration_weeks
+    c = profile.constraints
+    event = c.event is not None and n >= 3
+    every = deload_every(n, profile.level, profile.goal)
+    # A test of maxima ends strength and power programs, never for someone who should start gently.
+    tests = (profile.goal is not GoalCategory.hypertrophy and not c.caution and not c.injuries
+             and (event or (profile.level > 0 and n >= 6)))
+    kinds: list[WeekKind] = []
+    for w in range(1, n + 1):
+        if event and w == n:
+            kinds.append(WeekKind.test if tests else WeekKind.taper)
+        elif event and w == n - 1:
+            kinds.append(WeekKind.taper)
+        elif not event and tests and w == n:
+            kinds.append(WeekKind.test)
+        # Before an event the last loading block runs straight into the taper: no deload in it.
+        elif every and w % every == 0 and not (event and w >= n - 2) and w < n:
+            kinds.append(WeekKind.deload)
+        else:
+            kinds.append(WeekKind.load)
+    return kinds
+
+
+def plan_weeks(profile: Profile) -> list[WeekPlan]:
+    kinds = week_kinds(profile)
+    n = len(kinds)
+    raw: list[WeekPlan] = []
+    block, w = 0, 0
+    while w < n:
+        start = w
+        while w < n and kinds[w] is WeekKind.load:
+            w += 1
+        # Long runs of loading weeks (beginners, who rarely deload) still move in blocks of at most
+        # four weeks, so intensity visibly climbs and resets instead of creeping over months.
+        chunks = -(-(w - start) // MAX_BLOCK_WEEKS)
+        at = start
+        for c in range(chunks):
+            length = (w - start) // chunks + (1 if c < (w - start) % chunks else 0)
+            raw += [WeekPlan(i + 1, WeekKind.load, block, i - at, length) for i in range(at, at + length)]
+            at += length
+            block += 1
+        while w < n and kinds[w] is not WeekKind.load:
+            last = raw[-1] if raw else WeekPlan(0, WeekKind.load, 0, 0, 1)
+            raw.append(WeekPlan(w + 1, kinds[w], last.block, 0, last.length))
+            w += 1
+    # Before a test or an event, phases count back from the end, so the last block is the heaviest
+    # (Realization) and comes right before the taper or test; otherwise they start from the lightest.
+    blocks = max((p.block for p in raw), default=0) + 1
+    if kinds and kinds[-1] in (WeekKind.test, WeekKind.taper):
+        phases = [(2 - (blocks - 1 - b)) % len(PHASES) for b in range(blocks)]
+        if blocks > 1 and phases[0] == 2:
+            phases[0] = 0  # the heaviest block never opens a program: build a base first
+    else:
+        phases = [b % len(PHASES) for b in range(blocks)]
+    return [replace(p, phase=phases[p.block]) for p in raw]
+
+
+def week_focus(plan: WeekPlan, profile: Profile) -> str:
+    goal, event = profile.goal, profile.constraints.event
+    if plan.kind is WeekKind.deload:
+        return ("Deload week: about half the sets and lighter loads so fatigue clears "
+                "before the next block.")
+    if plan.kind is WeekKind.taper:
+        ahead = f" before {event.value}" if event else ""
+        return f"Taper{ahead}: fewer sets, loads stay heavy, so you arrive fresh and strong."
+    if plan.kind is WeekKind.test:
+        extra = " and test your best jump or throw" if goal is GoalCategory.power else ""
+        what = "Meet week" if event is EventKind.meet else "Test week"
+        return f"{what}: low volume, work up to heavy singles on the main lifts{extra}."
+    if plan.number <= profile.constraints.gentle_weeks:
+        return "Gentle start: learn the movements, nothing harder than a 7 out of 10."
+    target = {GoalCategory.hypertrophy: "add reps or a set while staying close to failure",
+              GoalCategory.strength: "load on the main lifts climbs each week",
+              GoalCategory.power: "move fast, then lift heavy; loads climb each week"}[goal]
+    return f"{PHASES[plan.phase]} block {plan.block + 1}, week {plan.pos + 1} of {plan.length}: {target}."

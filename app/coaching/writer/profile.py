@@ -1,0 +1,85 @@
+"""The person as the writer sees them: goal, level, body size, what their words set, and the
+exercises they may be given (filters) or would rather have (preferences)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from app.coaching.catalogue import LibraryExercise, tagged
+from app.coaching.kinds import Movement, Pattern
+from app.coaching.policy import (
+    GENTLE_MAX_RPE,
+)
+from app.coaching.words import (
+    Constraints,
+    Emphasis,
+    read_constraints,
+)
+from app.coaching.writer.selection import Filters
+from app.coaching.writer.splits import Role
+from app.models import FitnessLevel, GenerateRequest, GoalCategory
+
+if TYPE_CHECKING:  # a week's plan needs the profile to be made; the profile only reads its number
+    from app.coaching.writer.periodization import WeekPlan
+
+P = Pattern
+LEVEL_INDEX = {FitnessLevel.beginner: 0, FitnessLevel.intermediate: 1, FitnessLevel.advanced: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    request: GenerateRequest
+    constraints: Constraints
+    level: int  # 0 beginner, 1 intermediate, 2 advanced
+    heavy: bool  # over ~110 kg or BMI over 32: fewer, lower-impact landings
+    tall: bool  # over 190 cm: longer levers, notes on range of motion and bar choice
+    filters: Filters
+    prefer: frozenset[str]
+    # The exercises of each (day name, day number, block), chosen once per program: they only
+    # change from block to block, and choosing them is ~40% of drafting a week.
+    choices: dict[tuple[str, int, int], tuple[tuple[Role, LibraryExercise], ...]] = field(
+        default_factory=dict, compare=False, repr=False)
+    balanced: dict[tuple[int, tuple[str, ...]], list[tuple[tuple[Role, LibraryExercise, int], ...]]] = field(
+        default_factory=dict, compare=False, repr=False)
+
+    @property
+    def goal(self) -> GoalCategory:
+        return self.request.goal_category
+
+    @property
+    def emphasis(self) -> frozenset[Emphasis]:
+        return frozenset(self.constraints.emphasis)
+
+    def cap(self, plan: WeekPlan) -> float | None:
+        """The highest RPE this week may hold, or None for no ceiling beyond the goal's own."""
+        if plan.number <= self.constraints.gentle_weeks:
+            return GENTLE_MAX_RPE
+        return self.constraints.max_rpe
+
+
+def read_profile(request: GenerateRequest, constraints: Constraints | None = None) -> Profile:
+    c = read_constraints(request) if constraints is None else constraints
+    bmi = request.weight_kg / (request.height_cm / 100) ** 2
+    heavy = request.weight_kg > 110 or bmi > 32
+    level = LEVEL_INDEX[request.fitness_level]
+    banned = set(c.banned)
+    if heavy:
+        banned.add(Movement.impact)  # a heavier body absorbs every landing: keep them low
+    if level == 0:
+        banned.add(Movement.high_impact)  # beginners learn to land before they bound or depth-jump
+    # Someone who should check with a doctor first gets the simplest, most supported variations.
+    tier = 1 if c.caution else level + 1
+    filters = Filters(tier, frozenset(c.equipment), frozenset(banned))
+    prefer: set[str] = set()
+    if Emphasis.bench in c.emphasis:
+        prefer |= tagged("for_bench_emphasis")
+    if Emphasis.squat in c.emphasis:
+        prefer |= tagged("for_squat_emphasis")
+    if Emphasis.deadlift in c.emphasis:
+        prefer |= tagged("for_deadlift_emphasis")
+    elif request.height_cm > 190:
+        prefer |= tagged("for_tall_lifters")  # long femurs and torso: a more upright pull
+    if Emphasis.glutes in c.emphasis:
+        prefer |= tagged("for_glute_emphasis")
+    return Profile(request, c, level, heavy, request.height_cm > 190, filters, frozenset(prefer))

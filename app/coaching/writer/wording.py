@@ -1,0 +1,172 @@
+"""The program's words: its name, the description, and the spoken summary that says what was heard
+and what the program does about it, claiming only what the weeks contain."""
+
+from __future__ import annotations
+
+from app.coaching.kinds import DUMBBELLS_ONLY, HOME, Equipment, Movement, Pattern
+from app.coaching.policy import (
+    SUMMARY_WORDS,
+)
+from app.coaching.words import (
+    Emphasis,
+    EventKind,
+    Injury,
+    Population,
+)
+from app.coaching.writer.periodization import WeekKind, WeekPlan, deload_every
+from app.coaching.writer.profile import Profile
+from app.coaching.writer.splits import SPLITS
+from app.models import GoalCategory
+
+# ---------------------------------------------------------------- words
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+SHORT_SPLITS = {1: "full body", 2: "full body", 3: "full body", 4: "upper and lower",
+                5: "upper, lower, push, pull, legs", 6: "push, pull, legs twice",
+                7: "five training days and two easy recovery days"}
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven")
+ORDINALS = {4: "fourth", 5: "fifth", 6: "sixth"}
+METHOD = {
+    GoalCategory.hypertrophy: "Most work sits between six and fifteen reps, taken close to failure.",
+    GoalCategory.strength: "Heavy compound lifts for one to six reps with long rests, heavier each block.",
+    GoalCategory.power: "Fast, explosive work for a few reps with full rest, plus heavy lifting.",
+}
+EFFORT_SCALE = "Effort runs from one to ten; ten means not one more rep."
+KIT = {Equipment.barbell: "a barbell", Equipment.trap_bar: "a trap bar", Equipment.dumbbell: "dumbbells",
+       Equipment.kettlebell: "kettlebells", Equipment.band: "bands", Equipment.machine: "machines",
+       Equipment.cable: "cables", Equipment.med_ball: "a medicine ball", Equipment.box: "a plyo box",
+       Equipment.sled: "a sled", Equipment.bench: "a bench", Equipment.bar: "a pull-up bar",
+       Equipment.bodyweight: "your body weight"}
+BECAUSE = {Population.older: "your age", Population.pregnant: "your pregnancy",
+           Population.postpartum: "your recovery after birth", Population.bmi_40: "your weight",
+           Population.medical: "the medical condition you mentioned"}
+EMPHASIS_WORDS = {Emphasis.arms: "arms", Emphasis.glutes: "glutes", Emphasis.bench: "bench press",
+                  Emphasis.squat: "squat", Emphasis.deadlift: "deadlift", Emphasis.jump: "jumping",
+                  Emphasis.sprint: "speed"}
+EVENT_WORDS = {EventKind.meet: "your meet", EventKind.show: "your show", EventKind.season: "your season",
+               EventKind.race: "your race", EventKind.test: "your test"}
+
+
+def heard(profile: Profile) -> list[str]:
+    """What the person told us changed, in our words: each sentence is true of the weeks by construction."""
+    c = profile.constraints
+    out: list[str] = []
+    if Injury.knee in c.injuries:
+        out.append("It spares your knees: no deep knee bends under load and no jumping.")
+    if Injury.back in c.injuries:
+        out.append("It spares your back: no heavy spinal loading and no crunching.")
+    if Injury.shoulder in c.injuries:
+        out.append("It spares your shoulder: no overhead pressing.")
+    # What an injury sentence above already says is not said twice.
+    covered = {Movement.deep_squat, Movement.jump, Movement.impact} if Injury.knee in c.injuries else set()
+    covered |= {Movement.overhead} if Injury.shoulder in c.injuries else set()
+    covered |= {Movement.spinal_flexion} if Injury.back in c.injuries else set()
+    if Population.pregnant in c.populations:
+        out.append("It avoids lying on your back, impact and crunches, and keeps every lift supported.")
+    elif Population.postpartum in c.populations:
+        out.append("It avoids impact and crunches while your core recovers.")
+    elif Population.bmi_40 in c.populations:
+        out.append("Everything is low-impact, to spare your joints.")
+    elif Population.older in c.populations:
+        out.append("It starts with supported lifts and keeps every landing soft.")
+    named = [b.movement.value for b in c.bans if b.because == "you asked to leave them out"
+             and b.movement not in covered]
+    if named:
+        out.append(f"As you asked, it leaves out {_join(named)}.")
+    if not c.full_gym:
+        kit = [KIT[e] for e in Equipment if e in c.equipment and e is not Equipment.bodyweight]
+        out.append(f"It uses only what you have: {_join([*kit, 'your body weight'])}.")
+    if c.emphasis:
+        out.append(f"It gives extra work to your {_join([EMPHASIS_WORDS[e] for e in c.emphasis])}.")
+    if c.weight_loss and Movement.cardio not in c.banned:
+        out.append("Every training day ends with 20 minutes of easy cardio to help with weight loss.")
+    if c.event is not None and profile.request.duration_weeks >= 3:
+        out.append(f"It builds to {EVENT_WORDS[c.event]}, then tapers over the last two weeks.")
+    return out
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def program_name(profile: Profile) -> str:
+    c = profile.constraints
+    base = f"{profile.request.duration_weeks}-Week {profile.goal.value.title()} Program"
+    tags: list[str] = []
+    if Injury.knee in c.injuries:
+        tags.append("Knee-Friendly")
+    if Injury.back in c.injuries:
+        tags.append("Back-Friendly")
+    if c.caution:
+        tags.append("Gentle Start")
+    if set(c.equipment) <= DUMBBELLS_ONLY | {Equipment.bench} and Equipment.dumbbell in c.equipment:
+        tags.append("Dumbbell")
+    elif set(c.equipment) == set(HOME):
+        tags.append("Home")
+    words = {Emphasis.arms: "Arms Emphasis", Emphasis.glutes: "Glute Emphasis", Emphasis.bench: "Bench Focus",
+             Emphasis.squat: "Squat Focus", Emphasis.deadlift: "Deadlift Focus", Emphasis.jump: "Jump Training",
+             Emphasis.sprint: "Speed Work"}
+    tags += [words[e] for e in c.emphasis]
+    return f"{base}: {' and '.join(tags[:2])}" if tags else base
+
+
+def summary(profile: Profile, plans: list[WeekPlan]) -> str:
+    r, c = profile.request, profile.constraints
+    core = (f"Your {r.duration_weeks} week {r.goal_category.value} program trains {NUMBER_WORDS[r.days_per_week]} "
+            f"day{'s' if r.days_per_week > 1 else ''} a week, {SHORT_SPLITS[r.days_per_week]}.")
+    # In priority order: safety, the shape, what was heard, what effort means, then the method.
+    wanted: list[str] = []
+    if c.caution:
+        wanted.append("Please check with your doctor before you start.")
+    wanted.append(core)
+    if profile.level == 0:
+        wanted.append(EFFORT_SCALE)
+    wanted += heard(profile)
+    if c.caution:
+        wanted.append("The first two weeks are gentle.")
+    wanted.append(METHOD[r.goal_category])
+    every = deload_every(r.duration_weeks, profile.level, r.goal_category)
+    if any(p.kind is WeekKind.deload for p in plans) and every:
+        wanted.append("Regular lighter weeks let you recover.")
+    if plans and plans[-1].kind is WeekKind.test:
+        wanted.append("The last week tests your new best.")
+    kept: list[str] = []
+    for sentence in wanted:
+        if len(" ".join([*kept, sentence]).split()) <= SUMMARY_WORDS:
+            kept.append(sentence)
+    return " ".join(kept)
+
+
+def description(profile: Profile, plans: list[WeekPlan]) -> str:
+    r, c = profile.request, profile.constraints
+    article = "a" if profile.level == 0 else "an"
+    plural = "s" if r.days_per_week > 1 else ""
+    opening = "An" if r.duration_weeks in (8, 11, 18) else "A"
+    lines = [f"{opening} {r.duration_weeks}-week {r.goal_category.value} program for {article} "
+             f"{r.fitness_level.value} lifter, {r.days_per_week} day{plural} a week: "
+             f"{SPLITS[r.days_per_week][1]}.", METHOD[r.goal_category]]
+    if c.caution:
+        why = _join([BECAUSE[p] for p in c.populations])
+        lines.append(f"Because of {why}, check with your doctor first. The first two weeks are gentle, and "
+                     "nothing goes above an effort of 8 out of 10: never all-out, never a max test.")
+    lines += heard(profile)
+    deloads = sum(p.kind is WeekKind.deload for p in plans)
+    if deloads:
+        lines.append(f"Weeks run in blocks that build load, with {deloads} deload week"
+                     f"{'s' if deloads > 1 else ''} to recover.")
+    elif profile.level == 0:
+        lines.append("As a beginner you progress linearly: add a little load or a rep each session.")
+    if profile.level == 0:
+        lines.append(EFFORT_SCALE.replace("Effort runs", "Effort (RPE) runs"))
+    if any(p.kind is WeekKind.test for p in plans):
+        lines.append("Percentages are of your current best single; the last week finds your new one.")
+    if profile.heavy and any(ex.pattern is Pattern.jump for days in profile.balanced.values()
+                             for chosen in days for _, ex, _ in chosen):
+        lines.append("Any jumping uses low-impact options with fewer landings.")
+    if profile.tall:
+        lines.append("At your height, bar choices and ranges of motion are set to keep long levers safe.")
+    return clip(" ".join(lines), 2000)
