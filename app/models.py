@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app import examples
+from app.events import FINISHED, PlanBlockData, PlanDayData
 
 
 class GoalCategory(str, enum.Enum):
@@ -37,10 +38,7 @@ class JobStatus(str, enum.Enum):
 
     @property
     def is_terminal(self) -> bool:
-        return self in (JobStatus.completed, JobStatus.failed, JobStatus.cancelled)
-
-
-TERMINAL_EVENT_TYPES = frozenset({"completed", "failed", "cancelled"})
+        return self.value in FINISHED
 
 Height = Annotated[float, Field(ge=100, le=250, description="Height in centimetres.", examples=[190.5])]
 Weight = Annotated[float, Field(ge=30, le=300, description="Body weight in kilograms.", examples=[87.5])]
@@ -171,26 +169,14 @@ class GenerateAccepted(BaseModel):
     events_url: str = Field(description="SSE stream of this job; carries a short-lived token for EventSource.")
 
 
-class PlanDayOut(BaseModel):
-    day: int
-    name: str
-
-
-class PlanBlockOut(BaseModel):
-    index: int
-    weeks: list[int] = Field(description="[first week, last week] of the block.", examples=[[1, 4]])
-    focus: str
-    deload_weeks: list[int]
-
-
 class PlanOut(BaseModel):
     """The program's plan, before its exercises are written (the OpenAI engine's first step)."""
 
     name: str
     summary: str = Field(description="Speakable, at most 60 words.")
     description: str = Field(default="", description="Empty while it is still being written.")
-    split: list[PlanDayOut] = Field(description="The training days of a week.")
-    blocks: list[PlanBlockOut] = Field(description="Runs of weeks written by one call each, in parallel.")
+    split: list[PlanDayData] = Field(description="The training days of a week.")
+    blocks: list[PlanBlockData] = Field(description="Runs of weeks written by one call each, in parallel.")
 
 
 class JobStatusOut(BaseModel):
@@ -269,14 +255,6 @@ class ProgramListItem(BaseModel):
 class ProgramList(BaseModel):
     items: list[ProgramListItem]
     next_cursor: str | None = Field(description="Pass as ?cursor= to get the next page; null on the last page.")
-
-
-class EventOut(BaseModel):
-    job_id: UUID
-    seq: int
-    type: Literal["status", "progress", "plan", "block", "completed", "failed", "cancelled"]
-    data: dict[str, Any]
-    created_at: datetime
 
 
 class ErrorItem(BaseModel):

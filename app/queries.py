@@ -14,6 +14,7 @@ from uuid import UUID
 
 import asyncpg
 
+from app.events import FINISHED
 from sql import SQL_DIR
 
 _QUERY_HEADER = re.compile(r"^-- ([a-z_]+) --$", re.MULTILINE)
@@ -72,7 +73,7 @@ class Event:
 
     @property
     def is_terminal(self) -> bool:
-        return self.type in ("completed", "failed", "cancelled")
+        return self.type in FINISHED
 
 
 # ---------------------------------------------------------------- misc

@@ -20,6 +20,7 @@ import pytest
 from httpx_sse import aconnect_sse
 
 from app.coaching.validator import check_program
+from app.events import Event
 from app.models import FitnessLevel, GenerateRequest, GoalCategory
 from app.settings import Settings
 from jobs.engines.llm.engine import GenerationFailed, OpenAIEngine
@@ -289,6 +290,8 @@ async def test_plan_and_block_events_in_order_on_sse(settings: Settings, db_url:
                 program = (await c.get(f"/api/programs/{status['program_id']}")).json()
     types = [e["type"] for e in events]
     assert types[-1] == "completed" and types.count("plan") == 1 and types.count("block") == 3
+    for e in events:  # every event the SQL and the worker wrote keeps the contract (app/events.py)
+        Event.model_validate(e).payload()
     assert types.index("plan") < types.index("block")
     assert [e["id"] for e in events] == list(range(1, len(events) + 1))
     plan = next(e["data"] for e in events if e["type"] == "plan")

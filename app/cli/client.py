@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import random
@@ -20,6 +19,7 @@ from pydantic import ValidationError
 
 from app.cli.flags import GENERATE_OPTIONS
 from app.cli.local import read_saved
+from app.events import FINISHED, BlockData, Event, PlanData, ProgressData, StatusData
 from app.models import GenerateRequest, UserCreate
 from app.settings import Settings
 
@@ -221,21 +221,21 @@ async def _draw_events(source: EventSource, last: int) -> tuple[int, dict[str, A
     async for sse in source.aiter_sse():
         if not sse.data:
             continue  # the retry hint and heartbeats carry no data
-        event = json.loads(sse.data)
-        last = event["seq"]
-        data = event["data"]
-        if event["type"] == "progress":
-            draw(data["progress"], data.get("message") or data["stage"])
-        elif event["type"] == "plan":
+        event = Event.model_validate_json(sse.data)
+        last = event.seq
+        data = event.payload()
+        if isinstance(data, ProgressData):
+            draw(data.progress, data.message or data.stage)
+        elif isinstance(data, PlanData):
             # Above the bar: clear its line, print the plan, and draw the bar again below.
-            sys.stderr.write("\r\033[K" + render_plan(data) + "\n")
-            draw(data.get("progress", 0), "planned")
-        elif event["type"] == "block":
-            draw(data.get("progress", 0), f"block {data.get('done')} of {data.get('of')} written")
-        elif event["type"] == "status":
-            draw(0, data["status"])
+            sys.stderr.write("\r\033[K" + render_plan(event.data) + "\n")
+            draw(data.progress, "planned")
+        elif isinstance(data, BlockData):
+            draw(data.progress, f"block {data.done} of {data.of} written")
+        elif isinstance(data, StatusData):
+            draw(0, data.status)
         else:
-            return last, event
+            return last, event.model_dump(mode="json")
     return last, None
 
 
@@ -246,7 +246,7 @@ async def _final_event(client: httpx.AsyncClient, job_id: str) -> dict[str, Any]
         _fail(r)
         return None
     job = r.json()
-    if job["status"] not in ("completed", "failed", "cancelled"):
+    if job["status"] not in FINISHED:
         print(f"nowva: the stream of job {job_id} had nothing to send, yet the job is {job['status']}",
               file=sys.stderr)
         return None

@@ -22,9 +22,10 @@ import asyncpg
 
 from app import admin_queries as aq
 from app import queries as q
+from app.events import JOB_STATUSES
 from app.settings import Settings
 
-STATUSES = ("pending", "in_progress", "completed", "failed", "cancelled")
+STATUSES = JOB_STATUSES
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "": 86400}
 

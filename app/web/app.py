@@ -15,6 +15,8 @@ from starlette.routing import BaseRoute, Route
 
 from app.db import UNAVAILABLE
 from app.errors import NowvaError
+from app.events import JOB_STATUSES
+from app.events import describe as describe_events
 from app.models import (
     GenerateAccepted,
     GenerateRequest,
@@ -74,10 +76,7 @@ OPERATIONS = [
                             "Event seq already seen (default: the latest)")),
               extra_errors=(404,)),
     Operation("GET", "/api/programs/status/{job_id}/events", "Job events (Server-Sent Events)", "jobs",
-              {200: "text/event-stream: status {status}, progress {progress, stage, message}, plan {name, "
-                    "summary, split, blocks: [{index, weeks, focus, deload_weeks}], progress} once "
-                    "the plan exists, block {index, weeks, done, of, repaired, progress} as each block lands, "
-                    "completed, failed, cancelled; id is the seq",
+              {200: "text/event-stream of the job's events: " + describe_events(),
                204: "Resumed at or past a finished job's last event: nothing more will come (EventSource stops"
                     " reconnecting)"},
               params=(JOB_ID, *RESUME), extra_errors=(404,)),
@@ -89,8 +88,7 @@ OPERATIONS = [
               params=(Param("user_id", "query", UUID_SCHEMA, "Required for service keys"), *PAGING),
               extra_errors=(404,)),
     Operation("GET", "/api/jobs", "List jobs (service keys)", "operators", {200: JobList},
-              params=(Param("status", "query", {"type": "string", "enum": [
-                  "pending", "in_progress", "completed", "failed", "cancelled"]}),
+              params=(Param("status", "query", {"type": "string", "enum": list(JOB_STATUSES)}),
                       Param("user_id", "query", UUID_SCHEMA), *PAGING), extra_errors=(403,)),
     Operation("GET", "/api/stats", "Queue counts (service keys)", "operators", {200: QueueStats},
               extra_errors=(403,)),

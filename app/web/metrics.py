@@ -35,13 +35,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import admin_queries as aq
 from app.errors import NotFound
+from app.events import FINISHED, JOB_STATUSES
 from app.web.http import principal, services
 from app.web.hub import Hub
 
 log = logging.getLogger(__name__)
 
-JOB_STATUSES = ("pending", "in_progress", "completed", "failed", "cancelled")
-FINISHED = ("completed", "failed", "cancelled")
 TOKEN_KINDS = ("prompt", "completion", "total")
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # The kinds nowva_error_kind() (sql/migrations/0004_error_kinds.sql) can answer, each exported
@@ -155,7 +154,7 @@ def cluster_families(cluster: aq.ClusterMetrics | None) -> list[Metric]:
 
     finished = CounterMetricFamily("nowva_generations_finished", "Generations that ended, by final status",
                                    labels=["status"])
-    for status in FINISHED:
+    for status in (s for s in JOB_STATUSES if s in FINISHED):
         finished.add_metric([status], cluster.fact("finished", status=status))
 
     depth = GaugeMetricFamily("nowva_queue_depth", "Procrastinate queue rows by queue and state "

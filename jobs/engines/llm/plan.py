@@ -15,6 +15,7 @@ import re
 import jiter
 from pydantic import BaseModel, Field, ValidationError
 
+from app.events import PlanBlockData, PlanDayData, PlanStep
 from app.models import FitnessLevel, GenerateRequest
 
 MAX_BLOCK_WEEKS = 6
@@ -78,13 +79,13 @@ class Plan(BaseModel):
         block = self.blocks[index]
         return sorted(w for w in set(self.deload_weeks) if block.first_week <= w <= block.last_week)
 
-    def public(self) -> dict[str, object]:
+    def public(self) -> PlanStep:
         """What the `plan` event shows: no constraints, indexed blocks; the description may still be
         being written when the event goes out (the status response has it once it is)."""
-        return {"name": self.name, "summary": self.summary,
-                "split": [d.model_dump() for d in self.split],
-                "blocks": [{"index": i, "weeks": [b.first_week, b.last_week], "focus": b.focus,
-                            "deload_weeks": self.deloads_in(i)} for i, b in enumerate(self.blocks)]}
+        return PlanStep(name=self.name, summary=self.summary,
+                        split=[PlanDayData(day=d.day, name=d.name) for d in self.split],
+                        blocks=[PlanBlockData(index=i, weeks=[b.first_week, b.last_week], focus=b.focus,
+                                              deload_weeks=self.deloads_in(i)) for i, b in enumerate(self.blocks)])
 
 
 class HeadWatcher:

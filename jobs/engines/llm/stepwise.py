@@ -32,6 +32,7 @@ from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import ValidationError
 
 from app.coaching import validator as checks
+from app.events import BlockStep
 from app.models import GenerateRequest, ProgramContent
 from jobs.engines.base import EngineError, ProgressReporter, StepStore, StoredStep
 from jobs.engines.llm import budget, prompt
@@ -195,7 +196,7 @@ async def _announce_plan(job: _Job) -> None:
     assert job.plan is not None
     plan = job.plan
     if job.store is not None:
-        await job.store.save("plan", 0, plan.model_dump(mode="json"), plan.public(), PLAN_DONE)
+        await job.store.save("plan", 0, plan.model_dump(mode="json"), plan.public().dump(), PLAN_DONE)
     else:
         await job.report(PLAN_DONE, "planned", f"Planned {len(plan.blocks)} blocks: {plan.name}")
 
@@ -312,9 +313,9 @@ async def _finish_block(job: _Job, index: int, block: Block, text: str) -> None:
     job.blocks[index], job.answers[index] = block, text
     n = len(job.plan.blocks)
     if job.store is not None:
-        event = {"index": index, "weeks": [spec.first_week, spec.last_week], "done": len(job.blocks), "of": n,
-                 "repaired": index in job.repaired}
-        await job.store.save("block", index, block.model_dump(mode="json"), event, job.progress)
+        event = BlockStep(index=index, weeks=[spec.first_week, spec.last_week], done=len(job.blocks), of=n,
+                          repaired=index in job.repaired)
+        await job.store.save("block", index, block.model_dump(mode="json"), event.dump(), job.progress)
     else:
         await job.report(job.progress, "drafting", f"Block {index + 1} of {n} written ({spec.span})")
 

@@ -1,0 +1,161 @@
+"""The event contract: every event a client may be told about a job, and its payload, in one place.
+
+Events are rows of program_generation_events (job_id, seq, type, data); the SQL in sql/queries.sql
+writes the state changes (status, progress, completed, failed, cancelled) and the worker writes the
+steps (plan, block) through `EventData.dump`. The status endpoint, the SSE stream, the OpenAPI
+document, the CLI and the worker all read this module; the voice agent, which may not import `app`,
+keeps its own small parser (agent/backend.py) tested against `EXAMPLES` below.
+See docs/architecture.md, "Events".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EventType = Literal["status", "progress", "plan", "block", "completed", "failed", "cancelled"]
+EVENT_TYPES: tuple[EventType, ...] = ("status", "progress", "plan", "block", "completed", "failed", "cancelled")
+JobStatusName = Literal["pending", "in_progress", "completed", "failed", "cancelled"]
+JOB_STATUSES: tuple[JobStatusName, ...] = ("pending", "in_progress", "completed", "failed", "cancelled")
+# A job in one of these states never changes again; its last event has the same name.
+FINISHED: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
+
+
+class EventData(BaseModel):
+    """A payload: fields the client may rely on; more may be added, never removed."""
+
+    model_config = ConfigDict(extra="allow")
+
+    def dump(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class StatusData(EventData):
+    """The job was queued (pending), started or handed to another attempt (in_progress), or is
+    waiting to be retried (pending, with the reason)."""
+
+    status: Literal["pending", "in_progress"]
+    attempt: int | None = None
+    retry_reason: str | None = None
+
+
+class ProgressData(EventData):
+    """A coarse step: a few per job (stages, each week drafted)."""
+
+    progress: int = Field(ge=0, le=100)
+    stage: str
+    message: str = ""
+
+
+class PlanBlockData(BaseModel):
+    index: int
+    weeks: list[int] = Field(description="[first week, last week]")
+    focus: str
+    deload_weeks: list[int]
+
+
+class PlanDayData(BaseModel):
+    day: int
+    name: str
+
+
+# A step's payload as the worker writes it; the SQL that stores the step adds the job's progress.
+class PlanStep(EventData):
+    name: str
+    summary: str
+    split: list[PlanDayData]
+    blocks: list[PlanBlockData]
+
+
+class BlockStep(EventData):
+    index: int
+    weeks: list[int]
+    done: int
+    of: int
+    repaired: bool = False
+
+
+class PlanData(PlanStep):
+    """The program's plan, before its exercises are written (OpenAI engine): enough to describe it."""
+
+    progress: int = Field(ge=0, le=100)
+
+
+class BlockData(BlockStep):
+    """One block of weeks is written (OpenAI engine)."""
+
+    progress: int = Field(ge=0, le=100)
+
+
+class CompletedData(EventData):
+    """The program is stored: fetch it at /api/programs/{program_id}."""
+
+    progress: int = 100
+    program_id: UUID
+
+
+class FailedData(EventData):
+    """The job failed for good; the message is for the person."""
+
+    error_message: str
+
+
+class CancelledData(EventData):
+    """The job was cancelled before it finished."""
+
+
+DATA: dict[EventType, type[EventData]] = {
+    "status": StatusData, "progress": ProgressData, "plan": PlanData, "block": BlockData,
+    "completed": CompletedData, "failed": FailedData, "cancelled": CancelledData,
+}
+
+
+class Event(BaseModel):
+    """One event of a job, as the stream and the CLI see it (`id:` on the stream is `seq`)."""
+
+    job_id: UUID
+    seq: int = Field(ge=1, description="Per job, gap-free, increasing.")
+    type: EventType
+    data: dict[str, Any]
+    created_at: datetime | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.type in FINISHED
+
+    def payload(self) -> EventData:
+        """The data as its type's model (raises pydantic's ValidationError if it breaks the contract)."""
+        return DATA[self.type].model_validate(self.data)
+
+
+def describe() -> str:
+    """The event types in words, from the models: the OpenAPI document's description of the stream."""
+    parts = []
+    for kind, model in DATA.items():
+        fields = ", ".join(model.model_fields)
+        doc = " ".join((model.__doc__ or "").split())
+        parts.append(f"`{kind}` {{{fields}}}: {doc}")
+    return "; ".join(parts) + ". Each event's `id:` is its seq."
+
+
+_JOB = "7d8e4c1a-2f6b-4a7e-9a51-3c3f0e9f8b21"
+_PROGRAM = "5b0e7f7e-3c1d-4d2a-8f7b-0a9c1e2d3f40"
+# One example of each event, as the stream sends its data (tests hold every parser to them).
+EXAMPLES: tuple[dict[str, Any], ...] = (
+    {"job_id": _JOB, "seq": 1, "type": "status", "data": {"status": "pending"}},
+    {"job_id": _JOB, "seq": 2, "type": "status", "data": {"status": "in_progress", "attempt": 1}},
+    {"job_id": _JOB, "seq": 3, "type": "progress",
+     "data": {"progress": 5, "stage": "planning", "message": "Planning 12 weeks"}},
+    {"job_id": _JOB, "seq": 4, "type": "plan", "data": {
+        "name": "12-Week Hypertrophy Program", "summary": "Four days a week of upper and lower sessions.",
+        "split": [{"day": 1, "name": "Upper A"}],
+        "blocks": [{"index": 0, "weeks": [1, 4], "focus": "Accumulation", "deload_weeks": [4]}], "progress": 15}},
+    {"job_id": _JOB, "seq": 5, "type": "block",
+     "data": {"index": 0, "weeks": [1, 4], "done": 1, "of": 3, "repaired": False, "progress": 40}},
+    {"job_id": _JOB, "seq": 6, "type": "completed", "data": {"progress": 100, "program_id": _PROGRAM}},
+    {"job_id": _JOB, "seq": 6, "type": "failed", "data": {"error_message": "The model's answer was cut off."}},
+    {"job_id": _JOB, "seq": 6, "type": "cancelled", "data": {}},
+)
