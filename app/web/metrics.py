@@ -45,7 +45,7 @@ TOKEN_KINDS = ("prompt", "completion", "total")
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # The kinds nowva_error_kind() (sql/migrations/0004_error_kinds.sql) can answer, each exported
 # from the first scrape at 0: a series that first appears at 1 has no increase to alert on,
-# so rate() would miss the first failure of each kind (tests/test_ops.py checks the two agree).
+# so rate() would miss the first failure of each kind (tests/processes/test_ops.py checks the two agree).
 ERROR_KINDS = ("refusal", "quota", "rate_limited", "auth", "timeout", "worker_lost", "truncated",
                "invalid_output", "upstream", "request_rejected", "other")
 QUEUES = ("generation", "maintenance")

@@ -29,7 +29,6 @@ SHORT_SPLITS = {1: "full body", 2: "full body", 3: "full body", 4: "upper and lo
                 5: "upper, lower, push, pull, legs", 6: "push, pull, legs twice",
                 7: "five training days and two easy recovery days"}
 NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven")
-ORDINALS = {4: "fourth", 5: "fifth", 6: "sixth"}
 METHOD = {
     GoalCategory.hypertrophy: "Most work sits between six and fifteen reps, taken close to failure.",
     GoalCategory.strength: "Heavy compound lifts for one to six reps with long rests, heavier each block.",

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 
+from app.coaching.person import read_person
 from app.models import GenerateRequest
 from app.settings import Settings
 from jobs.engines.base import EngineError, Generated, ProgressReporter, StepStore
@@ -55,13 +56,14 @@ class OpenAIEngine:
     async def generate(self, request: GenerateRequest, report: ProgressReporter,
                        steps: StepStore | None = None) -> Generated:
         tally = Tally(model=self._caller.model, store=steps)
+        person = read_person(request)  # the person's words, read once for every prompt and check
         try:
             if not self._settings.openai_api_key:
                 raise EngineError("The OpenAI engine is selected but OPENAI_API_KEY is not set.")
             if self.strategy == "single":
-                program = await generate_single(self._caller, request, report, tally)
+                program = await generate_single(self._caller, person, report, tally)
             else:
-                program = await generate_stepwise(self._caller, request, report, tally, steps)
+                program = await generate_stepwise(self._caller, person, report, tally, steps)
         except EngineError as exc:
             # With a step store, every call's usage is on the job already.
             usage = None if steps is not None else tally.usage or None

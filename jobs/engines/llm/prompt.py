@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 from app.coaching import guidance as rules
-from app.coaching.words import read_constraints
+from app.coaching.person import Person
 from app.models import FitnessLevel, GenerateRequest, GoalCategory
 from jobs.engines.llm.plan import MAX_BLOCK_WEEKS, Plan
 
@@ -49,12 +49,12 @@ def inputs(request: GenerateRequest) -> dict[str, object]:
             "goal_raw": request.goal_raw, "height_cm": request.height_cm, "weight_kg": request.weight_kg}
 
 
-def person(request: GenerateRequest) -> str:
+def brief(p: Person) -> str:
     """What the person asked for, and the rules their words add (the same for every call of a job)."""
     # goal_raw is the person's own words: quoted as JSON so it reads as data, not as
     # instructions that could override the rules above.
+    request, constraints = p.request, p.constraints
     bmi = request.weight_kg / (request.height_cm / 100) ** 2
-    constraints = read_constraints(request)
     return "\n".join([
         f"Write a {request.duration_weeks}-week program with {request.days_per_week} training days per week "
         f"for {_LEVEL[request.fitness_level]}.",
@@ -73,22 +73,24 @@ def data_line(request: GenerateRequest) -> str:
     return f"The request as data: {json.dumps(inputs(request))}"
 
 
-def user_prompt(request: GenerateRequest) -> str:
+def user_prompt(p: Person) -> str:
+    request = p.request
     output = FORMAT_RULES.format(weeks=request.duration_weeks, days=request.days_per_week)
-    return f"{person(request)}\n\n{output}\n\n{data_line(request)}"
+    return f"{brief(p)}\n\n{output}\n\n{data_line(request)}"
 
 
-def messages(request: GenerateRequest) -> list[dict[str, str]]:
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user_prompt(request)}]
+def messages(p: Person) -> list[dict[str, str]]:
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user_prompt(p)}]
 
 
-def repair_messages(request: GenerateRequest, previous: str, violations: list[str]) -> list[dict[str, str]]:
+def repair_messages(p: Person, previous: str, violations: list[str]) -> list[dict[str, str]]:
     """The first conversation, the model's answer, and what was wrong with it."""
+    request = p.request
     problems = "\n".join(f"- {v}" for v in violations)
     fix = (f"That program has these problems:\n{problems}\n\n"
            "Write the whole program again with every problem fixed, keeping what was right. "
            + FORMAT_RULES.format(weeks=request.duration_weeks, days=request.days_per_week))
-    return [*messages(request), {"role": "assistant", "content": previous}, {"role": "user", "content": fix}]
+    return [*messages(p), {"role": "assistant", "content": previous}, {"role": "user", "content": fix}]
 
 
 # ---------------------------------------------------------------- stepwise: the plan
@@ -113,19 +115,20 @@ it), cautions (injuries, conditions, age 60+, pregnancy or postpartum) and the e
 - Answer with the JSON object only."""
 
 
-def plan_prompt(request: GenerateRequest) -> str:
+def plan_prompt(p: Person) -> str:
+    request = p.request
     rules = PLAN_RULES.format(days=request.days_per_week, weeks=request.duration_weeks, max_weeks=MAX_BLOCK_WEEKS)
-    return f"{person(request)}\n\n{rules}\n\n{data_line(request)}"
+    return f"{brief(p)}\n\n{rules}\n\n{data_line(request)}"
 
 
-def plan_messages(request: GenerateRequest) -> list[dict[str, str]]:
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": plan_prompt(request)}]
+def plan_messages(p: Person) -> list[dict[str, str]]:
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": plan_prompt(p)}]
 
 
-def plan_repair_messages(request: GenerateRequest, previous: str, problems: list[str]) -> list[dict[str, str]]:
+def plan_repair_messages(p: Person, previous: str, problems: list[str]) -> list[dict[str, str]]:
     fix = ("That plan has these problems:\n" + "\n".join(f"- {p}" for p in problems)
            + "\n\nWrite the whole plan again with every problem fixed, keeping what was right.")
-    return [*plan_messages(request), {"role": "assistant", "content": previous}, {"role": "user", "content": fix}]
+    return [*plan_messages(p), {"role": "assistant", "content": previous}, {"role": "user", "content": fix}]
 
 
 # ---------------------------------------------------------------- stepwise: one block
@@ -142,8 +145,8 @@ where the plan's focus changes; keep the main lifts so progress is measurable.
 - Answer with the JSON object only."""
 
 
-def block_prompt(request: GenerateRequest, plan: Plan, index: int) -> str:
-    spec = plan.blocks[index]
+def block_prompt(p: Person, plan: Plan, index: int) -> str:
+    request, spec = p.request, plan.blocks[index]
     deload_weeks = plan.deloads_in(index)
     deloads = (f" Week(s) {', '.join(map(str, deload_weeks))} are deloads: at least 30% fewer sets and "
                "lighter loads than the week before." if deload_weeks else "")
@@ -151,17 +154,17 @@ def block_prompt(request: GenerateRequest, plan: Plan, index: int) -> str:
                                focus=spec.focus, days=request.days_per_week, deloads=deloads)
     block = {"index": index, "first_week": spec.first_week, "last_week": spec.last_week,
              "weeks": spec.length, "deload_weeks": deload_weeks}
-    return (f"{person(request)}\n\n{rules}\n\n{data_line(request)}\n"
+    return (f"{brief(p)}\n\n{rules}\n\n{data_line(request)}\n"
             f"The plan as data: {plan.model_dump_json()}\nThe block to write as data: {json.dumps(block)}")
 
 
-def block_messages(request: GenerateRequest, plan: Plan, index: int) -> list[dict[str, str]]:
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": block_prompt(request, plan, index)}]
+def block_messages(p: Person, plan: Plan, index: int) -> list[dict[str, str]]:
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": block_prompt(p, plan, index)}]
 
 
-def block_repair_messages(request: GenerateRequest, plan: Plan, index: int, previous: str,
+def block_repair_messages(p: Person, plan: Plan, index: int, previous: str,
                           problems: list[str]) -> list[dict[str, str]]:
     fix = ("That block has these problems:\n" + "\n".join(f"- {p}" for p in problems)
            + f"\n\nWrite block {index + 1} again with every problem fixed, keeping what was right.")
-    return [*block_messages(request, plan, index), {"role": "assistant", "content": previous},
+    return [*block_messages(p, plan, index), {"role": "assistant", "content": previous},
             {"role": "user", "content": fix}]

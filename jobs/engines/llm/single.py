@@ -15,7 +15,8 @@ import logging
 import jiter
 
 from app.coaching import validator as checks
-from app.models import GenerateRequest, ProgramContent
+from app.coaching.person import Person
+from app.models import ProgramContent
 from jobs.engines.base import EngineError, ProgressReporter
 from jobs.engines.llm import budget, prompt
 from jobs.engines.llm.calls import Answer, Caller, Tally, fatal, response_format
@@ -59,8 +60,9 @@ class WeekCounter:
         return False
 
 
-async def generate_single(caller: Caller, request: GenerateRequest, report: ProgressReporter,
+async def generate_single(caller: Caller, person: Person, report: ProgressReporter,
                           tally: Tally) -> ProgramContent:
+    request = person.request
     weeks = request.duration_weeks
     await report(5, "prompting", f"Asking {caller.model} for a {weeks}-week program")
     reported = 0
@@ -86,9 +88,9 @@ async def generate_single(caller: Caller, request: GenerateRequest, report: Prog
             await drafted(final)  # the last week has no successor to announce it
         return out
 
-    out = await call(prompt.messages(request), True)
+    out = await call(prompt.messages(person), True)
     await report(92, "validating", "Checking the program")
-    program, violations = _judge(out, request)
+    program, violations = _judge(out, person)
     if program is not None and not violations:
         return program
 
@@ -98,9 +100,9 @@ async def generate_single(caller: Caller, request: GenerateRequest, report: Prog
     shown = violations[:MAX_REPAIR_VIOLATIONS]
     if len(violations) > len(shown):
         shown.append(f"and {len(violations) - len(shown)} more problems of the same kinds")
-    out = await call(prompt.repair_messages(request, out.text, shown), False)
+    out = await call(prompt.repair_messages(person, out.text, shown), False)
     await report(97, "validating", "Checking the repaired program")
-    program, violations = _judge(out, request)
+    program, violations = _judge(out, person)
     if program is None or violations:
         raise EngineError("The generated program did not pass validation: " + checks.summarize(violations))
     return program
@@ -114,10 +116,10 @@ def _count_weeks(text: str) -> int:
     return len(weeks) if isinstance(weeks, list) else 0
 
 
-def _judge(out: Answer, request: GenerateRequest) -> tuple[ProgramContent | None, list[str]]:
+def _judge(out: Answer, person: Person) -> tuple[ProgramContent | None, list[str]]:
     """Fatal problems raise; fixable ones (invalid JSON, rule violations) are returned."""
     fatal(out)
     program, problems = checks.parse_program(out.text)
     if program is None:
         return None, problems
-    return program, checks.check_program(program, request)
+    return program, checks.check_program(program, person.request, person.constraints)

@@ -32,6 +32,7 @@ from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import ValidationError
 
 from app.coaching import validator as checks
+from app.coaching.person import Person
 from app.events import BlockStep
 from app.models import GenerateRequest, ProgramContent
 from jobs.engines.base import EngineError, ProgressReporter, StepStore, StoredStep
@@ -51,7 +52,7 @@ T = TypeVar("T")
 
 @dataclass
 class _Job:
-    request: GenerateRequest
+    person: Person
     report: ProgressReporter
     tally: Tally
     store: StepStore | None
@@ -62,6 +63,10 @@ class _Job:
     reused: int = 0
     # Responses an earlier attempt left in flight, by step: re-attached to, not asked again.
     inflight: dict[tuple[str, int], StoredStep] = field(default_factory=dict)
+
+    @property
+    def request(self) -> GenerateRequest:
+        return self.person.request
 
     @property
     def progress(self) -> int:
@@ -76,9 +81,9 @@ def _shown(problems: list[str]) -> list[str]:
     return shown
 
 
-async def generate_stepwise(caller: Caller, request: GenerateRequest, report: ProgressReporter, tally: Tally,
+async def generate_stepwise(caller: Caller, person: Person, report: ProgressReporter, tally: Tally,
                             store: StepStore | None) -> ProgramContent:
-    job = _Job(request, report, tally, store)
+    job = _Job(person, report, tally, store)
     if store is not None:
         _reuse(job, await _stored(store, job))
     describing = await _plan(caller, job) if job.plan is None else None
@@ -95,7 +100,7 @@ async def generate_stepwise(caller: Caller, request: GenerateRequest, report: Pr
 
     await report(92, "validating", "Checking the program")
     program = expand(plan, job.blocks)
-    found = checks.validate(program, request)
+    found = checks.validate(program, person.request, person.constraints)
     if not found:
         return program
     violations = [str(v) for v in found]
@@ -113,7 +118,7 @@ async def generate_stepwise(caller: Caller, request: GenerateRequest, report: Pr
     await report(97, "validating", "Checking the repaired program")
     assert job.plan is not None  # the words' repair replaces it
     program = expand(job.plan, job.blocks)
-    violations = checks.check_program(program, request)
+    violations = checks.check_program(program, person.request, person.constraints)
     if violations:
         raise EngineError("The generated program did not pass validation: " + checks.summarize(violations))
     return program
@@ -232,12 +237,12 @@ async def _make_plan(caller: Caller, job: _Job, head: asyncio.Future[Plan]) -> P
             problems = plan_problems(plan, request)
         return plan, problems, answer.text
 
-    plan, problems, text = await ask(prompt.plan_messages(request), "plan")
+    plan, problems, text = await ask(prompt.plan_messages(job.person), "plan")
     if problems and not head.done():
         log.info("the plan failed its checks (%d problems), repairing: %s", len(problems),
                  checks.summarize(problems, 3))
         await job.report(8, "planning", f"Fixing the plan: {checks.summarize(problems, 1)}")
-        plan, problems, text = await ask(prompt.plan_repair_messages(request, text, _shown(problems)), "plan repair")
+        plan, problems, text = await ask(prompt.plan_repair_messages(job.person, text, _shown(problems)), "plan repair")
     if plan is None or problems:
         raise EngineError("The model's plan did not fit the request: " + checks.summarize(problems))
     return plan
@@ -249,7 +254,7 @@ async def _make_block(caller: Caller, job: _Job, index: int) -> None:
     spec = plan.blocks[index]
     tokens = budget.block_tokens(request, spec)
     what = f"block {index + 1} ({spec.span})"
-    block, problems, text = await _ask(caller, job, prompt.block_messages(request, plan, index), BLOCK_FORMAT,
+    block, problems, text = await _ask(caller, job, prompt.block_messages(job.person, plan, index), BLOCK_FORMAT,
                                        tokens, _block_priority(index), what, parse_block, ("block", index))
     if block is not None:
         problems = block_problems(plan, index, block)
@@ -271,7 +276,7 @@ async def _ask_repair(caller: Caller, job: _Job, index: int, previous: str,
     plan, request = job.plan, job.request
     spec = plan.blocks[index]
     job.repaired.add(index)
-    messages = prompt.block_repair_messages(request, plan, index, previous, _shown(problems))
+    messages = prompt.block_repair_messages(job.person, plan, index, previous, _shown(problems))
     block, structural, text = await _ask(caller, job, messages, BLOCK_FORMAT, budget.block_tokens(request, spec),
                                          REPAIR_PRIORITY, f"block {index + 1} ({spec.span}) repair", parse_block,
                                          ("block", index))
@@ -296,7 +301,7 @@ async def _repair_words(caller: Caller, job: _Job, problems: list[str]) -> None:
     answer: the blocks were written for the plan's structure, which stays as it is."""
     assert job.plan is not None
     plan, request = job.plan, job.request
-    messages = prompt.plan_repair_messages(request, plan.model_dump_json(), _shown(problems))
+    messages = prompt.plan_repair_messages(job.person, plan.model_dump_json(), _shown(problems))
     answer = await caller.call(messages, PLAN_FORMAT, budget.plan_tokens(request), job.tally,
                                priority=REPAIR_PRIORITY, what="summary repair")
     fatal(answer, "summary repair")

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from playwright.async_api import async_playwright
 
+from tests.processes.test_debug_page import CHROMIUM_ARGS, chromium_path
 from tests.support import Live
-from tests.test_debug_page import CHROMIUM_ARGS, chromium_path
 
 pytestmark = pytest.mark.browser
 

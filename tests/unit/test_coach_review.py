@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,8 +10,9 @@ import pytest
 from app.coaching.validator import validate
 from app.coaching.writer.program import build_program
 from app.models import GenerateRequest, ProgramContent
+from tests.support import ROOT
 
-REVIEW = Path(__file__).resolve().parent.parent / "docs" / "coach-review.md"
+REVIEW = ROOT / "docs" / "coach-review.md"
 CASES: list[dict[str, Any]] = [
     {"goal_category": "strength", "fitness_level": "intermediate", "days_per_week": 3, "duration_weeks": 8,
      "goal_raw": "sore knees, no deep squats please", "height_cm": 178, "weight_kg": 82},

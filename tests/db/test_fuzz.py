@@ -33,7 +33,7 @@ async def test_schemathesis_finds_no_server_error_or_schema_violation(live: Live
         st, "run", f"{api_only.base_url}/openapi.json",
         "-H", f"Authorization: Bearer {api_only.key}",
         "--checks", CHECKS,
-        # endless streams are exercised by tests/test_events.py instead
+        # endless streams are exercised by tests/db/test_events.py instead
         "--exclude-path-regex", r"/events$",
         "--max-examples", "40", "--seed", "7", "--request-timeout", "65",
         "--report", "junit", "--report-dir", str(tmp_path),

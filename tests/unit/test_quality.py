@@ -25,7 +25,7 @@ def test_mypy_strict() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-# The layout's rules (DESIGN §6). A check over every module's imports, lazy ones included, so a
+# The layout's rules (docs/architecture.md, section 8). A check over every module's imports, lazy ones included, so a
 # module added anywhere is covered without being listed (import-linter's contracts name their
 # modules, and a new core module would go unchecked).
 RULES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
@@ -77,3 +77,24 @@ def test_the_check_sees_lazy_and_from_imports(tmp_path: Path) -> None:
     module = tmp_path / "core_module.py"
     module.write_text("import app.settings\n\ndef f() -> None:\n    from app.web import hub\n    import jobs.worker\n")
     assert breaches(module, RULES[0][2]) == ["app.web", "app.web.hub", "jobs.worker"]
+
+
+def test_the_writer_does_not_import_the_validator() -> None:
+    # The writer and the rules both take their numbers from policy.py; a writer that asked the
+    # validator would share its blind spots (docs/architecture.md, section 7).
+    forbidden = ("app.coaching.validator", "app.coaching.rules")
+    broken = [f"{path.relative_to(ROOT)} imports {name}"
+              for path in sorted((ROOT / "app" / "coaching" / "writer").rglob("*.py"))
+              for name in breaches(path, forbidden)]
+    assert not broken, "\n".join(broken)
+
+
+MAX_MODULE_LINES = 400
+
+
+def test_no_module_is_over_400_lines() -> None:
+    long = [f"{path.relative_to(ROOT)}: {n} lines"
+            for folder in ("app", "jobs", "agent")
+            for path in sorted((ROOT / folder).rglob("*.py"))
+            if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES]
+    assert not long, "split these by concept:\n" + "\n".join(long)

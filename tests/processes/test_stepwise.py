@@ -389,7 +389,7 @@ async def test_the_debug_page_shows_the_plan_then_each_block(settings: Settings,
                                                              service_key: str) -> None:
     from playwright.async_api import async_playwright, expect
 
-    from tests.test_debug_page import CHROMIUM_ARGS, chromium_path
+    from tests.processes.test_debug_page import CHROMIUM_ARGS, chromium_path
 
     executable = chromium_path()
     expect.set_options(timeout=20_000)

@@ -27,8 +27,8 @@ from jobs.steps import DbSteps
 from tests.fakes.coach_model import CoachModel, block_index, is_block, schema_name
 from tests.fakes.openai_server import FakeOpenAI, Pace, Refusal, Request, Text, insufficient_quota
 from tests.fakes.responses_api import Failed, Stored
+from tests.processes.test_stepwise import FAST, engine_for, ignore, make_request, start
 from tests.support import Live, Proc, api_server, env_for, wait_until, worker_task
-from tests.test_stepwise import FAST, engine_for, ignore, make_request, start
 
 MODEL = "gpt-test"
 SLOW = Pace(ttft_s=0.05, tokens_per_s=250, chunk_s=0.05)  # a block of ~1,300 tokens: about 5 s

@@ -18,8 +18,8 @@ import httpx
 from httpx_sse import aconnect_sse
 
 from app.settings import Settings
+from tests.processes.test_ops import parse_metrics, sample, submit
 from tests.support import Live, Proc, api_server, env_for, free_port, wait_until, worker_task
-from tests.test_ops import parse_metrics, sample, submit
 
 JOBS = 6
 

@@ -1,0 +1,1 @@
+"""Tests against a real PostgreSQL (the embedded one), with in-process servers and workers."""

@@ -1,0 +1,1 @@
+"""Tests with real processes: workers and signals, the CLI, browsers, containers, the soak."""
