@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from app.coaching.kinds import (
     DEFAULT_MUSCLES,
     NON_VOLUME_PATTERNS,
+    BodyArea,
     Equipment,
     Impact,
     Load,
@@ -32,7 +33,10 @@ from app.coaching.kinds import (
     load_of,
 )
 
-CATALOGUE_FILE = Path(__file__).parent / "data" / "exercises.toml"
+DATA = Path(__file__).parent / "data"
+# The reviewed catalogue first (its order is the writer's preference), then what was derived from
+# open data (scripts/catalogue_from_open_data.py), known to the validator but never chosen by the writer.
+CATALOGUE_FILES = (DATA / "exercises.toml", DATA / "exercises_open.toml")
 Tag = Literal["swing", "deadlift", "bench_press", "pull_up", "for_bench_emphasis", "for_squat_emphasis",
               "for_deadlift_emphasis", "for_glute_emphasis", "for_tall_lifters"]
 
@@ -63,6 +67,8 @@ class LibraryExercise:
     aliases: tuple[str, ...] = ()
     tags: frozenset[str] = frozenset()
     test_rank: int | None = None  # which tested lifts get a test-week slot first
+    stresses: frozenset[BodyArea] = frozenset()  # the body areas it loads
+    source: str = "reviewed"
 
 
 class ExerciseRecord(BaseModel):
@@ -91,6 +97,8 @@ class ExerciseRecord(BaseModel):
     stock: bool = True
     unit: Literal["reps", "per_side", "hold"] = "reps"
     tags: list[Tag] = []
+    stresses: list[BodyArea] = []
+    source: Literal["reviewed", "free-exercise-db"] = "reviewed"
     cue: str = ""
     aliases: list[str] = []
 
@@ -112,7 +120,7 @@ class ExerciseRecord(BaseModel):
             Impact[self.impact], self.knee_friendly, self.spine_friendly, self.shoulder_friendly,
             frozenset(Equipment[e] for e in self.needs), self.deep, self.flexion, self.lying, self.overhead,
             self.testable, self.stock, Unit[self.unit], self.cue, tuple(self.aliases), frozenset(self.tags),
-            self.test_rank)
+            self.test_rank, frozenset(self.stresses), self.source)
 
 
 class Catalogue(BaseModel):
@@ -129,9 +137,12 @@ class Catalogue(BaseModel):
         return self
 
 
-def load_catalogue(path: Path = CATALOGUE_FILE) -> tuple[LibraryExercise, ...]:
-    with path.open("rb") as f:
-        return tuple(record.entry() for record in Catalogue.model_validate(tomllib.load(f)).exercise)
+def load_catalogue(paths: tuple[Path, ...] = CATALOGUE_FILES) -> tuple[LibraryExercise, ...]:
+    records: list[dict[str, object]] = []
+    for path in paths:
+        with path.open("rb") as f:
+            records += tomllib.load(f).get("exercise", [])
+    return tuple(record.entry() for record in Catalogue.model_validate({"exercise": records}).exercise)
 
 
 # Order matters: within a tier, earlier entries are preferred (the data file says which come first).

@@ -78,6 +78,20 @@ class Muscle(enum.StrEnum):
 MAJOR_MUSCLES = (Muscle.chest, Muscle.back, Muscle.shoulders, Muscle.quads, Muscle.glutes, Muscle.hamstrings)
 
 
+class BodyArea(enum.StrEnum):
+    """Where an injury is, and where an exercise puts its load: a current injury keeps out what stresses it."""
+
+    neck = "neck"
+    shoulder = "shoulder"
+    elbow = "elbow"
+    wrist_hand = "wrist_hand"
+    upper_back = "upper_back"
+    lower_back = "lower_back"
+    hip = "hip"
+    knee = "knee"
+    ankle_foot = "ankle_foot"
+
+
 class Load(enum.StrEnum):
     """How an exercise is loaded: decides which rep schemes and intensities make sense."""
 
