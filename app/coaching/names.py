@@ -28,7 +28,8 @@ EQUIPMENT_PHRASES: tuple[tuple[str, Equipment], ...] = (
     ("e z bar", E.barbell), ("curl bar", E.barbell), ("landmine", E.barbell), ("safety bar", E.barbell),
     ("resistance band", E.band), ("medicine ball", E.med_ball), ("med ball", E.med_ball),
     ("body weight", E.bodyweight), ("bodyweight", E.bodyweight),
-    ("barbell", E.barbell), ("dumbbell", E.dumbbell), ("kettlebell", E.kettlebell), ("cable", E.cable),
+    ("kettle bell", E.kettlebell), ("barbell", E.barbell), ("dumbbell", E.dumbbell), ("kettlebell", E.kettlebell),
+    ("cable", E.cable),
     ("machine", E.machine), ("lever", E.machine), ("band", E.band), ("banded", E.band), ("sled", E.sled),
 )
 # Words and abbreviations as people write them, to the words the catalogue uses.
@@ -38,14 +39,15 @@ SYNONYMS = {
     "ohp": "overhead press", "bss": "bulgarian split squat", "ghr": "glute ham raise", "bw": "bodyweight",
     "pullup": "pull up", "pushup": "push up", "chinup": "chin up", "situp": "sit up", "stepup": "step up",
     "skullcrusher": "skull crusher", "flye": "fly", "flyes": "fly", "flies": "fly", "hamstring": "hamstring",
-    "tricep": "triceps", "bicep": "biceps", "pec": "pec", "lat": "lat", "&": "and", "w": "with",
-    "ez": "ez", "hex": "hex", "dumbell": "dumbbell", "barbel": "barbell",
+    "tricep": "triceps", "bicep": "biceps", "single": "one", "pec": "pec", "lat": "lat", "&": "and", "w": "with",
+    "ez": "ez", "hex": "hex", "dumbell": "dumbbell", "barbel": "barbell", "kettlebel": "kettlebell",
 }
 # What says nothing about which exercise it is: sides, "alternating", "with", stance words.
 FILLER = re.compile(r"\b(each|per|every|both) (side|leg|arm|hand)s?\b|\b(left|right) and (left|right)\b"
                     r"|\b(l|r)\s*/\s*(l|r)\b|\be\s*/\s*s\b|/\s*side\b|\bper side\b|\beach\b"
-                    r"|\balternating\b|\balternate\b|\bwith\b|\busing\b|\bsets?\b|\ba pair of\b|\bpair\b|\btwo\b")
-FUZZY_MIN_SCORE = 90.0
+                    r"|\balternating\b|\balternate\b|\bwith\b|\busing\b|\bsets?\b|\ba pair of\b|\bpair\b|\btwo\b"
+                    r"|\bor\b")
+FUZZY_MIN_SCORE = 85.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +75,7 @@ def _words(text: str) -> str:
     words = re.sub(r"[^a-z0-9&/]+", " ", text).split()
     out: list[str] = []
     for word in words:
-        out += SYNONYMS.get(word, word).split()
+        out += SYNONYMS.get(word, SYNONYMS.get(_singular(word), word)).split()
     return " ".join(_singular(w) for w in out)
 
 
@@ -113,6 +115,8 @@ for _entry in EXERCISES:
         if all(e is not _entry or s != _reading.equipment for e, s in _pairs):
             _pairs.append((_entry, _reading.equipment))
 _BASES = list(_INDEX)
+# A catalogue name written as it is (any case) means that entry, before any reading of its words.
+_EXACT: dict[str, LibraryExercise] = {ex.name.lower(): ex for ex in EXERCISES}
 
 
 def choose(pairs: list[tuple[LibraryExercise, frozenset[Equipment]]],
@@ -141,6 +145,9 @@ def _find(base: str) -> list[tuple[LibraryExercise, frozenset[Equipment]]] | Non
 def lookup(name: str) -> LibraryExercise | None:
     """The catalogue entry a written name means, or None when it names nothing we know with the
     equipment it states."""
+    exact = _EXACT.get(name.strip().lower())
+    if exact is not None:
+        return exact
     reading = read(name)
     pairs = _find(reading.base)
     if pairs is None and len(reading.base) >= 6:
