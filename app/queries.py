@@ -348,6 +348,10 @@ async def add_usage(db: Executor, job_id: UUID, usage: dict[str, Any]) -> bool:
     return await db.fetchval(QUERIES["add_usage"], job_id, usage) is not None
 
 
+async def record_code_fixes(db: Executor, job_id: UUID, attempt: int, fixes: list[dict[str, str]]) -> None:
+    await db.execute(QUERIES["record_code_fixes"], job_id, attempt, fixes)
+
+
 # ---------------------------------------------------------------- events
 
 

@@ -119,6 +119,8 @@ async def _complete(pool: asyncpg.Pool, job_id: UUID, attempt: int, request: Gen
                     result: Generated) -> None:
     program_id = uuid.uuid4()
     usage = None if result.usage_recorded else result.usage or None  # recorded call by call already
+    if result.fixes:
+        await q.record_code_fixes(pool, job_id, attempt, result.fixes)
     stored = await q.complete_job(
         pool, job_id, attempt, program_id, result.program.model_dump(mode="json"),
         request.model_dump(mode="json"), result.engine, result.model, usage,

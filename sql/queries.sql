@@ -487,3 +487,9 @@ UPDATE program_generation_jobs
                                     ELSE nowva_usage_add(usage, $5) END, $6)
  WHERE id = $1
 RETURNING id;
+
+-- record_code_fixes --
+-- What code fixed in the model's program, written just before the job completes, fenced by attempt
+-- (a later attempt that completes the job writes its own).
+UPDATE program_generation_jobs SET code_fixes = $3::jsonb
+ WHERE id = $1 AND attempt = $2 AND status = 'in_progress';

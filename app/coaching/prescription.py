@@ -96,3 +96,50 @@ def rpe_of(ex: Exercise, entry: LibraryExercise | None) -> float | None:
     if e.pct is not None and reps is not None and reps.unit == "reps":
         return max(1.0, 10.0 - max(0.0, reps_possible(min(e.pct, 100.0)) - reps.high))
     return None
+
+
+# ---------------------------------------------------------------- a week's row, as models write it
+
+# "4x6-8 @ RPE 8" is the form asked for; models also write "4 x 6-8 RPE 8", "3 sets of 10 at 70%",
+# "3x8/side @ RPE 7", "3 x 30 sec, easy" or "4 by 5 (RPE 8)" (and the times sign). The sets and reps are read whatever
+# the separators; the intensity is what follows, as written.
+_ROW = re.compile(
+    r"^\s*(?P<sets>\d{1,2})\s*(?:[xX×*]|sets?\s+(?:of|x)?)\s*"
+    r"(?P<reps>\d{1,3}(?:\s*(?:-|–|to)\s*\d{1,3})?)\s*"
+    r"(?P<unit>reps?\b|s\b|secs?\b|seconds?\b|m\b|yd\b|(?:/|per\s+|each\s+)(?:side|leg|arm)\b|each\b)?\s*"
+    r"(?P<rest>.*?)\s*$", re.IGNORECASE)
+_LEAD = re.compile(r"^(?:@|,|;|:|-|–|at\b|\()\s*", re.IGNORECASE)
+CANONICAL_ROW = re.compile(r"^\d{1,2}x\d{1,3}(?:-\d{1,3})?(?: ?(?:s|m|yd|per side))? @ \S.*$")
+MAX_INTENSITY = 120
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    sets: int
+    reps: int | str
+    intensity: str
+
+    def __str__(self) -> str:
+        return f"{self.sets}x{self.reps} @ {self.intensity}"
+
+
+@functools.lru_cache(maxsize=4096)  # a pure function of a short string that repeats across blocks
+def read_row(text: str) -> Row | None:
+    """A week's prescription as (sets, reps, intensity), from any common way of writing it; None
+    when it is not one (or states no intensity: that is for the model to say, not for code)."""
+    m = _ROW.match(text)
+    if m is None:
+        return None
+    sets = int(m["sets"])
+    reps = re.sub(r"\s*(?:-|–|to)\s*", "-", m["reps"])
+    unit = (m["unit"] or "").lower()
+    suffix = ("s" if unit[:1] == "s" and "side" not in unit else "m" if unit == "m" else "yd" if unit == "yd"
+              else " per side" if unit and unit not in ("rep", "reps") else "")
+    intensity = m["rest"]
+    while (stripped := _LEAD.sub("", intensity)) != intensity:
+        intensity = stripped
+    intensity = intensity.removesuffix(")").strip()
+    if not 1 <= sets <= 12 or not intensity or len(intensity) > MAX_INTENSITY:
+        return None
+    full = reps + suffix
+    return Row(sets, int(full) if full.isdigit() else full, intensity)

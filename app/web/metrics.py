@@ -179,6 +179,10 @@ def cluster_families(cluster: aq.ClusterMetrics | None) -> list[Metric]:
         by_kind[kind] = by_kind.get(kind, 0.0) + value
     for kind, value in sorted(by_kind.items()):
         errors.add_metric([kind], value)
+    fixes = CounterMetricFamily("nowva_code_fixes", "What code fixed in models' programs before judging them, "
+                                "by the rule each fix keeps (app/coaching/repairs.py)", labels=["rule"])
+    for labels, value in sorted(cluster.facts_of("code_fixes"), key=lambda f: f[0].get("rule", "")):
+        fixes.add_metric([labels.get("rule") or "other"], value)
 
     return [
         up, jobs, finished,
@@ -186,7 +190,7 @@ def cluster_families(cluster: aq.ClusterMetrics | None) -> list[Metric]:
                   cluster, "duration", aq.DURATION_BUCKETS),
         histogram("nowva_queue_wait_seconds", "Time from a job's request (or re-queue) to its first start",
                   cluster, "wait", aq.WAIT_BUCKETS),
-        depth, oldest, workers, tokens, errors,
+        depth, oldest, workers, tokens, errors, fixes,
     ]
 
 

@@ -83,6 +83,9 @@ class Generated:
     usage: dict[str, int] = field(default_factory=dict)
     # The usage was already added to the job call by call (StepStore.spent): don't store it again.
     usage_recorded: bool = False
+    # What code fixed in the model's program before judging it (app/coaching/repairs.py), as
+    # {rule, where, change}: stored with the job and counted in /metrics.
+    fixes: list[dict[str, str]] = field(default_factory=list)
 
 
 class EngineError(Exception):

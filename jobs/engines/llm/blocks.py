@@ -8,18 +8,17 @@ tokens of spelling out every week. Code expands it into the weeks -> days -> exe
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from app.coaching.prescription import read_row
+from app.coaching.repairs import Fix
 from app.models import ProgramContent
 from jobs.engines.llm.plan import Plan, PlanBlock
 
-ROW = re.compile(r"^\s*(\d{1,2})\s*[xX×]\s*(.+?)\s*@\s*(.+?)\s*$")
 REPS = re.compile(r"^\d{1,3}(-\d{1,3})?( ?(s|m|sec|yd|per side))?$")
-MAX_INTENSITY = 120
 
 
 class BlockExercise(BaseModel):
@@ -52,16 +51,28 @@ def parse_block(text: str) -> tuple[Block | None, list[str]]:
         return None, [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors]
 
 
-@functools.lru_cache(maxsize=4096)  # a pure function of a short string that repeats across blocks
 def parse_row(row: str) -> tuple[int, int | str, str] | None:
-    """'4x6-8 @ RPE 8' as (sets, reps, intensity), or None."""
-    m = ROW.match(row)
-    if m is None:
+    """'4x6-8 @ RPE 8' (or '4 x 6-8 RPE 8', '3 sets of 10 at 70% 1RM'...) as (sets, reps, intensity), or None."""
+    read = read_row(row)
+    if read is None or not REPS.match(str(read.reps)):
         return None
-    sets, reps, intensity = int(m.group(1)), m.group(2).strip(), m.group(3).strip()
-    if not 1 <= sets <= 12 or not REPS.match(reps) or not intensity or len(intensity) > MAX_INTENSITY:
-        return None
-    return sets, int(reps) if reps.isdigit() else reps, intensity
+    return read.sets, read.reps, read.intensity
+
+
+def tidy_block(block: Block) -> tuple[Block, list[Fix]]:
+    """The block with every week's row in the form asked for: what code reads in another common
+    format it rewrites (and records), before anything is judged."""
+    fixes: list[Fix] = []
+    tidy = block.model_copy(deep=True)
+    for day in tidy.days:
+        for ex in day.exercises:
+            for k, row in enumerate(ex.weeks):
+                read = read_row(row)
+                if read is not None and str(read) != row and REPS.match(str(read.reps)):
+                    fixes.append(Fix("prescription-format", f"day {day.day} {ex.name!r} row {k + 1}",
+                                     f"{row!r} -> {str(read)!r}"))
+                    ex.weeks[k] = str(read)
+    return tidy, fixes
 
 
 def block_problems(plan: Plan, index: int, block: Block) -> list[str]:

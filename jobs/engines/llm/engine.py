@@ -61,12 +61,15 @@ class OpenAIEngine:
             if not self._settings.openai_api_key:
                 raise EngineError("The OpenAI engine is selected but OPENAI_API_KEY is not set.")
             if self.strategy == "single":
-                program = await generate_single(self._caller, person, report, tally)
+                program, fixes = await generate_single(self._caller, person, report, tally)
             else:
-                program = await generate_stepwise(self._caller, person, report, tally, steps)
+                program, fixes = await generate_stepwise(self._caller, person, report, tally, steps)
         except EngineError as exc:
             # With a step store, every call's usage is on the job already.
             usage = None if steps is not None else tally.usage or None
             raise GenerationFailed(str(exc), model=tally.model, usage=usage) from exc
+        if fixes:
+            log.info("code fixed %d thing(s) in the model's program: %s", len(fixes),
+                     ", ".join(sorted({f.rule for f in fixes})))
         return Generated(program=program, engine=self.name, model=tally.model, usage=tally.usage,
-                         usage_recorded=steps is not None)
+                         usage_recorded=steps is not None, fixes=[f.as_dict() for f in fixes])

@@ -16,6 +16,7 @@ import jiter
 
 from app.coaching import validator as checks
 from app.coaching.person import Person
+from app.coaching.repairs import Fix, repair
 from app.models import ProgramContent
 from jobs.engines.base import EngineError, ProgressReporter
 from jobs.engines.llm import budget, prompt
@@ -61,7 +62,7 @@ class WeekCounter:
 
 
 async def generate_single(caller: Caller, person: Person, report: ProgressReporter,
-                          tally: Tally) -> ProgramContent:
+                          tally: Tally) -> tuple[ProgramContent, list[Fix]]:
     request = person.request
     weeks = request.duration_weeks
     await report(5, "prompting", f"Asking {caller.model} for a {weeks}-week program")
@@ -90,9 +91,9 @@ async def generate_single(caller: Caller, person: Person, report: ProgressReport
 
     out = await call(prompt.messages(person), True)
     await report(92, "validating", "Checking the program")
-    program, violations = _judge(out, person)
+    program, violations, fixes = _judge(out, person)
     if program is not None and not violations:
-        return program
+        return program, fixes
 
     log.info("program failed validation (%d problems), repairing: %s", len(violations),
              checks.summarize(violations, 3))
@@ -102,10 +103,10 @@ async def generate_single(caller: Caller, person: Person, report: ProgressReport
         shown.append(f"and {len(violations) - len(shown)} more problems of the same kinds")
     out = await call(prompt.repair_messages(person, out.text, shown), False)
     await report(97, "validating", "Checking the repaired program")
-    program, violations = _judge(out, person)
+    program, violations, fixes = _judge(out, person)
     if program is None or violations:
         raise EngineError("The generated program did not pass validation: " + checks.summarize(violations))
-    return program
+    return program, fixes
 
 
 def _count_weeks(text: str) -> int:
@@ -116,10 +117,12 @@ def _count_weeks(text: str) -> int:
     return len(weeks) if isinstance(weeks, list) else 0
 
 
-def _judge(out: Answer, person: Person) -> tuple[ProgramContent | None, list[str]]:
-    """Fatal problems raise; fixable ones (invalid JSON, rule violations) are returned."""
+def _judge(out: Answer, person: Person) -> tuple[ProgramContent | None, list[str], list[Fix]]:
+    """Fatal problems raise; what code can fix is fixed (code repairs first); what is left (invalid
+    JSON, rule violations) is returned for the model to repair."""
     fatal(out)
     program, problems = checks.parse_program(out.text)
     if program is None:
-        return None, problems
-    return program, checks.check_program(program, person.request, person.constraints)
+        return None, problems, []
+    program, fixes = repair(program, person)
+    return program, checks.check_program(program, person.request, person.constraints), fixes

@@ -33,11 +33,12 @@ from pydantic import ValidationError
 
 from app.coaching import validator as checks
 from app.coaching.person import Person
+from app.coaching.repairs import Fix, repair
 from app.events import BlockStep
 from app.models import GenerateRequest, ProgramContent
 from jobs.engines.base import EngineError, ProgressReporter, StepStore, StoredStep
 from jobs.engines.llm import budget, prompt
-from jobs.engines.llm.blocks import Block, block_problems, blocks_named, expand, parse_block
+from jobs.engines.llm.blocks import Block, block_problems, blocks_named, expand, parse_block, tidy_block
 from jobs.engines.llm.calls import BLOCK_PRIORITY, PLAN_PRIORITY, REPAIR_PRIORITY, Caller, Tally, fatal, response_format
 from jobs.engines.llm.plan import HeadWatcher, Plan, parse_plan, plan_problems
 
@@ -61,6 +62,7 @@ class _Job:
     answers: dict[int, str] = field(default_factory=dict)  # each block's last raw answer, for a repair
     repaired: set[int] = field(default_factory=set)
     reused: int = 0
+    fixes: list[Fix] = field(default_factory=list)  # code's fixes of the blocks' rows, every call
     # Responses an earlier attempt left in flight, by step: re-attached to, not asked again.
     inflight: dict[tuple[str, int], StoredStep] = field(default_factory=dict)
 
@@ -82,7 +84,7 @@ def _shown(problems: list[str]) -> list[str]:
 
 
 async def generate_stepwise(caller: Caller, person: Person, report: ProgressReporter, tally: Tally,
-                            store: StepStore | None) -> ProgramContent:
+                            store: StepStore | None) -> tuple[ProgramContent, list[Fix]]:
     job = _Job(person, report, tally, store)
     if store is not None:
         _reuse(job, await _stored(store, job))
@@ -99,10 +101,10 @@ async def generate_stepwise(caller: Caller, person: Person, report: ProgressRepo
     await _all([*steps, _finish_plan(job, describing)] if describing else steps)
 
     await report(92, "validating", "Checking the program")
-    program = expand(plan, job.blocks)
+    program, fixes = repair(expand(plan, job.blocks), person)  # code repairs first
     found = checks.validate(program, person.request, person.constraints)
     if not found:
-        return program
+        return program, job.fixes + fixes
     violations = [str(v) for v in found]
     words = [str(v) for v in found if v.rule in checks.WORDS_RULES]
     named = blocks_named(plan, [str(v) for v in found if v.rule not in checks.WORDS_RULES])
@@ -117,11 +119,11 @@ async def generate_stepwise(caller: Caller, person: Person, report: ProgressRepo
     await _all([*repairs, _repair_words(caller, job, words)] if words else repairs)
     await report(97, "validating", "Checking the repaired program")
     assert job.plan is not None  # the words' repair replaces it
-    program = expand(job.plan, job.blocks)
+    program, fixes = repair(expand(job.plan, job.blocks), person)
     violations = checks.check_program(program, person.request, person.constraints)
     if violations:
         raise EngineError("The generated program did not pass validation: " + checks.summarize(violations))
-    return program
+    return program, job.fixes + fixes
 
 
 async def _stored(store: StepStore, job: _Job) -> list[tuple[str, int, dict[str, object]]]:
@@ -257,6 +259,7 @@ async def _make_block(caller: Caller, job: _Job, index: int) -> None:
     block, problems, text = await _ask(caller, job, prompt.block_messages(job.person, plan, index), BLOCK_FORMAT,
                                        tokens, _block_priority(index), what, parse_block, ("block", index))
     if block is not None:
+        block = _tidy(job, block)
         problems = block_problems(plan, index, block)
     if problems:
         log.info("%s does not follow the plan (%d problems), repairing it: %s", what, len(problems),
@@ -281,8 +284,15 @@ async def _ask_repair(caller: Caller, job: _Job, index: int, previous: str,
                                          REPAIR_PRIORITY, f"block {index + 1} ({spec.span}) repair", parse_block,
                                          ("block", index))
     if block is not None:
+        block = _tidy(job, block)
         structural = block_problems(plan, index, block)
     return block, structural, text
+
+
+def _tidy(job: _Job, block: Block) -> Block:
+    tidy, fixes = tidy_block(block)
+    job.fixes += fixes
+    return tidy
 
 
 async def _repair_block(caller: Caller, job: _Job, index: int, problems: list[str]) -> None:

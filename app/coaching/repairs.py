@@ -1,0 +1,204 @@
+"""Code repairs: what code can fix in a model's program without changing the coach's intent, fixed
+before the model is asked again, each recorded as a `Fix` (which rule, where, what changed).
+
+- names: every exercise under the catalogue's name ("BB RDL" -> "Romanian deadlift"), so the person
+  and the agent hear one name for one exercise;
+- doses a level cannot take: sets above the level's maximum per exercise;
+- rests outside the range the goal needs: heavy strength sets get at least the rest they need;
+- reps an exercise cannot be loaded for: a lift that cannot be loaded heavily, written for fewer
+  than 6 reps, gets 6-8;
+- effort above the person's ceiling: "RPE 9" for someone whose ceiling is RPE 8 becomes "RPE 8";
+- weekly sets per muscle: nudged by a set or two into the level's band (accessories first).
+
+What code cannot fix (an unknown exercise, a banned movement, missing work) is left for the
+validator to name and the model to repair. A repair step that would break a rule more often than
+before is not kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.coaching.catalogue import LibraryExercise, contributions, heavy_with
+from app.coaching.kinds import MAJOR_MUSCLES, NON_VOLUME_PATTERNS, Muscle
+from app.coaching.names import lookup
+from app.coaching.person import Person
+from app.coaching.policy import (
+    BEGINNER_MAX_SETS,
+    GENTLE_MAX_RPE,
+    HEAVY_MIN_REST_S,
+    HEAVY_REPS,
+    LOAD_MIN_REPS,
+    MAX_SETS,
+    STRENGTH_PATTERNS,
+    WEEKLY_SETS,
+    weekly_floor,
+)
+from app.coaching.prescription import parse_reps
+from app.coaching.validator import validate
+from app.models import Exercise, FitnessLevel, GoalCategory, ProgramContent, TrainingWeek
+
+STRENGTH_REST_S = 150  # the low end of the 150-300 s a heavy strength set needs
+NUDGE_MAX_SETS = 2  # a weekly-volume repair moves an exercise by at most this many sets
+_RPE = re.compile(r"^\s*RPE\s*(\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(\d+(?:\.\d+)?))?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    rule: str  # the validator's rule id it keeps (or "name" for a catalogue name)
+    where: str
+    change: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "where": self.where, "change": self.change}
+
+
+Repair = Callable[[ProgramContent, Person], list[Fix]]
+
+
+def _where(week: TrainingWeek, day: int, ex: Exercise) -> str:
+    return f"week {week.week} day {day} {ex.name!r}"
+
+
+def _exercises(program: ProgramContent) -> list[tuple[TrainingWeek, int, Exercise, LibraryExercise | None]]:
+    return [(w, d.day, ex, lookup(ex.name)) for w in program.weeks for d in w.days for ex in d.exercises]
+
+
+def names(program: ProgramContent, person: Person) -> list[Fix]:
+    fixes = []
+    for week, day, ex, entry in _exercises(program):
+        if entry is not None and ex.name != entry.name:
+            fixes.append(Fix("name", _where(week, day, ex), f"{ex.name!r} -> {entry.name!r}"))
+            ex.name = entry.name
+    return fixes
+
+
+def set_ceiling(program: ProgramContent, person: Person) -> list[Fix]:
+    cap = BEGINNER_MAX_SETS if person.request.fitness_level is FitnessLevel.beginner else MAX_SETS
+    fixes = []
+    for week, day, ex, _ in _exercises(program):
+        if ex.sets > cap:
+            fixes.append(Fix("dose", _where(week, day, ex), f"{ex.sets} sets -> {cap}"))
+            ex.sets = cap
+    return fixes
+
+
+def strength_rests(program: ProgramContent, person: Person) -> list[Fix]:
+    if person.request.goal_category is not GoalCategory.strength:
+        return []
+    fixes = []
+    for week, day, ex, entry in _exercises(program):
+        reps = parse_reps(ex.reps)
+        if (entry is not None and reps is not None and reps.unit == "reps" and reps.high <= HEAVY_REPS
+                and entry.compound and entry.pattern in STRENGTH_PATTERNS and not entry.pattern.explosive
+                and ex.rest_seconds < HEAVY_MIN_REST_S):
+            fixes.append(Fix("strength-fit", _where(week, day, ex), f"rest {ex.rest_seconds} s -> {STRENGTH_REST_S} s"))
+            ex.rest_seconds = STRENGTH_REST_S
+    return fixes
+
+
+def loadable_reps(program: ProgramContent, person: Person) -> list[Fix]:
+    fixes = []
+    for week, day, ex, entry in _exercises(program):
+        reps = parse_reps(ex.reps)
+        if (entry is None or reps is None or reps.unit != "reps" or reps.low >= LOAD_MIN_REPS
+                or entry.pattern in NON_VOLUME_PATTERNS or entry.pattern.explosive
+                or heavy_with(entry, person.constraints.equipment)):
+            continue
+        new = f"{LOAD_MIN_REPS}-{LOAD_MIN_REPS + 2}"
+        fixes.append(Fix("load-type", _where(week, day, ex), f"{ex.reps} reps -> {new}"))
+        ex.reps = new
+    return fixes
+
+
+def effort_ceiling(program: ProgramContent, person: Person) -> list[Fix]:
+    c = person.constraints
+    fixes = []
+    for week, day, ex, _ in _exercises(program):
+        caps = [cap for cap in (c.max_rpe, GENTLE_MAX_RPE if week.week <= c.gentle_weeks else None) if cap]
+        m = _RPE.match(ex.intensity)
+        if not caps or m is None:
+            continue  # only a plain "RPE n" is rewritten; anything else is the model's to fix
+        cap = min(caps)
+        if max(float(v) for v in m.groups() if v) > cap:
+            new = f"RPE {cap:g}"
+            fixes.append(Fix("effort-cap", _where(week, day, ex), f"{ex.intensity!r} -> {new!r}"))
+            ex.intensity = new
+    return fixes
+
+
+def _muscle_sets(week: TrainingWeek) -> dict[Muscle, float]:
+    sets: dict[Muscle, float] = {}
+    for day in week.days:
+        for ex in day.exercises:
+            entry = lookup(ex.name)
+            for muscle, share in contributions(entry) if entry is not None else ():
+                sets[muscle] = sets.get(muscle, 0.0) + ex.sets * share
+    return sets
+
+
+def weekly_volume(program: ProgramContent, person: Person) -> list[Fix]:
+    """A muscle a set or two outside its band is nudged in: over the ceiling, its accessories lose a
+    set first; under a hypertrophy floor, its own exercises gain one. Farther off is the model's."""
+    request = person.request
+    low = weekly_floor(request.fitness_level, request.days_per_week)
+    high = WEEKLY_SETS[request.fitness_level][1]
+    max_sets = BEGINNER_MAX_SETS if request.fitness_level is FitnessLevel.beginner else MAX_SETS
+    fixes: list[Fix] = []
+    for week in program.weeks:
+        sets = _muscle_sets(week)
+        items = [(d.day, ex, e) for d in week.days for ex in d.exercises if (e := lookup(ex.name)) is not None]
+        for muscle, n in sets.items():
+            if high < n <= high + 2 * NUDGE_MAX_SETS:
+                # Accessories of this muscle first (isolation, most sets), never below two sets.
+                for day, ex, entry in sorted(items, key=lambda t: (t[2].compound, -t[1].sets)):
+                    share = dict(contributions(entry)).get(muscle, 0.0)
+                    cut = min(NUDGE_MAX_SETS, ex.sets - 2)
+                    was = ex.sets
+                    while share and cut > 0 and n > high:
+                        ex.sets, n, cut = ex.sets - 1, n - share, cut - 1
+                    if ex.sets != was:
+                        fixes.append(Fix("weekly-volume", _where(week, day, ex),
+                                         f"{was} sets -> {ex.sets} (the {muscle} over {high} a week)"))
+        if request.goal_category is not GoalCategory.hypertrophy or week.deload:
+            continue
+        sets = _muscle_sets(week)
+        for muscle in MAJOR_MUSCLES:
+            n = sets.get(muscle, 0.0)
+            if 0 < n < low and low - n <= 2 * NUDGE_MAX_SETS:
+                for day, ex, entry in items:
+                    if entry.muscles[:1] == (muscle,) and entry.pattern not in NON_VOLUME_PATTERNS:
+                        add, was = min(NUDGE_MAX_SETS, max_sets - ex.sets), ex.sets
+                        while add > 0 and n < low:
+                            ex.sets, n, add = ex.sets + 1, n + 1, add - 1
+                        if ex.sets != was:
+                            fixes.append(Fix("weekly-volume", _where(week, day, ex),
+                                             f"{was} sets -> {ex.sets} (the {muscle} under {low} a week)"))
+    return fixes
+
+
+REPAIRS: tuple[Repair, ...] = (names, set_ceiling, strength_rests, loadable_reps, effort_ceiling, weekly_volume)
+
+
+def _broken(program: ProgramContent, person: Person) -> Counter[str]:
+    return Counter(v.rule.value for v in validate(program, person.request, person.constraints))
+
+
+def repair(program: ProgramContent, person: Person) -> tuple[ProgramContent, list[Fix]]:
+    """The program with what code can fix fixed (a copy), and the fixes. A repair step is kept only
+    if no rule is broken more often after it than before: code never trades one problem for another."""
+    current, fixes = program.model_copy(deep=True), []
+    broken = _broken(current, person)
+    for step in REPAIRS:
+        trial = current.model_copy(deep=True)
+        done = step(trial, person)
+        if not done:
+            continue
+        after = _broken(trial, person)
+        if all(after[rule] <= broken[rule] for rule in after):
+            current, broken = trial, after
+            fixes += done
+    return current, fixes

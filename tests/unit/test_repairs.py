@@ -1,0 +1,122 @@
+"""Code repairs first (app/coaching/repairs.py): what code can fix without changing the coach's
+intent is fixed, and recorded, before a model is asked again; what it cannot is left to the rules."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from app.coaching.catalogue import contributions
+from app.coaching.kinds import Muscle
+from app.coaching.names import lookup
+from app.coaching.person import read_person
+from app.coaching.policy import WEEKLY_SETS
+from app.coaching.prescription import read_row
+from app.coaching.repairs import repair
+from app.coaching.validator import validate
+from app.coaching.writer.program import build_program
+from app.models import GenerateRequest, ProgramContent
+
+
+def request(**changes: Any) -> GenerateRequest:
+    body: dict[str, Any] = {"user_id": uuid.uuid4(), "height_cm": 178, "weight_kg": 80, "goal_category": "strength",
+                            "duration_weeks": 4, "days_per_week": 3, "fitness_level": "intermediate"}
+    return GenerateRequest(**{**body, **changes})
+
+
+def rules_of(program: ProgramContent, req: GenerateRequest) -> set[str]:
+    return {v.rule.value for v in validate(program, req)}
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("4x6-8 @ RPE 8", "4x6-8 @ RPE 8"), ("4 x 6-8 RPE 8", "4x6-8 @ RPE 8"), ("4x8-10 RPE 8", "4x8-10 @ RPE 8"),
+    ("3 sets of 10 at 70% 1RM", "3x10 @ 70% 1RM"), ("3 sets x 12 reps @ RPE 8", "3x12 @ RPE 8"),
+    ("3x8/side @ RPE 7", "3x8 per side @ RPE 7"), ("3 x 8 each side @ RPE 7", "3x8 per side @ RPE 7"),
+    ("3 x 30 sec, easy", "3x30s @ easy"), ("4x6 to 8 @ RPE 8", "4x6-8 @ RPE 8"),
+    ("3x10 reps, RPE 7-8", "3x10 @ RPE 7-8"),
+])
+def test_prescriptions_in_common_formats_are_read(written: str, read: str) -> None:
+    assert str(read_row(written)) == read
+
+
+def test_a_prescription_with_no_intensity_is_the_models_to_fix() -> None:
+    assert read_row("3 x 10") is None and read_row("three sets") is None
+
+
+def test_names_are_stored_under_the_catalogues_name() -> None:
+    req = request()
+    program = build_program(req)
+    program.weeks[0].days[0].exercises[0].name = "BB Back Squat"
+    fixed, fixes = repair(program, read_person(req))
+    assert fixed.weeks[0].days[0].exercises[0].name == "Back squat"
+    assert [f.rule for f in fixes] == ["name"] and "BB Back Squat" in fixes[0].change
+    assert program.weeks[0].days[0].exercises[0].name == "BB Back Squat"  # the input is not changed
+
+
+def test_each_fix_keeps_a_rule_and_says_what_changed() -> None:
+    req = request(fitness_level="beginner")
+    program = build_program(req)
+    ex = program.weeks[1].days[0].exercises[0]
+    ex.sets = 8  # a beginner's ceiling is 5
+    main = next(e for e in program.weeks[2].days[1].exercises if e.rest_seconds >= 150)
+    main.rest_seconds = 60  # heavy strength sets need 150-300 s
+    broken = rules_of(program, req)
+    assert {"dose", "strength-fit"} <= broken
+    fixed, fixes = repair(program, read_person(req))
+    assert {"dose", "strength-fit"}.isdisjoint(rules_of(fixed, req))
+    assert {f.rule for f in fixes} >= {"dose", "strength-fit"}
+    assert all(f.where.startswith("week ") and "->" in f.change for f in fixes)
+
+
+def test_reps_a_lift_cannot_be_loaded_for_become_six_to_eight() -> None:
+    req = request(goal_raw="only dumbbells")
+    program = build_program(req)
+    goblet = next(e for w in program.weeks for d in w.days for e in d.exercises if e.name == "Goblet squat")
+    goblet.reps = "3-5"
+    assert "load-type" in rules_of(program, req)
+    fixed, fixes = repair(program, read_person(req))
+    assert "load-type" not in rules_of(fixed, req) and any(f.rule == "load-type" for f in fixes)
+
+
+def test_effort_above_the_persons_ceiling_is_brought_down() -> None:
+    req = request(goal_raw="I'm pregnant", goal_category="hypertrophy")
+    program = build_program(req)
+    ex = program.weeks[3].days[0].exercises[0]
+    ex.intensity = "RPE 9"
+    assert "effort-cap" in rules_of(program, req)
+    fixed, _ = repair(program, read_person(req))
+    assert "effort-cap" not in rules_of(fixed, req)
+
+
+def test_weekly_volume_a_set_or_two_over_is_nudged_into_the_band() -> None:
+    req = request(goal_category="hypertrophy", days_per_week=4)
+    program = build_program(req)
+    week = program.weeks[1]
+    sets = {}
+    for e in (e for d in week.days for e in d.exercises):
+        entry = lookup(e.name)
+        for muscle, share in contributions(entry) if entry else ():
+            sets[muscle] = sets.get(muscle, 0.0) + e.sets * share
+    over = WEEKLY_SETS[req.fitness_level][1] - sets[Muscle.biceps] + 1  # one set over the ceiling
+    extra = week.days[0].exercises[-1].model_copy()
+    extra.name, extra.sets, extra.reps, extra.intensity = "Hammer curl", int(over), "10-12", "RPE 8"
+    week.days[0].exercises.append(extra)
+    assert 1 <= over <= 10 and "weekly-volume" in rules_of(program, req)
+    fixed, fixes = repair(program, read_person(req))
+    assert "weekly-volume" not in rules_of(fixed, req) and any(f.rule == "weekly-volume" for f in fixes)
+
+
+def test_what_code_cannot_fix_is_left_to_the_rules() -> None:
+    req = request(goal_raw="sore knees, no jumping")
+    program = build_program(req)
+    program.weeks[0].days[0].exercises[0].name = "Depth jump"
+    fixed, _ = repair(program, read_person(req))
+    assert "banned-movement" in rules_of(fixed, req)
+
+
+def test_the_built_in_writers_programs_need_no_fix() -> None:
+    for goal in ("power", "strength", "hypertrophy"):
+        req = request(goal_category=goal, duration_weeks=8)
+        assert repair(build_program(req), read_person(req))[1] == []
