@@ -19,6 +19,8 @@ import asyncpg
 import pytest
 
 import jobs.worker
+from app.coaching.person import read_person
+from app.coaching.repairs import repair
 from app.coaching.validator import Rule, Violation, check_program, validate
 from app.models import (
     Exercise,
@@ -198,7 +200,9 @@ async def test_good_program_reports_progress_while_it_streams(fake: FakeOpenAI, 
     reports = Reports()
     async with engine_for(fake, settings) as engine:
         result = await engine.generate(request, reports)
-    assert result.program == good_program(request)
+    # Stored as the model wrote it, but every exercise under the catalogue's name ("Leg Press" -> "Leg press").
+    assert result.program == repair(good_program(request), read_person(request))[0]
+    assert {f["rule"] for f in result.fixes} == {"name"}
     assert reports.stages == ["prompting", "drafting", "drafting", "drafting", "drafting", "validating"]
     assert [r.message for r in reports if r.stage == "drafting"] == [f"Week {k} of 4 drafted" for k in range(1, 5)]
     progress = [r.progress for r in reports]

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from app.coaching.catalogue import by_name
+from app.coaching.catalogue import by_name, tagged
 from app.coaching.kinds import Pattern
 from app.coaching.names import lookup
 from app.coaching.prescription import parse_effort, rpe_of
@@ -102,6 +102,13 @@ def strip_cardio(program: ProgramContent) -> None:
         for day in week.days:
             kept = [e for e in day.exercises if by_name(e.name).pattern is not Pattern.conditioning]
             day.exercises = kept or [ex("Dead bug", reps="8 per side", intensity="Controlled")]
+
+
+def strip_balance(program: ProgramContent) -> None:
+    balance = tagged("balance")
+    for week in program.weeks:
+        for day in week.days:
+            day.exercises = [e for e in day.exercises if e.name not in balance] or day.exercises[:1]
 
 
 def no_taper(program: ProgramContent) -> None:
@@ -200,6 +207,15 @@ CASES: list[tuple[str, dict[str, Any], Break, Rule, str]] = [
      one_set_of({Pattern.h_push, Pattern.chest_fly}), Rule.weekly_volume, "for the chest"),
     ("a false low-impact claim", {"goal_category": "power", "fitness_level": "advanced"},
      set_summary("A low-impact plan, three days a week."), Rule.claims, "low-impact"),
+    ("a 1RM test for a 16-year-old", {"goal_raw": "I'm 16", "duration_weeks": 8, "fitness_level": "advanced"},
+     first_exercise(lambda: ex("Back squat", reps=1, intensity="RPE 10", rest=300), week=8), Rule.youth,
+     "no 1RM tests"),
+    ("no coach watching a 16-year-old", {"goal_raw": "I'm 16"}, set_summary("Three days a week, full body."),
+     Rule.youth, "coach watching"),
+    ("no balance work at 70", {"goal_raw": "I'm 70"}, strip_balance, Rule.older_adult, "balance work"),
+    ("depth jumps at 70", {"goal_raw": "I'm 70", "goal_category": "power", "fitness_level": "advanced"},
+     first_exercise(lambda: ex("Depth jump", reps=3, intensity="RPE 7", rest=120)), Rule.older_adult,
+     "lands from a height"),
 ]
 
 

@@ -32,6 +32,8 @@ class Rule(enum.StrEnum):
     equipment = "equipment"
     effort_cap = "effort-cap"
     gentle_start = "gentle-start"
+    youth = "youth"
+    older_adult = "older-adult"
     session_volume = "session-volume"
     weekly_volume = "weekly-volume"
     muscle_coverage = "muscle-coverage"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, replace
 
+from app.coaching.policy import YOUTH_AGE
 from app.coaching.words import (
     EventKind,
 )
@@ -66,7 +67,9 @@ def week_kinds(profile: Profile) -> list[WeekKind]:
     event = c.event is not None and n >= 3
     every = deload_every(n, profile.level, profile.goal)
     # A test of maxima ends strength and power programs, never for someone who should start gently.
-    tests = (profile.goal is not GoalCategory.hypertrophy and not c.caution and not c.injuries
+    # Nor for someone under 18: technique first, no maximal singles (the NSCA's youth position).
+    youth = c.age is not None and c.age < YOUTH_AGE
+    tests = (profile.goal is not GoalCategory.hypertrophy and not c.caution and not c.injuries and not youth
              and (event or (profile.level > 0 and n >= 6)))
     kinds: list[WeekKind] = []
     for w in range(1, n + 1):

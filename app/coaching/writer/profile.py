@@ -10,6 +10,7 @@ from app.coaching.catalogue import LibraryExercise, tagged
 from app.coaching.kinds import Movement, Pattern
 from app.coaching.policy import (
     GENTLE_MAX_RPE,
+    OLDER_ADULT_AGE,
 )
 from app.coaching.words import (
     Constraints,
@@ -66,8 +67,9 @@ def read_profile(request: GenerateRequest, constraints: Constraints | None = Non
     banned = set(c.banned)
     if heavy:
         banned.add(Movement.impact)  # a heavier body absorbs every landing: keep them low
-    if level == 0:
-        banned.add(Movement.high_impact)  # beginners learn to land before they bound or depth-jump
+    if level == 0 or (c.age is not None and c.age >= OLDER_ADULT_AGE):
+        # Beginners learn to land before they bound or depth-jump; from 65, nothing lands from a height.
+        banned.add(Movement.high_impact)
     # Someone who should check with a doctor first gets the simplest, most supported variations.
     tier = 1 if c.caution else level + 1
     filters = Filters(tier, frozenset(c.equipment), frozenset(banned))

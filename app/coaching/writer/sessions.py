@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from app.coaching.catalogue import TEST_ORDER, LibraryExercise, contributions
+from app.coaching.catalogue import TEST_ORDER, LibraryExercise, by_name, contributions, tagged
 from app.coaching.kinds import Movement, Muscle, Pattern
 from app.coaching.policy import (
+    BALANCE_HOLD_SETS,
     MAX_TESTS_PER_WEEK,
+    OLDER_ADULT_AGE,
     SESSION_SETS,
     WEEKLY_SETS,
     weekly_floor,
@@ -218,5 +220,26 @@ def build_week(profile: Profile, plan: WeekPlan) -> TrainingWeek:
                 tested.add(ex.name)
             exercises.append(exercise)
         days.append(TrainingDay(day=number, name=template.name, exercises=exercises))
+    _balance_work(profile, days)
     return TrainingWeek(week=plan.number, focus=clip(week_focus(plan, profile), 200),
                         deload=plan.kind is WeekKind.deload, days=days)
+
+
+def _balance_work(profile: Profile, days: list[TrainingDay]) -> None:
+    """From 65, every week has balance work: a single-leg hold on its first day, unless the week
+    already has single-leg work that trains balance."""
+    age = profile.constraints.age
+    balance = tagged("balance")
+    if age is None or age < OLDER_ADULT_AGE or any(ex.name in balance for d in days for ex in d.exercises):
+        return
+    hold = by_name("Single-leg balance hold")
+    # On the day with the most room; an accessory there gives up sets if the session would pass its cap.
+    cap = SESSION_SETS[profile.request.fitness_level]
+    day = min(days, key=lambda d: sum(ex.sets for ex in d.exercises))
+    while sum(ex.sets for ex in day.exercises) + BALANCE_HOLD_SETS > cap:
+        spare = max(day.exercises[1:], key=lambda ex: ex.sets, default=None)
+        if spare is None or spare.sets <= 2:
+            break
+        spare.sets -= 1
+    day.exercises.append(Exercise(name=hold.name, sets=BALANCE_HOLD_SETS, reps="30s", intensity="Easy",
+                                  rest_seconds=30, notes=f"{hold.cue} Each side."))

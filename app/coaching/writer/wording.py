@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from app.coaching.kinds import DUMBBELLS_ONLY, HOME, Equipment, Movement, Pattern
 from app.coaching.policy import (
+    OLDER_ADULT_AGE,
     SUMMARY_WORDS,
+    YOUTH_AGE,
 )
 from app.coaching.words import (
     Emphasis,
@@ -50,6 +52,9 @@ EVENT_WORDS = {EventKind.meet: "your meet", EventKind.show: "your show", EventKi
                EventKind.race: "your race", EventKind.test: "your test"}
 
 
+YOUTH_LINE = "Learn each lift with a coach watching, technique first, before adding weight."
+
+
 def heard(profile: Profile) -> list[str]:
     """What the person told us changed, in our words: each sentence is true of the weeks by construction."""
     c = profile.constraints
@@ -72,6 +77,8 @@ def heard(profile: Profile) -> list[str]:
         out.append("Everything is low-impact, to spare your joints.")
     elif Population.older in c.populations:
         out.append("It starts with supported lifts and keeps every landing soft.")
+    if c.age is not None and c.age >= OLDER_ADULT_AGE:
+        out.append("Every week has balance work, and nothing lands from a height.")
     named = [b.movement.value for b in c.bans if b.because == "you asked to leave them out"
              and b.movement not in covered]
     if named:
@@ -121,6 +128,8 @@ def summary(profile: Profile, plans: list[WeekPlan]) -> str:
     wanted: list[str] = []
     if c.caution:
         wanted.append("Please check with your doctor before you start.")
+    if c.age is not None and c.age < YOUTH_AGE:
+        wanted.append(YOUTH_LINE)
     wanted.append(core)
     if profile.level == 0:
         wanted.append(EFFORT_SCALE)
