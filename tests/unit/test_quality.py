@@ -98,3 +98,26 @@ def test_no_module_is_over_400_lines() -> None:
             for path in sorted((ROOT / folder).rglob("*.py"))
             if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES]
     assert not long, "split these by concept:\n" + "\n".join(long)
+
+
+def test_every_data_file_is_packaged() -> None:
+    """A data file the package reads at run time must be in the wheel: the container installs the
+    wheel, not the checkout (a catalogue left out once failed every job in the image)."""
+    import fnmatch
+    import tomllib
+
+    globs: dict[str, list[str]] = tomllib.loads((ROOT / "pyproject.toml").read_text())[
+        "tool"]["setuptools"]["package-data"]
+    missing = []
+    for top in ("app", "jobs", "agent", "sql"):
+        for path in (ROOT / top).rglob("*"):
+            if path.is_dir() or path.suffix in {".py", ".pyc"} or "__pycache__" in path.parts:
+                continue
+            rel = path.relative_to(ROOT)
+            packaged = any(
+                fnmatch.fnmatch(str(rel.relative_to(package.replace(".", "/"))), pattern)
+                for package, patterns in globs.items() for pattern in patterns
+                if rel.is_relative_to(package.replace(".", "/")))
+            if not packaged:
+                missing.append(str(rel))
+    assert not missing, f"not in [tool.setuptools.package-data]: {missing}"
