@@ -23,6 +23,7 @@ from typing import cast
 from uuid import UUID
 
 import asyncpg
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
 from app import queries as q
 from app.db import connect
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "nowva_events"
 HUB_APPLICATION_NAME = "nowva-hub"  # the LISTEN connection's name in pg_stat_activity
+FIRST_RECONNECT_S = 0.1  # after a lost LISTEN connection; then 0.2 s doubling to 5 s while it cannot be made
 
 
 class _Ready:
@@ -307,23 +309,9 @@ class Hub:
     # ------------------------------------------------------------ background tasks
 
     async def _listen_forever(self) -> None:
-        delay = 0.1
         while True:
-            lost = asyncio.Event()
-
-            def on_terminate(_conn: object, lost: asyncio.Event = lost) -> None:
-                lost.set()
-
+            conn, lost = await self._reconnecting()
             try:
-                # Named, so an operator (and the tests) can tell the hub's LISTEN backend
-                # apart in pg_stat_activity.
-                conn = await connect(self._url, timeout=5, server_settings={"application_name": HUB_APPLICATION_NAME})
-                conn.add_termination_listener(on_terminate)
-                await conn.add_listener(CHANNEL, self._on_notify)
-                self._listen_conn = conn
-                self._connected.set()
-                delay = 0.1
-                log.info("hub listening on %s", CHANNEL)
                 await self.catch_up()  # whatever happened while we were not listening
                 while not lost.is_set():
                     with contextlib.suppress(TimeoutError):
@@ -335,13 +323,40 @@ class Hub:
             except Exception as exc:
                 log.warning("hub listener error: %s", exc)
             self._connected.clear()
-            if self._listen_conn is not None:
-                conn, self._listen_conn = self._listen_conn, None
-                conn.terminate()
+            self._listen_conn = None
+            conn.terminate()
             self.reconnects += 1
-            log.warning("hub lost its LISTEN connection; reconnecting in %.1fs", delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+            log.warning("hub lost its LISTEN connection; reconnecting in %.1fs", FIRST_RECONNECT_S)
+            await asyncio.sleep(FIRST_RECONNECT_S)
+
+    async def _reconnecting(self) -> tuple[asyncpg.Connection, asyncio.Event]:
+        """The LISTEN connection, tried until it is made: every 0.2 s doubling to 5 s."""
+
+        def before_sleep(state: RetryCallState) -> None:
+            assert state.outcome is not None and state.next_action is not None
+            self.reconnects += 1
+            log.warning("hub listener error: %s; reconnecting in %.1fs", state.outcome.exception(),
+                        state.next_action.sleep)
+
+        retryer = AsyncRetrying(retry=retry_if_exception_type(Exception), before_sleep=before_sleep,
+                                wait=wait_exponential(multiplier=2 * FIRST_RECONNECT_S, max=5.0))
+        return await retryer(self._listen)
+
+    async def _listen(self) -> tuple[asyncpg.Connection, asyncio.Event]:
+        lost = asyncio.Event()
+        # Named, so an operator (and the tests) can tell the hub's LISTEN backend apart in
+        # pg_stat_activity.
+        conn = await connect(self._url, timeout=5, server_settings={"application_name": HUB_APPLICATION_NAME})
+        try:
+            conn.add_termination_listener(lambda _conn: lost.set())
+            await conn.add_listener(CHANNEL, self._on_notify)
+        except BaseException:
+            conn.terminate()
+            raise
+        self._listen_conn = conn
+        self._connected.set()
+        log.info("hub listening on %s", CHANNEL)
+        return conn, lost
 
     @staticmethod
     async def _alive(conn: asyncpg.Connection) -> bool:
