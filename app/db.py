@@ -11,6 +11,8 @@ import asyncpg
 from pydantic_core import from_json, to_json
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_delay, wait_exponential
 
+from app.settings import PoolerMode
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -99,19 +101,36 @@ async def _keep_session(_conn: asyncpg.Connection) -> None:
     """
 
 
-async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10, **kwargs: Any) -> asyncpg.Pool:
+def statements(pooler: PoolerMode) -> dict[str, Any]:
+    """asyncpg's options for what DATABASE_URL reaches.
+
+    Through a transaction-mode pooler, consecutive statements of one client go to different
+    server connections, so a named prepared statement made on one is missing on the next
+    ("prepared statement __asyncpg_stmt_N__ does not exist"), or one of the same name is
+    already there ("... already exists"): PgBouncer before 1.21 (1.21+ only with
+    max_prepared_statements) and Supavisor do not track them. With its statement cache off,
+    asyncpg sends every query as the unnamed statement, Parse, Bind and Execute in one
+    message run before Sync (asyncpg/connection.py: _get_statement marks it unprepared), so
+    the pooler keeps them on one server connection. It costs a Parse per query.
+    """
+    return {"statement_cache_size": 0} if pooler == "transaction" else {}
+
+
+async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10, pooler: PoolerMode = "session",
+                      **kwargs: Any) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
         url, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session,
         # Dead connections (after a PostgreSQL restart) are dropped at acquire time,
         # so the pool heals itself without an API restart.
         max_inactive_connection_lifetime=60.0,
+        **statements(pooler),
         **kwargs,
     )
     assert pool is not None
     return pool
 
 
-async def connect(url: str, **kwargs: Any) -> asyncpg.Connection:
-    conn = await asyncpg.connect(url, **kwargs)
+async def connect(url: str, *, pooler: PoolerMode = "session", **kwargs: Any) -> asyncpg.Connection:
+    conn = await asyncpg.connect(url, **statements(pooler), **kwargs)
     await _init_connection(conn)
     return conn

@@ -132,9 +132,15 @@ class Settings(BaseSettings):
     access_log: Flag = env("NOWVA_ACCESS_LOG", True)
     metrics_enabled: Flag = env("NOWVA_METRICS", True)
     metrics_require_key: Flag = env("NOWVA_METRICS_REQUIRE_KEY", False)
-    # A direct (session) connection for the hub's LISTEN, when DATABASE_URL goes through a
-    # transaction-mode pooler (PgBouncer), where LISTEN cannot work. None: DATABASE_URL.
+    # What needs a session, when DATABASE_URL goes through a transaction-mode pooler (PgBouncer,
+    # Supavisor, RDS Proxy, Neon's pooler), where LISTEN hears nothing and session locks do not
+    # hold: the hub's and the workers' LISTEN and the migrations. PostgreSQL itself or a
+    # session-mode pooler (docs/deployment.md). None: DATABASE_URL.
     listen_database_url: str | None = env("NOWVA_LISTEN_DATABASE_URL", None, repr=False)
+    # "transaction": DATABASE_URL is a transaction-mode pooler: no named prepared statements
+    # (asyncpg's statement cache off, psycopg never prepares), which PgBouncer before 1.21
+    # and Supavisor cannot route. "session": PostgreSQL itself or a session-mode pooler.
+    db_pooler: PoolerMode = env("NOWVA_DB_POOLER", "session")
     # retention: finished jobs, their events and queue rows older than this are pruned
     # (0 turns the periodic pruning off); the maintenance tasks' own queue rows sooner.
     retention_days: float = env("NOWVA_RETENTION_DAYS", 30.0)
@@ -188,6 +194,13 @@ class Settings(BaseSettings):
         if self.openai_api == "auto":
             return "chat" if self.openai_base_url else "responses"
         return self.openai_api
+
+    def session_database(self, database_url: str) -> tuple[str, PoolerMode]:
+        """Where what needs a session goes (LISTEN, migrations), and how to talk to it:
+        NOWVA_LISTEN_DATABASE_URL (a session), else `database_url` as it is configured."""
+        if self.listen_database_url:
+            return self.listen_database_url, "session"
+        return database_url, self.db_pooler
 
     @property
     def base_url(self) -> str:

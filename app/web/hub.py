@@ -27,7 +27,9 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wai
 
 from app import queries as q
 from app.db import connect
+from app.listening import Earshot, is_probe, send_probe
 from app.queries import Event, FirehoseCursor
+from app.settings import PoolerMode
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +110,10 @@ class Subscription:
 
 
 class Hub:
-    def __init__(self, listen_url: str, pool: asyncpg.Pool, poll_interval_s: float = 5.0) -> None:
+    def __init__(self, listen_url: str, pool: asyncpg.Pool, poll_interval_s: float = 5.0,
+                 pooler: PoolerMode = "session") -> None:
         self._url = listen_url
+        self._pooler = pooler
         self._pool = pool
         self._poll_interval_s = poll_interval_s
         self._by_job: dict[UUID, set[Subscription]] = {}
@@ -122,6 +126,7 @@ class Hub:
         self._closing = False
         self._rang = False  # a doorbell rang since the last poll
         self._missed = False  # a read after a doorbell failed
+        self._earshot = Earshot("the hub", "events reach their streams by the NOWVA_HUB_POLL poll, that late")
         self.reconnects = 0
         self.notifications = 0
 
@@ -152,7 +157,9 @@ class Hub:
 
     @property
     def connected(self) -> bool:
-        return self._connected.is_set()
+        """Listening, and hearing (nowva_hub_listening): a LISTEN that is up but deaf, as
+        through a transaction-mode pooler, counts as not listening (app/listening.py)."""
+        return self._connected.is_set() and not self._earshot.deaf
 
     @property
     def closing(self) -> bool:
@@ -226,20 +233,6 @@ class Hub:
         pending.clear()
         return out
 
-    async def follow(self, job_id: UUID, after: int = 0) -> AsyncIterator[Event]:
-        """Every event of a job after `after`, in order, exactly once; ends after the terminal one."""
-        async with self.subscribe(job_id, after) as sub:
-            events = await self.replay(sub)
-            while True:
-                for event in events:
-                    yield event
-                    if event.is_terminal:
-                        return
-                if self._closing:
-                    return
-                await sub.wait()
-                events = await self.in_order(sub)
-
     async def follow_all(self, after: FirehoseCursor) -> AsyncIterator[Event]:
         """Every job's events after a firehose cursor, live; never ends.
 
@@ -262,6 +255,9 @@ class Hub:
     # ------------------------------------------------------------ doorbells
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        self._earshot.heard(payload)
+        if is_probe(payload):
+            return
         self.notifications += 1
         self._rang = True
         job_text, _, seq_text = payload.partition(":")
@@ -346,7 +342,8 @@ class Hub:
         lost = asyncio.Event()
         # Named, so an operator (and the tests) can tell the hub's LISTEN backend apart in
         # pg_stat_activity.
-        conn = await connect(self._url, timeout=5, server_settings={"application_name": HUB_APPLICATION_NAME})
+        conn = await connect(self._url, timeout=5, pooler=self._pooler,
+                             server_settings={"application_name": HUB_APPLICATION_NAME})
         try:
             conn.add_termination_listener(lambda _conn: lost.set())
             await conn.add_listener(CHANNEL, self._on_notify)
@@ -354,6 +351,7 @@ class Hub:
             conn.terminate()
             raise
         self._listen_conn = conn
+        self._earshot.reconnected()
         self._connected.set()
         log.info("hub listening on %s", CHANNEL)
         return conn, lost
@@ -373,6 +371,7 @@ class Hub:
         # largest source of objects promoted to the GC's oldest generation (tests/perf).
         while True:
             await asyncio.sleep(self._poll_interval_s)
+            await self._probe()
             if self._rang and not self._missed:
                 self._rang = False
                 continue
@@ -383,3 +382,16 @@ class Hub:
                 raise
             except Exception as exc:
                 log.warning("hub poll failed: %s", exc)
+
+    async def _probe(self) -> None:
+        """Check that the LISTEN connection hears (app/listening.py): one NOTIFY a quiet tick."""
+        if self._listen_conn is None:
+            return
+        token = self._earshot.tick(self._poll_interval_s)
+        if token is None:
+            return
+        try:
+            await send_probe(self._pool, CHANNEL, token)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return  # the database is away: the catch-up below says so
+        self._earshot.sent(token)
