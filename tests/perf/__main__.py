@@ -7,8 +7,8 @@
 
 Each benchmark starts its own embedded PostgreSQL in a temp dir (or uses DATABASE_URL) and its
 own server processes on 127.0.0.1, and stops them by pid; `pooler` (about 4 minutes) starts the
-distribution's PostgreSQL and PgBouncer instead (Debian's postgresql and pgbouncer packages). Logs of the started processes go to
-$NOWVA_PERF_LOG_DIR (default: /tmp/nowva-perf).
+distribution's PostgreSQL and PgBouncer instead (Debian's postgresql and pgbouncer packages).
+Logs of the started processes go to $NOWVA_PERF_LOG_DIR (default: /tmp/nowva-perf).
 """
 
 from __future__ import annotations

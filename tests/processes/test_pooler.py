@@ -25,8 +25,8 @@ import pytest
 from httpx_sse import aconnect_sse
 
 from tests.distro_pg import DistroPostgres, PgBouncer, postgres_behind_pgbouncer
+from tests.processes.test_ops import parse_metrics, sample
 from tests.support import ROOT, Proc, env_for, free_port, wait_until
-from tests.test_ops import parse_metrics, sample
 
 pytestmark = pytest.mark.pooler
 
