@@ -12,6 +12,7 @@ import logging
 import asyncpg
 
 from app.db import connect
+from app.settings import PoolerMode
 from sql import MIGRATIONS_DIR
 
 log = logging.getLogger(__name__)
@@ -29,9 +30,10 @@ def _steps() -> list[tuple[str, str]]:
     return steps
 
 
-async def migrate(url: str) -> list[str]:
-    """Apply what is missing; return the names of the steps applied now."""
-    conn = await connect(url)
+async def migrate(url: str, pooler: PoolerMode = "session") -> list[str]:
+    """Apply what is missing; return the names of the steps applied now. Every step holds its lock
+    for its own transaction only, so this works through a transaction-mode pooler too."""
+    conn = await connect(url, pooler=pooler)
     applied_now: list[str] = []
     try:
         async with conn.transaction():

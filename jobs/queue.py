@@ -15,6 +15,7 @@ from procrastinate import JobContext
 from procrastinate.jobs import Status
 
 from app import queries as q
+from jobs.connector import WorkerConnector
 from jobs.retention import register_retention
 from jobs.runner import GIVE_UP_FORMAT, WorkerDeps, run_generation
 
@@ -26,7 +27,9 @@ MAINTENANCE_QUEUE = "maintenance"
 
 def make_app(database_url: str, deps: WorkerDeps) -> procrastinate.App:
     settings = deps.settings
-    connector = procrastinate.PsycopgConnector(conninfo=database_url, min_size=1, max_size=10)
+    # LISTEN on NOWVA_LISTEN_DATABASE_URL when set, the rest through DATABASE_URL (jobs/connector.py).
+    connector = WorkerConnector(database_url, listen_url=settings.listen_database_url, pooler=settings.db_pooler,
+                                probe_pool=deps.pool, probe_interval_s=settings.hub_poll_s)
     app = procrastinate.App(connector=connector)
 
     # One queue job per attempt, and no Procrastinate retry: a retry of the same queue row

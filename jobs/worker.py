@@ -50,7 +50,7 @@ async def run_worker(settings: Settings, database_url: str, stop: asyncio.Event,
 
 
 async def _run_once(settings: Settings, database_url: str, stop: asyncio.Event, name: str | None) -> None:
-    pool = await create_pool(database_url, min_size=1, max_size=settings.worker_pool_size)
+    pool = await create_pool(database_url, min_size=1, max_size=settings.worker_pool_size, pooler=settings.db_pooler)
     engine = make_engine(settings)
     checkpoints = Checkpoints(pool, settings.checkpoint_s)
     try:

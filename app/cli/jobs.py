@@ -255,7 +255,7 @@ def _command(name: str) -> Any:
 async def _dispatch(name: str, url: str, args: argparse.Namespace, settings: Settings) -> int:
     from app.db import connect
 
-    conn = await connect(url, timeout=10)
+    conn = await connect(url, timeout=10, pooler=settings.db_pooler)
     try:
         if name == "list":
             return await list_jobs(conn, args)

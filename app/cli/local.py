@@ -10,13 +10,14 @@ from uuid import UUID
 from app import queries as q
 from app.db import connect
 from app.keys import new_key
+from app.settings import PoolerMode
 
 log = logging.getLogger(__name__)
 
 
-async def create_key(url: str, name: str | None, user_id: str | UUID | None) -> str:
+async def create_key(url: str, name: str | None, user_id: str | UUID | None, *, pooler: PoolerMode = "session") -> str:
     key = new_key()
-    conn = await connect(url)
+    conn = await connect(url, pooler=pooler)
     try:
         uid = UUID(str(user_id)) if user_id else None
         if uid is not None and await q.get_user(conn, uid) is None:
@@ -27,8 +28,8 @@ async def create_key(url: str, name: str | None, user_id: str | UUID | None) -> 
     return key.token
 
 
-async def revoke_key(url: str, prefix: str) -> bool:
-    conn = await connect(url)
+async def revoke_key(url: str, prefix: str, *, pooler: PoolerMode = "session") -> bool:
+    conn = await connect(url, pooler=pooler)
     try:
         return await q.revoke_api_key(conn, prefix.removeprefix("nwv_")[:8])
     finally:

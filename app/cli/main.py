@@ -30,7 +30,7 @@ def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
     from app.migrate import migrate
 
     with database(settings) as url:
-        applied = asyncio.run(migrate(url))
+        applied = asyncio.run(migrate(*settings.session_database(url)))
     print("applied: " + (", ".join(applied) if applied else "nothing (up to date)"))
     return 0
 
@@ -46,8 +46,8 @@ def cmd_keys_create(settings: Settings, args: argparse.Namespace) -> int:
     from app.migrate import migrate
 
     with database(settings) as url:
-        asyncio.run(migrate(url))
-        token = asyncio.run(create_key(url, args.name, args.user_id))
+        asyncio.run(migrate(*settings.session_database(url)))
+        token = asyncio.run(create_key(url, args.name, args.user_id, pooler=settings.db_pooler))
     kind = f"user key for {args.user_id}" if args.user_id else "service key"
     print(f"Created a {kind}. It is shown only once:", file=sys.stderr)
     print(token)
@@ -58,7 +58,7 @@ def cmd_keys_revoke(settings: Settings, args: argparse.Namespace) -> int:
     from app.cli.local import revoke_key
 
     with database(settings) as url:
-        found = asyncio.run(revoke_key(url, args.prefix))
+        found = asyncio.run(revoke_key(url, args.prefix, pooler=settings.db_pooler))
     if not found:
         print(f"no key with prefix {args.prefix}", file=sys.stderr)
         return 1
@@ -84,7 +84,8 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         stop = asyncio.Event()
         _install_stop_handlers(stop.set)  # before the wait for the database: SIGTERM ends it too
         migrated, _ = await runtime.unless_stopped(
-            retrying(lambda: migrate(url), "worker start", settings.db_start_timeout_s), stop)
+            retrying(lambda: migrate(*settings.session_database(url)), "worker start",
+                     settings.db_start_timeout_s), stop)
         if not migrated:
             log.info("worker stopped while waiting for the database")
             return

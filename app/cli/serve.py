@@ -84,7 +84,7 @@ async def serve(settings: Settings, database_url: str, *, embedded: bool) -> int
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    migrated, _ = await unless_stopped(retrying(lambda: migrate(database_url), "migrate",
+    migrated, _ = await unless_stopped(retrying(lambda: migrate(*settings.session_database(database_url)), "migrate",
                                                 settings.db_start_timeout_s), stop)
     if not migrated:
         log.info("stopped while waiting for the database")

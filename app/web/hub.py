@@ -23,15 +23,19 @@ from typing import cast
 from uuid import UUID
 
 import asyncpg
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
 from app import queries as q
 from app.db import connect
+from app.listening import Earshot, is_probe, send_probe
 from app.queries import Event, FirehoseCursor
+from app.settings import PoolerMode
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "nowva_events"
 HUB_APPLICATION_NAME = "nowva-hub"  # the LISTEN connection's name in pg_stat_activity
+FIRST_RECONNECT_S = 0.1  # after a lost LISTEN connection; then 0.2 s doubling to 5 s while it cannot be made
 
 
 class _Ready:
@@ -106,8 +110,10 @@ class Subscription:
 
 
 class Hub:
-    def __init__(self, listen_url: str, pool: asyncpg.Pool, poll_interval_s: float = 5.0) -> None:
+    def __init__(self, listen_url: str, pool: asyncpg.Pool, poll_interval_s: float = 5.0,
+                 pooler: PoolerMode = "session") -> None:
         self._url = listen_url
+        self._pooler = pooler
         self._pool = pool
         self._poll_interval_s = poll_interval_s
         self._by_job: dict[UUID, set[Subscription]] = {}
@@ -120,6 +126,7 @@ class Hub:
         self._closing = False
         self._rang = False  # a doorbell rang since the last poll
         self._missed = False  # a read after a doorbell failed
+        self._earshot = Earshot("the hub", "events reach their streams by the NOWVA_HUB_POLL poll, that late")
         self.reconnects = 0
         self.notifications = 0
 
@@ -150,7 +157,9 @@ class Hub:
 
     @property
     def connected(self) -> bool:
-        return self._connected.is_set()
+        """Listening, and hearing (nowva_hub_listening): a LISTEN that is up but deaf, as
+        through a transaction-mode pooler, counts as not listening (app/listening.py)."""
+        return self._connected.is_set() and not self._earshot.deaf
 
     @property
     def closing(self) -> bool:
@@ -224,20 +233,6 @@ class Hub:
         pending.clear()
         return out
 
-    async def follow(self, job_id: UUID, after: int = 0) -> AsyncIterator[Event]:
-        """Every event of a job after `after`, in order, exactly once; ends after the terminal one."""
-        async with self.subscribe(job_id, after) as sub:
-            events = await self.replay(sub)
-            while True:
-                for event in events:
-                    yield event
-                    if event.is_terminal:
-                        return
-                if self._closing:
-                    return
-                await sub.wait()
-                events = await self.in_order(sub)
-
     async def follow_all(self, after: FirehoseCursor) -> AsyncIterator[Event]:
         """Every job's events after a firehose cursor, live; never ends.
 
@@ -260,6 +255,9 @@ class Hub:
     # ------------------------------------------------------------ doorbells
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        self._earshot.heard(payload)
+        if is_probe(payload):
+            return
         self.notifications += 1
         self._rang = True
         job_text, _, seq_text = payload.partition(":")
@@ -307,23 +305,9 @@ class Hub:
     # ------------------------------------------------------------ background tasks
 
     async def _listen_forever(self) -> None:
-        delay = 0.1
         while True:
-            lost = asyncio.Event()
-
-            def on_terminate(_conn: object, lost: asyncio.Event = lost) -> None:
-                lost.set()
-
+            conn, lost = await self._reconnecting()
             try:
-                # Named, so an operator (and the tests) can tell the hub's LISTEN backend
-                # apart in pg_stat_activity.
-                conn = await connect(self._url, timeout=5, server_settings={"application_name": HUB_APPLICATION_NAME})
-                conn.add_termination_listener(on_terminate)
-                await conn.add_listener(CHANNEL, self._on_notify)
-                self._listen_conn = conn
-                self._connected.set()
-                delay = 0.1
-                log.info("hub listening on %s", CHANNEL)
                 await self.catch_up()  # whatever happened while we were not listening
                 while not lost.is_set():
                     with contextlib.suppress(TimeoutError):
@@ -335,13 +319,42 @@ class Hub:
             except Exception as exc:
                 log.warning("hub listener error: %s", exc)
             self._connected.clear()
-            if self._listen_conn is not None:
-                conn, self._listen_conn = self._listen_conn, None
-                conn.terminate()
+            self._listen_conn = None
+            conn.terminate()
             self.reconnects += 1
-            log.warning("hub lost its LISTEN connection; reconnecting in %.1fs", delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+            log.warning("hub lost its LISTEN connection; reconnecting in %.1fs", FIRST_RECONNECT_S)
+            await asyncio.sleep(FIRST_RECONNECT_S)
+
+    async def _reconnecting(self) -> tuple[asyncpg.Connection, asyncio.Event]:
+        """The LISTEN connection, tried until it is made: every 0.2 s doubling to 5 s."""
+
+        def before_sleep(state: RetryCallState) -> None:
+            assert state.outcome is not None and state.next_action is not None
+            self.reconnects += 1
+            log.warning("hub listener error: %s; reconnecting in %.1fs", state.outcome.exception(),
+                        state.next_action.sleep)
+
+        retryer = AsyncRetrying(retry=retry_if_exception_type(Exception), before_sleep=before_sleep,
+                                wait=wait_exponential(multiplier=2 * FIRST_RECONNECT_S, max=5.0))
+        return await retryer(self._listen)
+
+    async def _listen(self) -> tuple[asyncpg.Connection, asyncio.Event]:
+        lost = asyncio.Event()
+        # Named, so an operator (and the tests) can tell the hub's LISTEN backend apart in
+        # pg_stat_activity.
+        conn = await connect(self._url, timeout=5, pooler=self._pooler,
+                             server_settings={"application_name": HUB_APPLICATION_NAME})
+        try:
+            conn.add_termination_listener(lambda _conn: lost.set())
+            await conn.add_listener(CHANNEL, self._on_notify)
+        except BaseException:
+            conn.terminate()
+            raise
+        self._listen_conn = conn
+        self._earshot.reconnected()
+        self._connected.set()
+        log.info("hub listening on %s", CHANNEL)
+        return conn, lost
 
     @staticmethod
     async def _alive(conn: asyncpg.Connection) -> bool:
@@ -358,6 +371,7 @@ class Hub:
         # largest source of objects promoted to the GC's oldest generation (tests/perf).
         while True:
             await asyncio.sleep(self._poll_interval_s)
+            await self._probe()
             if self._rang and not self._missed:
                 self._rang = False
                 continue
@@ -368,3 +382,16 @@ class Hub:
                 raise
             except Exception as exc:
                 log.warning("hub poll failed: %s", exc)
+
+    async def _probe(self) -> None:
+        """Check that the LISTEN connection hears (app/listening.py): one NOTIFY a quiet tick."""
+        if self._listen_conn is None:
+            return
+        token = self._earshot.tick(self._poll_interval_s)
+        if token is None:
+            return
+        try:
+            await send_probe(self._pool, CHANNEL, token)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return  # the database is away: the catch-up below says so
+        self._earshot.sent(token)

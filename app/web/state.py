@@ -15,7 +15,7 @@ import asyncpg
 from app import queries as q
 from app.db import create_pool, retrying
 from app.keys import StreamTokens
-from app.settings import Settings
+from app.settings import PoolerMode, Settings
 from app.web.auth import KeyCache
 from app.web.hub import Hub
 
@@ -47,12 +47,15 @@ async def open_services(
 ) -> AsyncIterator[Services]:
     # Starting while PostgreSQL restarts waits for it, not exits (a supervisor would loop).
     wait = settings.db_start_timeout_s
-    pool = await retrying(lambda: create_pool(database_url, min_size=1, max_size=settings.api_pool_size),
+    pool = await retrying(lambda: create_pool(database_url, min_size=1, max_size=settings.api_pool_size,
+                                                 pooler=settings.db_pooler),
                           "API start", wait)
     try:
         secret = await retrying(lambda: q.get_or_create_secret(pool, "stream_token", secrets.token_bytes(32)),
                                 "API start", wait)
-        hub = Hub(listen_url or database_url, pool, settings.hub_poll_s)
+        # LISTEN needs a session: NOWVA_LISTEN_DATABASE_URL when DATABASE_URL is a transaction pooler.
+        listen_pooler: PoolerMode = "session" if listen_url else settings.db_pooler
+        hub = Hub(listen_url or database_url, pool, settings.hub_poll_s, pooler=listen_pooler)
         await hub.start()
         try:
             yield Services(

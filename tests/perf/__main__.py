@@ -6,8 +6,9 @@
     python -m tests.perf --out results.md      # also write the tables to a file
 
 Each benchmark starts its own embedded PostgreSQL in a temp dir (or uses DATABASE_URL) and its
-own server processes on 127.0.0.1, and stops them by pid. Logs of the started processes go to
-$NOWVA_PERF_LOG_DIR (default: /tmp/nowva-perf).
+own server processes on 127.0.0.1, and stops them by pid; `pooler` (about 4 minutes) starts the
+distribution's PostgreSQL and PgBouncer instead (Debian's postgresql and pgbouncer packages).
+Logs of the started processes go to $NOWVA_PERF_LOG_DIR (default: /tmp/nowva-perf).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 from tests.perf.harness import Table, machine_table
 
 BENCHMARKS = ("latency", "fanout", "throughput", "concurrency", "status_reads", "first_news", "stepwise",
-              "concurrency_blocks", "checkpoints")
+              "concurrency_blocks", "checkpoints", "pooler")
 
 
 def main() -> None:

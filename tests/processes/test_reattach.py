@@ -47,7 +47,7 @@ def test_the_api_defaults_to_responses_for_openai_and_chat_elsewhere() -> None:
     assert Settings.from_env({"OPENAI_BASE_URL": "http://127.0.0.1:1/v1"}).openai_api_used == "chat"
     assert Settings.from_env({"OPENAI_BASE_URL": "http://x/v1", "NOWVA_OPENAI_API": "responses"}).openai_api_used == \
         "responses"
-    with pytest.raises(ValueError, match="NOWVA_OPENAI_API must be responses or chat"):
+    with pytest.raises(ValueError, match="NOWVA_OPENAI_API must be auto, responses or chat"):
         Settings.from_env({"NOWVA_OPENAI_API": "completions"})
 
 

@@ -1,0 +1,80 @@
+"""Knowing that a LISTEN connection hears: a probe NOTIFY sent through the pool must come back.
+
+A LISTEN sent through a transaction-mode pooler (PgBouncer, Supavisor, RDS Proxy) is accepted
+and then hears nothing: the backend that ran it goes back to the pooler's pool, and its
+notifications to whichever client holds it then, or to no one. Nothing fails, so without a
+check a process would report itself listening while every event waits for a poll. So while
+no doorbell rings, a listener sends itself a probe (its own NOTIFY, through the pooled URL,
+as every writer's NOTIFY goes) at each tick of its poll, and judges it at the next tick: not
+heard, and the process is deaf until a probe comes back. Deafness is said once, in a warning
+naming the setting that fixes it.
+
+Core module: no web or queue imports.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from app.queries import QUERIES, Executor
+
+log = logging.getLogger(__name__)
+
+PROBE_PREFIX = "probe:"
+LISTEN_SETTING = "NOWVA_LISTEN_DATABASE_URL"
+
+
+def is_probe(payload: str) -> bool:
+    """A probe, ours or another process's (on a shared channel): never a doorbell."""
+    return payload.startswith(PROBE_PREFIX)
+
+
+async def send_probe(db: Executor, channel: str, token: str) -> None:
+    await db.execute(QUERIES["notify_probe"], channel, token)
+
+
+class Earshot:
+    """Whether one LISTEN connection hears, judged by probes: see the module's docstring."""
+
+    def __init__(self, who: str, meanwhile: str) -> None:
+        self._who = who  # "the hub", "worker w1"
+        self._meanwhile = meanwhile  # what still works while deaf, for the warning
+        self._sent: str | None = None  # a probe sent and not heard yet
+        self._rang = False  # a doorbell rang since the last tick
+        self.deaf = False
+
+    def heard(self, payload: str) -> None:
+        """Every notification the LISTEN connection delivers, probes included."""
+        if not is_probe(payload):
+            self._rang = True
+        elif payload == self._sent:
+            self._sent = None
+            if self.deaf:
+                self.deaf = False
+                log.info("%s hears its LISTEN connection again", self._who)
+
+    def reconnected(self) -> None:
+        """A new LISTEN connection: a probe sent before it proves nothing."""
+        self._sent = None
+
+    def tick(self, interval_s: float) -> str | None:
+        """Judge the last probe; the token of the next one to send, or None when a doorbell
+        rang since the last tick (the connection hears, or probes are answered: no need)."""
+        unheard, self._sent = self._sent is not None, None
+        if unheard and not self.deaf:
+            self.deaf = True
+            log.warning(
+                "%s hears nothing on its LISTEN connection: a NOTIFY it sent through the pool did not come "
+                "back within %.1fs. A LISTEN through a transaction-mode pooler (PgBouncer, Supavisor, RDS "
+                "Proxy, Neon's pooled URL) is accepted and never delivers: set %s to PostgreSQL itself or a "
+                "session-mode pooler (docs/deployment.md). Meanwhile %s.",
+                self._who, interval_s, LISTEN_SETTING, self._meanwhile)
+        rang, self._rang = self._rang, False
+        if rang and not self.deaf:
+            return None
+        return f"{PROBE_PREFIX}{uuid.uuid4().hex}"
+
+    def sent(self, token: str) -> None:
+        """The probe went out (committed): the next tick expects to have heard it."""
+        self._sent = token
