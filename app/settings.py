@@ -90,6 +90,9 @@ class Settings:
     # The output rate the API plans with when it refuses what one answer cannot write in time
     # (app/sizing.py; `single` only).
     openai_tokens_per_s: float = 100.0
+    # The most one job's model calls may cost, in US dollars (jobs/engines/llm/prices.py): a call
+    # that could pass it is not made, and the job fails saying so. None: no ceiling.
+    job_max_cost_usd: float | None = None
     # operations
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
@@ -154,6 +157,7 @@ class Settings:
             openai_api=api,  # type: ignore[arg-type]
             openai_max_concurrency=max(1, _int(e, "NOWVA_OPENAI_MAX_CONCURRENCY", 1000)),
             openai_tokens_per_s=_float(e, "NOWVA_OPENAI_TOKENS_PER_S", 100.0),
+            job_max_cost_usd=_float(e, "NOWVA_JOB_MAX_COST_USD", 0.0) or None,
             log_format=log_format,  # type: ignore[arg-type]
             log_level=e.get("NOWVA_LOG_LEVEL") or "INFO",
             access_log=_bool(e, "NOWVA_ACCESS_LOG", True),

@@ -31,6 +31,7 @@ from typing import TypeVar
 from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import ValidationError
 
+from app import tracing
 from app.coaching import validator as checks
 from app.coaching.person import Person
 from app.events import BlockStep
@@ -99,8 +100,9 @@ async def generate_stepwise(caller: Caller, person: Person, report: ProgressRepo
     await _all([*steps, _finish_plan(job, describing)] if describing else steps)
 
     await report(92, "validating", "Checking the program")
-    program = expand(plan, job.blocks)
-    found = checks.validate(program, person.request, person.constraints)
+    with tracing.span("expand and check"):
+        program = expand(plan, job.blocks)
+        found = checks.validate(program, person.request, person.constraints)
     if not found:
         return program
     violations = [str(v) for v in found]
@@ -117,8 +119,9 @@ async def generate_stepwise(caller: Caller, person: Person, report: ProgressRepo
     await _all([*repairs, _repair_words(caller, job, words)] if words else repairs)
     await report(97, "validating", "Checking the repaired program")
     assert job.plan is not None  # the words' repair replaces it
-    program = expand(job.plan, job.blocks)
-    violations = checks.check_program(program, person.request, person.constraints)
+    with tracing.span("expand and check"):
+        program = expand(job.plan, job.blocks)
+        violations = checks.check_program(program, person.request, person.constraints)
     if violations:
         raise EngineError("The generated program did not pass validation: " + checks.summarize(violations))
     return program
@@ -215,6 +218,7 @@ async def _finish_plan(job: _Job, task: asyncio.Task[Plan]) -> None:
         await job.store.update("plan", 0, job.plan.model_dump(mode="json"))
 
 
+@tracing.traced("plan")
 async def _make_plan(caller: Caller, job: _Job, head: asyncio.Future[Plan]) -> Plan:
     request = job.request
     await job.report(5, "planning", f"Asking {caller.model} for the plan of a {request.duration_weeks}-week program")
@@ -248,6 +252,7 @@ async def _make_plan(caller: Caller, job: _Job, head: asyncio.Future[Plan]) -> P
     return plan
 
 
+@tracing.traced("block", **{"nowva.block": "index"})
 async def _make_block(caller: Caller, job: _Job, index: int) -> None:
     assert job.plan is not None
     plan, request = job.plan, job.request
@@ -268,6 +273,7 @@ async def _make_block(caller: Caller, job: _Job, index: int) -> None:
     await _finish_block(job, index, block, text)
 
 
+@tracing.traced("block repair", **{"nowva.block": "index"})
 async def _ask_repair(caller: Caller, job: _Job, index: int, previous: str,
                       problems: list[str]) -> tuple[Block | None, list[str], str]:
     """The one repair call a block gets per attempt: its previous answer and its problems. Returns
@@ -296,6 +302,7 @@ async def _repair_block(caller: Caller, job: _Job, index: int, problems: list[st
     await _finish_block(job, index, block, text)
 
 
+@tracing.traced("summary repair")
 async def _repair_words(caller: Caller, job: _Job, problems: list[str]) -> None:
     """One call for the plan's words (name, description, summary). Only those are taken from the
     answer: the blocks were written for the plan's structure, which stays as it is."""
