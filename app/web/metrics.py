@@ -87,6 +87,8 @@ class HttpMetricsMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                # Routing is done, and the request's span (app/tracing.py) still open: name it.
+                tracing.name_request(scope["method"], getattr(scope.get("route"), "path_format", None) or "unmatched")
             await send(message)
 
         try:
@@ -95,7 +97,6 @@ class HttpMetricsMiddleware:
             # path_format: the template without convertors ("{program_id}", not "{program_id:id}")
             route = getattr(scope.get("route"), "path_format", None) or "unmatched"
             self.metrics.observe(scope["method"], route, status)
-            tracing.name_request(scope["method"], route)
 
 
 class _Families(Collector):

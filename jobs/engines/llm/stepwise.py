@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from openai.types.shared_params import ResponseFormatJSONSchema
@@ -64,6 +64,8 @@ class _Job:
     reused: int = 0
     # Responses an earlier attempt left in flight, by step: re-attached to, not asked again.
     inflight: dict[tuple[str, int], StoredStep] = field(default_factory=dict)
+    # A plan an earlier attempt stored from its head while its response still wrote the description.
+    unread_plan: StoredStep | None = None
 
     @property
     def request(self) -> GenerateRequest:
@@ -87,7 +89,7 @@ async def generate_stepwise(caller: Caller, person: Person, report: ProgressRepo
     job = _Job(person, report, tally, store)
     if store is not None:
         _reuse(job, await _stored(store, job))
-    describing = await _plan(caller, job) if job.plan is None else None
+    describing = await _plan(caller, job) if job.plan is None else _reread(caller, job)
     plan = job.plan
     assert plan is not None
     missing = [i for i in range(len(plan.blocks)) if i not in job.blocks]
@@ -130,6 +132,8 @@ async def generate_stepwise(caller: Caller, person: Person, report: ProgressRepo
 async def _stored(store: StepStore, job: _Job) -> list[tuple[str, int, dict[str, object]]]:
     steps = await store.load()
     job.inflight = {(s.kind, s.index): s for s in steps if s.status == "running" and s.response_id}
+    job.unread_plan = next((s for s in steps if s.kind == "plan" and s.status == "done" and s.response_id
+                            and not s.content.get("description")), None)
     return [(s.kind, s.index, s.content) for s in steps if s.status == "done"]
 
 
@@ -207,6 +211,32 @@ async def _announce_plan(job: _Job) -> None:
         await job.store.save("plan", 0, plan.model_dump(mode="json"), plan.public().dump(), PLAN_DONE)
     else:
         await job.report(PLAN_DONE, "planned", f"Planned {len(plan.blocks)} blocks: {plan.name}")
+
+
+def _reread(caller: Caller, job: _Job) -> asyncio.Task[Plan] | None:
+    """For a stored plan that is only its head (an earlier attempt stopped while the response wrote
+    the description): re-attach to that response, so its description is kept and its tokens are
+    counted, once, like a block's. The blocks don't wait for it."""
+    left = job.unread_plan
+    if left is None or job.plan is None:
+        return None
+    return asyncio.ensure_future(_reread_plan(caller, job, left))
+
+
+@tracing.traced("plan (re-attached)")
+async def _reread_plan(caller: Caller, job: _Job, left: StoredStep) -> Plan:
+    assert job.plan is not None
+    # From the stream's start: storing the head ended the step's checkpoints (save_step), so the
+    # text stored with its last one is gone.
+    answer = await caller.call(prompt.plan_messages(job.request), PLAN_FORMAT, budget.plan_tokens(job.request),
+                               job.tally, priority=PLAN_PRIORITY, what="plan (re-attached)", step=("plan", 0),
+                               reattach=replace(left, sequence=0, text=""))
+    plan, problems = parse_plan(answer.text) if answer.finish_reason == "stop" else (None, ["it did not finish"])
+    if plan is None:
+        log.warning("the plan's response could not give its description (%s); keeping the plan without it",
+                    checks.summarize(problems, 1))
+        return job.plan
+    return plan
 
 
 async def _finish_plan(job: _Job, task: asyncio.Task[Plan]) -> None:
