@@ -43,7 +43,8 @@ def test_the_standard_variables_switch_tracing_on() -> None:
 
 def test_with_tracing_off_nothing_of_opentelemetry_is_loaded() -> None:
     code = ("import sys; from app import tracing; from app.web.app import create_app; from jobs import runner; "
-            "tracing.configure('x'); print(tracing.enabled(), sorted(m for m in sys.modules if m.startswith('opentelemetry')))")
+            "tracing.configure('x'); "
+            "print(tracing.enabled(), sorted(m for m in sys.modules if m.startswith('opentelemetry')))")
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
@@ -64,7 +65,7 @@ def test_a_call_is_priced_from_the_table_and_an_unknown_model_costs_null(caplog:
 async def test_a_cost_ceiling_stops_the_calls_that_could_pass_it(settings: Settings) -> None:
     async with FakeOpenAI(default=CoachModel(), pace=FAST) as fake, \
             engine_for(fake, settings, openai_model=MODEL, job_max_cost_usd=0.0001) as engine:
-        with pytest.raises(EngineError, match="cost ceiling of \\$0.0001 \\(NOWVA_JOB_MAX_COST_USD\\)"):
+        with pytest.raises(EngineError, match=r"cost ceiling of \$0.0001 \(NOWVA_JOB_MAX_COST_USD\)"):
             await engine.generate(make_request(weeks=8, days=3), ignore)
     assert fake.requests == []  # the plan call alone could cost more: it was never made
     assert Settings.from_env({"NOWVA_JOB_MAX_COST_USD": "0.5"}).job_max_cost_usd == 0.5
