@@ -105,6 +105,7 @@ async def _run_attempt(deps: WorkerDeps, job_id: UUID, row: asyncpg.Record, star
         # Procrastinate cancels running attempts when a shutdown's grace runs out. Hand the job
         # back now rather than when the lease runs out. (A user's cancel also lands here: the
         # job is cancelled already, so the hand-back is fenced out.)
+        tracing.annotate({"nowva.outcome": "handed back"})
         await _hand_back(deps, job_id, attempt)
         raise
     except Fenced:

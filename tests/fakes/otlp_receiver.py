@@ -50,13 +50,14 @@ class Receiver:
     port: int = 0
     spans: list[Span] = field(default_factory=list)
     bodies: int = 0
+    received: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def take(self, body: bytes) -> None:
+    def take(self, body: bytes, keep: bool = True) -> None:
         request = ExportTraceServiceRequest()
         request.ParseFromString(body)
         spans: list[Span] = []
@@ -71,8 +72,10 @@ class Receiver:
                         [(link.trace_id.hex(), link.span_id.hex()) for link in s.links],
                         s.status.code, s.start_time_unix_nano, s.end_time_unix_nano))
         with self._lock:
-            self.spans.extend(spans)
+            self.received += len(spans)
             self.bodies += 1
+            if keep:
+                self.spans.extend(spans)
 
     def named(self, name: str) -> list[Span]:
         with self._lock:
@@ -84,7 +87,8 @@ class Receiver:
 
 
 @contextmanager
-def otlp_receiver() -> Iterator[Receiver]:
+def otlp_receiver(port: int = 0, keep: bool = True) -> Iterator[Receiver]:
+    """A receiver on a loopback port (0: a free one); keep=False only counts the spans (benchmarks)."""
     receiver = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
@@ -94,7 +98,7 @@ def otlp_receiver() -> Iterator[Receiver]:
                 self.send_response(404)
                 self.end_headers()
                 return
-            receiver.take(body)
+            receiver.take(body, keep)
             reply = ExportTraceServiceResponse().SerializeToString()
             self.send_response(200)
             self.send_header("Content-Type", "application/x-protobuf")
@@ -105,7 +109,7 @@ def otlp_receiver() -> Iterator[Receiver]:
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     receiver.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, name="otlp-receiver", daemon=True)
     thread.start()
@@ -115,3 +119,21 @@ def otlp_receiver() -> Iterator[Receiver]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def main() -> None:
+    """`python -m tests.fakes.otlp_receiver PORT`: a receiver in a process of its own, as a collector
+    would be (tests/perf/tracing.py); decodes every body, keeps nothing, says what it got at SIGTERM."""
+    import signal
+    import sys
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with otlp_receiver(int(sys.argv[1]), keep=False) as receiver:
+        print(f"listening on {receiver.endpoint}", flush=True)
+        stop.wait()
+        print(f"received {receiver.received} spans in {receiver.bodies} requests", flush=True)
+
+
+if __name__ == "__main__":
+    main()

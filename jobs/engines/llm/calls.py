@@ -227,7 +227,8 @@ class Caller:
                         answer = await self._respond(messages, fmt, max_tokens, tally, on_text, what, step, reattach)
                     else:
                         answer = await self._call(messages, fmt, max_tokens, tally, on_text, what)
-                    tracing.annotate(answer_attributes(answer), span)
+                    if span is not None:  # tracing on
+                        tracing.annotate(answer_attributes(answer), span)
                     return answer
         finally:
             tally.reserved -= worst
@@ -351,6 +352,8 @@ class Caller:
 def model_call_span(model: str, max_tokens: int, what: str, reattach: StoredStep | None) -> Any:
     """A model call's span, named and attributed as OpenTelemetry's GenAI conventions say; a call
     that re-attaches to a response an earlier attempt started links to that attempt's call."""
+    if not tracing.enabled():
+        return tracing.span("")  # a no-op
     attributes = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": PROVIDER, "gen_ai.system": PROVIDER,
                   "gen_ai.request.model": model, "gen_ai.request.max_tokens": max_tokens, "nowva.call": what}
     if reattach is not None and reattach.response_id is not None:
