@@ -28,10 +28,9 @@ from openai.lib._pydantic import to_strict_json_schema
 from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import BaseModel
 
-from app import tracing
 from app.settings import Settings
 from jobs.engines.base import EngineError, StepStore, StoredStep
-from jobs.engines.llm import prices, responses
+from jobs.engines.llm import genai, prices, responses
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +42,6 @@ REASONING_ALLOWANCE = 8000
 # The plan is what the person hears first: its calls jump the queue of block calls.
 PLAN_PRIORITY, REPAIR_PRIORITY, BLOCK_PRIORITY = 0, 1, 2
 SHARD_CALLS = 64
-PROVIDER = "openai"
 
 OnText = Callable[[str], Awaitable[None]]
 
@@ -222,13 +220,12 @@ class Caller:
         tally.reserve(worst)
         try:
             async with self.limiter.slot(priority):
-                with model_call_span(self.model, max_tokens, what, reattach) as span:
+                with genai.model_call_span(self.model, max_tokens, what, reattach) as span:
                     if self._settings.openai_api_used == "responses":
                         answer = await self._respond(messages, fmt, max_tokens, tally, on_text, what, step, reattach)
                     else:
                         answer = await self._call(messages, fmt, max_tokens, tally, on_text, what)
-                    if span is not None:  # tracing on
-                        tracing.annotate(answer_attributes(answer), span)
+                    genai.answered(span, answer)
                     return answer
         finally:
             tally.reserved -= worst
@@ -347,28 +344,6 @@ class Caller:
         log.info("openai %s done in %.1fs: model %s, finish %s, %d chars, usage %s", what,
                  time.monotonic() - started, tally.model, finish, len(text), usage)
         return Answer(text, "".join(refusal), finish, response_id, tally.model, usage)
-
-
-def model_call_span(model: str, max_tokens: int, what: str, reattach: StoredStep | None) -> Any:
-    """A model call's span, named and attributed as OpenTelemetry's GenAI conventions say; a call
-    that re-attaches to a response an earlier attempt started links to that attempt's call."""
-    if not tracing.enabled():
-        return tracing.span("")  # a no-op
-    attributes = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": PROVIDER, "gen_ai.system": PROVIDER,
-                  "gen_ai.request.model": model, "gen_ai.request.max_tokens": max_tokens, "nowva.call": what}
-    if reattach is not None and reattach.response_id is not None:
-        attributes["nowva.reattached_to"] = reattach.response_id
-    return tracing.span(f"chat {model}", attributes, kind="CLIENT",
-                        link=reattach.traceparent if reattach is not None else None)
-
-
-def answer_attributes(answer: Answer) -> dict[str, Any]:
-    u = answer.usage
-    return {"gen_ai.response.model": answer.model, "gen_ai.response.id": answer.response_id,
-            "gen_ai.usage.input_tokens": int(u["prompt_tokens"]) if "prompt_tokens" in u else None,
-            "gen_ai.usage.output_tokens": int(u["completion_tokens"]) if "completion_tokens" in u else None,
-            "gen_ai.response.finish_reasons": [answer.finish_reason] if answer.finish_reason else None,
-            "nowva.cost_usd": u.get("cost_usd"), "nowva.reattached": bool(u.get("reattached"))}
 
 
 def fatal(answer: Answer, what: str = "output") -> None:

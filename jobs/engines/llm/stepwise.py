@@ -228,7 +228,7 @@ async def _reread_plan(caller: Caller, job: _Job, left: StoredStep) -> Plan:
     assert job.plan is not None
     # From the stream's start: storing the head ended the step's checkpoints (save_step), so the
     # text stored with its last one is gone.
-    answer = await caller.call(prompt.plan_messages(job.request), PLAN_FORMAT, budget.plan_tokens(job.request),
+    answer = await caller.call(prompt.plan_messages(job.person), PLAN_FORMAT, budget.plan_tokens(job.request),
                                job.tally, priority=PLAN_PRIORITY, what="plan (re-attached)", step=("plan", 0),
                                reattach=replace(left, sequence=0, text=""))
     plan, problems = parse_plan(answer.text) if answer.finish_reason == "stop" else (None, ["it did not finish"])

@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
-import os
 import signal
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -18,48 +14,16 @@ import asyncpg
 import httpx
 import pytest
 
-from app import tracing
 from app.settings import Settings
 from jobs.engines.base import EngineError
-from jobs.engines.llm import prices
 from tests.fakes.coach_model import CoachModel, is_block
 from tests.fakes.openai_server import FakeOpenAI, Pace
 from tests.fakes.otlp_receiver import Span, otlp_receiver
-from tests.support import ROOT, Live, Proc, env_for, free_port, wait_until
-from tests.test_reattach import finished, slow_block_3
-from tests.test_stepwise import FAST, engine_for, ignore, make_request, start
+from tests.processes.test_reattach import finished, slow_block_3
+from tests.processes.test_stepwise import FAST, engine_for, ignore, make_request, start
+from tests.support import Live, Proc, env_for, free_port, wait_until
 
 MODEL = "gpt-5-mini"  # a model the price table knows
-
-
-def test_the_standard_variables_switch_tracing_on() -> None:
-    assert not tracing.wanted({})
-    assert tracing.wanted({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"})
-    assert tracing.wanted({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:4318/v1/traces"})
-    assert tracing.wanted({"OTEL_TRACES_EXPORTER": "otlp"})
-    assert not tracing.wanted({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://x", "OTEL_SDK_DISABLED": "true"})
-    assert not tracing.wanted({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://x", "OTEL_TRACES_EXPORTER": "none"})
-
-
-def test_with_tracing_off_nothing_of_opentelemetry_is_loaded() -> None:
-    code = ("import sys; from app import tracing; from app.web.app import create_app; from jobs import runner; "
-            "tracing.configure('x'); "
-            "print(tracing.enabled(), sorted(m for m in sys.modules if m.startswith('opentelemetry')))")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "False []"
-
-
-def test_a_call_is_priced_from_the_table_and_an_unknown_model_costs_null(caplog: pytest.LogCaptureFixture) -> None:
-    usage = {"prompt_tokens": 1000, "cached_tokens": 200, "completion_tokens": 500, "reasoning_tokens": 300}
-    # gpt-5-mini: $0.25 per million input tokens, $0.025 cached, $2 output (reasoning included).
-    assert prices.cost_usd(MODEL, usage) == pytest.approx(800 * 0.25e-6 + 200 * 0.025e-6 + 500 * 2e-6)
-    assert prices.cost_usd(MODEL, {"calls": 1}) is None  # a call that failed before any token
-    with caplog.at_level(logging.WARNING, logger="jobs.engines.llm.prices"):
-        assert prices.cost_usd("no-such-model-28", usage) is None
-        assert prices.cost_usd("no-such-model-28", usage) is None
-    assert sum("no-such-model-28" in r.getMessage() for r in caplog.records) == 1  # said once
 
 
 async def test_a_cost_ceiling_stops_the_calls_that_could_pass_it(settings: Settings) -> None:
