@@ -66,6 +66,7 @@ async def run(quick: bool = False) -> list[Table]:
     runs: dict[str, list[throughput.Result]] = {m: [] for m in MODES}
     reads: dict[str, list[float]] = {m: [] for m in MODES}
     p99: dict[str, list[float]] = {m: [] for m in MODES}
+    cpu_per_read: dict[str, list[float]] = {m: [] for m in MODES}  # the API's CPU µs per request
     async with database() as url:
         keys = [await service_key(url) for _ in range(SUBMITTERS)]
         for r in range(rounds):
@@ -90,17 +91,19 @@ async def run(quick: bool = False) -> list[Table]:
                         res = await wrk(target, seconds, api.child, auth)
                 reads[mode].append(res.rps)
                 p99[mode].append(res.p99_s)
+                cpu_per_read[mode].append(res.cpu_pct / 100 / res.rps * 1e6)
     table = Table("Tracing off (as shipped) and on (every span exported to a loopback OTLP/HTTP receiver), "
                   "alternating rounds",
-                  ["benchmark", "tracing", "round", "rate", "p50 ms", "p99 ms", "CPU ms/job: worker", "API"])
+                  ["benchmark", "tracing", "round", "rate", "p50 ms", "p99 ms", "CPU ms/job: worker",
+                   "API (status reads: µs/request)"])
     for mode in MODES:
         for k, res in enumerate(runs[mode], 1):
             c = {key: v / res.jobs * 1000 for key, v in res.cpu.items()}
             table.add("throughput (jobs/s)", mode, k, f"{res.rate:.0f}", ms(pct(res.latencies, 50)),
                       ms(pct(res.latencies, 99)), f"{c['worker']:.2f}", f"{c['API']:.2f}")
-        for k, (rps, tail) in enumerate(zip(reads[mode], p99[mode], strict=True), 1):
+        for k, (rps, tail, cpu) in enumerate(zip(reads[mode], p99[mode], cpu_per_read[mode], strict=True), 1):
             table.add(f"status reads (req/s, wrk {CONNECTIONS} connections)", mode, k, f"{rps:.0f}", "",
-                      f"{tail * 1000:.1f}", "", "")
+                      f"{tail * 1000:.1f}", "", f"{cpu:.0f}")
     off_rate = statistics.mean(r.rate for r in runs["off"])
     on_rate = statistics.mean(r.rate for r in runs["on"])
     off_reads, on_reads = statistics.mean(reads["off"]), statistics.mean(reads["on"])
