@@ -95,12 +95,15 @@ class CompletedData(EventData):
 
     progress: int = 100
     program_id: UUID
+    cost_usd: float | None = Field(default=None, description="What the job's model calls cost, in US dollars "
+                                   "(null: none priced: the built-in engine, or a model the price table does not know)")
 
 
 class FailedData(EventData):
     """The job failed for good; the message is for the person."""
 
     error_message: str
+    cost_usd: float | None = Field(default=None, description="What the job's model calls cost, in US dollars")
 
 
 class CancelledData(EventData):
@@ -155,7 +158,8 @@ EXAMPLES: tuple[dict[str, Any], ...] = (
         "blocks": [{"index": 0, "weeks": [1, 4], "focus": "Accumulation", "deload_weeks": [4]}], "progress": 15}},
     {"job_id": _JOB, "seq": 5, "type": "block",
      "data": {"index": 0, "weeks": [1, 4], "done": 1, "of": 3, "repaired": False, "progress": 40}},
-    {"job_id": _JOB, "seq": 6, "type": "completed", "data": {"progress": 100, "program_id": _PROGRAM}},
+    {"job_id": _JOB, "seq": 6, "type": "completed", "data": {"progress": 100, "program_id": _PROGRAM,
+                                                             "cost_usd": 0.0183}},
     {"job_id": _JOB, "seq": 6, "type": "failed", "data": {"error_message": "The model's answer was cut off."}},
     {"job_id": _JOB, "seq": 6, "type": "cancelled", "data": {}},
 )

@@ -48,6 +48,7 @@ JOB_STATUS: dict[str, Any] = {
                    {"index": 2, "weeks": [9, 12], "focus": "Realization", "deload_weeks": []}],
     },
     "blocks_done": 2,
+    "cost_usd": 0.0183,
 }
 
 PROGRAM: dict[str, Any] = {

@@ -3,7 +3,8 @@
 Two filters sit on the one handler, so they see every record, whichever library logged it:
 
 * context: job_id and request_id from contextvars (set by app.web.http.RequestIdMiddleware in the API
-  and by the worker runner around a job), so every line about a job says which one;
+  and by the worker runner around a job), so every line about a job says which one; and, with
+  tracing on (app/tracing.py), the trace_id and span_id of the span the line was logged in;
 * redaction: API keys (nwv_<prefix>_<secret>: the public prefix stays, the secret goes),
   Bearer tokens, ?token= stream tokens, OpenAI keys and URL passwords never reach a log.
 """
@@ -15,7 +16,7 @@ import contextvars
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -70,6 +71,16 @@ class RedactFilter(logging.Filter):
 
 # ---------------------------------------------------------------- context
 
+# The current span's (trace_id, span_id), set by app.tracing when tracing is on: None keeps the
+# filter from calling into it at all when off (app.tracing imports this module, not the reverse).
+_trace_ids: Callable[[], tuple[str, str] | None] | None = None
+
+
+def follow_traces(ids: Callable[[], tuple[str, str] | None]) -> None:
+    global _trace_ids
+    _trace_ids = ids
+
+
 # Lines from code that does not run inside a job context (the sweeper, Procrastinate)
 # still name the job in their text or their `job` extra: pick it up from there.
 _JOB_IN_TEXT = re.compile(
@@ -79,6 +90,10 @@ _JOB_IN_TEXT = re.compile(
 
 class ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
+        if _trace_ids is not None and not hasattr(record, "trace_id"):
+            ids = _trace_ids()
+            if ids is not None:
+                record.trace_id, record.span_id = ids
         request_id = request_id_var.get()
         if request_id is not None and not hasattr(record, "request_id"):
             record.request_id = request_id
@@ -139,7 +154,7 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
-        context = " ".join(f"{key}={getattr(record, key)}" for key in ("job_id", "request_id")
+        context = " ".join(f"{key}={getattr(record, key)}" for key in ("job_id", "request_id", "trace_id")
                            if getattr(record, key, None))
         return redact(f"{line}  [{context}]" if context else line)
 

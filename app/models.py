@@ -198,6 +198,9 @@ class JobStatusOut(BaseModel):
     plan: PlanOut | None = Field(default=None, description="The plan, once it exists (OpenAI engine); null before, "
                                                             "and for the built-in engine.")
     blocks_done: int = Field(default=0, description="How many of the plan's blocks are written.")
+    cost_usd: float | None = Field(default=None, description="What the job's model calls cost so far, in US "
+                                   "dollars (every attempt's calls, each counted once); null for the built-in "
+                                   "engine or a model the price table does not know.")
 
 
 class ExerciseOut(BaseModel):

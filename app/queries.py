@@ -156,9 +156,10 @@ async def create_job(
     key_prefix: str | None,
     idempotency_key: str | None,
     request_hash: str | None,
+    traceparent: str | None = None,
 ) -> asyncpg.Record:
     row = await db.fetchrow(
-        QUERIES["create_job"], job_id, user_id, request, key_prefix, idempotency_key, request_hash
+        QUERIES["create_job"], job_id, user_id, request, key_prefix, idempotency_key, request_hash, traceparent
     )
     assert row is not None
     return row
@@ -287,11 +288,13 @@ class Step:
     response_id: str | None
     last_sequence: int | None
     partial_text: str | None
+    traceparent: str | None = None  # the model-call span that started response_id
 
 
 async def load_steps(db: Executor, job_id: UUID) -> list[Step]:
     return [Step(r["kind"], r["idx"], r["status"], r["attempt"], r["content"], r["usage"], r["response_id"],
-                 r["last_sequence"], r["partial_text"]) for r in await db.fetch(QUERIES["load_steps"], job_id)]
+                 r["last_sequence"], r["partial_text"], r["traceparent"])
+            for r in await db.fetch(QUERIES["load_steps"], job_id)]
 
 
 async def save_step(db: Executor, job_id: UUID, attempt: int, kind: str, index: int, content: dict[str, Any],
@@ -307,8 +310,10 @@ async def update_step(db: Executor, job_id: UUID, attempt: int, kind: str, index
     return await db.fetchval(QUERIES["update_step"], job_id, attempt, kind, index, content) is not None
 
 
-async def attach_step(db: Executor, job_id: UUID, attempt: int, kind: str, index: int, response_id: str) -> bool:
-    return await db.fetchval(QUERIES["attach_step"], job_id, attempt, kind, index, response_id) is not None
+async def attach_step(db: Executor, job_id: UUID, attempt: int, kind: str, index: int, response_id: str,
+                      traceparent: str | None = None) -> bool:
+    return await db.fetchval(QUERIES["attach_step"], job_id, attempt, kind, index, response_id,
+                             traceparent) is not None
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,9 @@ class Settings(BaseSettings):
     # The output rate the API plans with when it refuses what one answer cannot write in time
     # (app/sizing.py; `single` only).
     openai_tokens_per_s: float = env("NOWVA_OPENAI_TOKENS_PER_S", 100.0)
+    # The most one job's model calls may cost, in US dollars (jobs/engines/llm/prices.py): a call
+    # that could pass it is not made, and the job fails saying so. None: no ceiling.
+    job_max_cost_usd: float | None = env("NOWVA_JOB_MAX_COST_USD", None)
     # operations
     log_format: Literal["text", "json"] = env("NOWVA_LOG_FORMAT", "text")
     log_level: str = env("NOWVA_LOG_LEVEL", "INFO")
@@ -150,6 +153,11 @@ class Settings(BaseSettings):
     @classmethod
     def _at_least_one(cls, value: int) -> int:
         return max(1, value)
+
+    @field_validator("job_max_cost_usd")
+    @classmethod
+    def _zero_is_no_ceiling(cls, value: float | None) -> float | None:
+        return value or None
 
     @classmethod
     def settings_customise_sources(

@@ -20,6 +20,7 @@ from uuid import UUID
 import asyncpg
 
 from app import queries as q
+from app import tracing
 from app.logs import job_context
 from app.models import GenerateRequest
 from app.settings import Settings
@@ -52,6 +53,7 @@ async def run_generation(deps: WorkerDeps, job_id: UUID, queue_job_id: int) -> N
 
 async def _run_generation(deps: WorkerDeps, job_id: UUID, queue_job_id: int) -> None:
     settings, pool = deps.settings, deps.pool
+    began = time.time_ns()
     row = await q.start_attempt(pool, job_id, queue_job_id, settings.max_attempts, GIVE_UP_FORMAT,
                                 settings.stall_after_s, deps.engine.name)
     started = time.monotonic()  # the attempt's first event (status in_progress) was just written
@@ -59,6 +61,24 @@ async def _run_generation(deps: WorkerDeps, job_id: UUID, queue_job_id: int) -> 
         log.info("job %s is finished, cancelled or owned by another attempt; queue job %d does nothing",
                  job_id, queue_job_id)
         return
+    # The attempt's span continues the trace of the request that created the job (stored with
+    # it), from before start_attempt; a retry says why the attempt before it ended.
+    with tracing.span("generation attempt", attempt_attributes(row, deps.engine.name), parent=row["traceparent"],
+                      kind="CONSUMER", start_time=began):
+        await _run_attempt(deps, job_id, row, started)
+
+
+def attempt_attributes(row: asyncpg.Record, engine: str) -> dict[str, object]:
+    attributes: dict[str, object] = {"nowva.attempt": row["attempt"], "nowva.engine": engine}
+    if row["attempt"] > 1 or row["last_attempt_end"]:
+        attributes["nowva.retry_reason"] = row["last_attempt_end"] or "an earlier attempt did not finish"
+    if row["status"] == "failed":
+        attributes["nowva.outcome"] = "gave up"
+    return attributes
+
+
+async def _run_attempt(deps: WorkerDeps, job_id: UUID, row: asyncpg.Record, started: float) -> None:
+    settings, pool = deps.settings, deps.pool
     if row["status"] == "failed":
         log.warning("job %s gave up: %s", job_id, row["error_message"])
         return
@@ -75,7 +95,9 @@ async def _run_generation(deps: WorkerDeps, job_id: UUID, queue_job_id: int) -> 
     try:
         async with Lease(pool, job_id, attempt, settings.stall_after_s), asyncio.timeout(remaining):
             try:
-                steps = DbSteps(pool, job_id, attempt, settings.job_deadline_s, deps.checkpoints)
+                spent = (row["usage"] or {}).get("cost_usd")
+                steps = DbSteps(pool, job_id, attempt, settings.job_deadline_s, deps.checkpoints,
+                                spent_usd=spent if isinstance(spent, (int, float)) else 0.0)
                 result = await deps.engine.generate(request, report, steps)
             finally:
                 await report.close()  # before the final event, so its seq comes last
@@ -83,22 +105,27 @@ async def _run_generation(deps: WorkerDeps, job_id: UUID, queue_job_id: int) -> 
         # Procrastinate cancels running attempts when a shutdown's grace runs out. Hand the job
         # back now rather than when the lease runs out. (A user's cancel also lands here: the
         # job is cancelled already, so the hand-back is fenced out.)
+        tracing.annotate({"nowva.outcome": "handed back"})
         await _hand_back(deps, job_id, attempt)
         raise
     except Fenced:
         log.info("job %s attempt %d was fenced out; stopping", job_id, attempt)
+        tracing.annotate({"nowva.outcome": "fenced out"})
         return
     except TimeoutError:
         await q.fail_job(pool, job_id, attempt,
                          f"Generation timed out after {settings.job_deadline_s:.0f} seconds.", deps.engine.name)
         log.warning("job %s timed out", job_id)
+        tracing.annotate({"nowva.outcome": "timed out"})
         return
     except EngineError as exc:
         usage = getattr(exc, "usage", None)
         await q.fail_job(pool, job_id, attempt, str(exc), deps.engine.name, getattr(exc, "model", None), usage)
         log.warning("job %s failed: %s", job_id, exc)
+        tracing.annotate({"nowva.outcome": "failed", "nowva.error": str(exc)})
         return
     await _complete(pool, job_id, attempt, request, result)
+    tracing.annotate({"nowva.outcome": "completed"})
 
 
 async def _hand_back(deps: WorkerDeps, job_id: UUID, attempt: int) -> None:

@@ -9,6 +9,7 @@ from uuid import UUID
 import asyncpg
 
 from app import queries as q
+from app import tracing
 from jobs.checkpoints import Checkpoints
 from jobs.engines.base import Reading, StoredStep
 from jobs.progress import Fenced
@@ -18,7 +19,8 @@ COUNTERS = frozenset({"reattached", "remade"})  # counted per attempt, not per r
 
 class DbSteps:
     def __init__(self, pool: asyncpg.Pool, job_id: UUID, attempt: int, deadline_s: float,
-                 checkpoints: Checkpoints | None = None) -> None:
+                 checkpoints: Checkpoints | None = None, spent_usd: float = 0.0) -> None:
+        self.spent_usd = spent_usd
         self._pool = pool
         self._job_id = job_id
         self._attempt = attempt
@@ -27,7 +29,7 @@ class DbSteps:
 
     async def load(self) -> list[StoredStep]:
         return [StoredStep(s.kind, s.index, s.content or {}, s.attempt, s.status, s.response_id,
-                           s.last_sequence or 0, s.partial_text or "")
+                           s.last_sequence or 0, s.partial_text or "", s.traceparent)
                 for s in await q.load_steps(self._pool, self._job_id)
                 if (s.status == "done" and s.content is not None) or s.response_id is not None]
 
@@ -50,13 +52,15 @@ class DbSteps:
             raise Fenced()
 
     async def attach(self, kind: str, index: int, response_id: str) -> None:
-        if not await q.attach_step(self._pool, self._job_id, self._attempt, kind, index, response_id):
+        # Called in the model call's span: a retry that re-attaches links its own call to this one.
+        if not await q.attach_step(self._pool, self._job_id, self._attempt, kind, index, response_id,
+                                   tracing.traceparent()):
             raise Fenced()
 
     async def abandoned(self) -> bool:
         return await q.job_abandoned(self._pool, self._job_id, self._attempt, self._deadline_s)
 
-    async def spent(self, usage: dict[str, int], step: tuple[str, int] | None = None,
+    async def spent(self, usage: dict[str, float], step: tuple[str, int] | None = None,
                     response_id: str | None = None) -> None:
         if not usage:
             return

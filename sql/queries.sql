@@ -83,6 +83,7 @@ SELECT per_user.count AS user_count, per_user.retry_after_s AS user_retry_after_
 -- Store an accepted request, its first event and its Procrastinate job atomically, so a
 -- crash at any instant neither loses the request nor leaves a job no worker will run.
 -- procrastinate_defer_jobs_v1 is Procrastinate's own defer function (what App.defer uses).
+-- $7: the request span's traceparent (NULL while tracing is off), continued by every attempt.
 WITH queued AS (
     SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[
         ROW('generation', 'generate_program', 0, NULL, NULL,
@@ -90,8 +91,9 @@ WITH queued AS (
     ])) AS procrastinate_job_id
 ), job AS (
     INSERT INTO program_generation_jobs
-           (id, user_id, request, api_key_prefix, idempotency_key, request_hash, procrastinate_job_id, last_seq)
-    SELECT $1, $2, $3, $4, $5, $6, queued.procrastinate_job_id, 1 FROM queued
+           (id, user_id, request, api_key_prefix, idempotency_key, request_hash, procrastinate_job_id, last_seq,
+            traceparent)
+    SELECT $1, $2, $3, $4, $5, $6, queued.procrastinate_job_id, 1, $7 FROM queued
     RETURNING id, status, last_seq
 ), event AS (
     INSERT INTO program_generation_events (job_id, seq, type, data)
@@ -174,7 +176,8 @@ SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint;
 -- Only a delivery of the job's current queue job may ($2), and only while no other
 -- attempt holds a live lease, so a stale or duplicate delivery changes nothing. Past the
 -- attempt cap the job fails instead, saying why the last attempt ended. Finished or cancelled
--- jobs are left alone.
+-- jobs are left alone. The trace the job belongs to, and why the last attempt ended, come
+-- back for the attempt's span.
 WITH job AS (
     UPDATE program_generation_jobs
        SET attempt = attempt + 1,
@@ -191,7 +194,8 @@ WITH job AS (
            last_seq = last_seq + 1
      WHERE id = $1 AND procrastinate_job_id = $2
        AND (status = 'pending' OR (status = 'in_progress' AND lease_expires_at < now()))
-    RETURNING id, user_id, request, status, attempt, last_seq, started_at, created_at, error_message
+    RETURNING id, user_id, request, status, attempt, last_seq, started_at, created_at, error_message,
+              traceparent, last_attempt_end, usage
 ), event AS (
     INSERT INTO program_generation_events (job_id, seq, type, data)
     SELECT id, last_seq,
@@ -201,7 +205,7 @@ WITH job AS (
       FROM job
 )
 SELECT id, user_id, request, status, attempt, last_seq, started_at, created_at, error_message,
-       pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified
+       traceparent, last_attempt_end, usage, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified
   FROM job;
 
 -- renew_lease --
@@ -310,13 +314,14 @@ SELECT last_seq, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL 
 
 -- complete_job --
 -- Store the program (unique per job) and complete the job, fenced by attempt. usage NULL:
--- keep what add_usage recorded call by call.
+-- keep what add_usage recorded call by call. The last event says what the job cost (null: no
+-- priced call).
 WITH job AS (
     UPDATE program_generation_jobs
        SET status = 'completed', progress = 100, stage = 'completed', completed_at = now(),
            program_id = $3, engine = $12, model = $13, usage = coalesce($14, usage), last_seq = last_seq + 1
      WHERE id = $1 AND attempt = $2 AND status = 'in_progress'
-    RETURNING id, user_id, last_seq
+    RETURNING id, user_id, last_seq, usage
 ), program AS (
     INSERT INTO programs (id, user_id, job_id, name, description, goal_category, fitness_level,
                           duration_weeks, days_per_week, content, summary, engine, model)
@@ -324,7 +329,8 @@ WITH job AS (
     ON CONFLICT (job_id) DO NOTHING
 ), event AS (
     INSERT INTO program_generation_events (job_id, seq, type, data)
-    SELECT id, last_seq, 'completed', jsonb_build_object('progress', 100, 'program_id', $3::uuid) FROM job
+    SELECT id, last_seq, 'completed',
+           jsonb_build_object('progress', 100, 'program_id', $3::uuid, 'cost_usd', usage -> 'cost_usd') FROM job
 )
 SELECT last_seq, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified FROM job;
 
@@ -336,10 +342,11 @@ WITH job AS (
            engine = coalesce($4, engine), model = coalesce($5, model), usage = coalesce($6, usage),
            last_seq = last_seq + 1
      WHERE id = $1 AND attempt = $2 AND status = 'in_progress'
-    RETURNING id, last_seq
+    RETURNING id, last_seq, usage
 ), event AS (
     INSERT INTO program_generation_events (job_id, seq, type, data)
-    SELECT id, last_seq, 'failed', jsonb_build_object('error_message', $3::text) FROM job
+    SELECT id, last_seq, 'failed', jsonb_build_object('error_message', $3::text, 'cost_usd', usage -> 'cost_usd')
+      FROM job
 )
 SELECT last_seq, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified FROM job;
 
@@ -379,7 +386,7 @@ SELECT id, name, goal_category, fitness_level, duration_weeks, days_per_week, su
 
 -- load_steps --
 -- A job's durable steps (the plan, finished blocks), for a retried attempt to reuse
-SELECT kind, idx, status, attempt, content, usage, response_id, last_sequence, partial_text
+SELECT kind, idx, status, attempt, content, usage, response_id, last_sequence, partial_text, traceparent
   FROM program_generation_steps WHERE job_id = $1 ORDER BY kind DESC, idx;
 
 -- save_step --
@@ -427,16 +434,18 @@ RETURNING s.job_id;
 -- Remember the background response writing a step (Responses API), as soon as its id is known,
 -- fenced by attempt; a retried attempt re-attaches to it. A step already done keeps its content.
 -- The step's usage is that of its current response (add_response_usage), so it starts empty.
+-- $6: the model-call span that started the response (a re-attaching attempt links to it).
 WITH job AS (
     SELECT id FROM program_generation_jobs
      WHERE id = $1 AND attempt = $2 AND status = 'in_progress'
        FOR SHARE
 ), step AS (
-    INSERT INTO program_generation_steps (job_id, kind, idx, status, attempt, response_id, last_sequence)
-    SELECT id, $3, $4, 'running', $2, $5, 0 FROM job
+    INSERT INTO program_generation_steps (job_id, kind, idx, status, attempt, response_id, last_sequence,
+                                          traceparent)
+    SELECT id, $3, $4, 'running', $2, $5, 0, $6 FROM job
     ON CONFLICT (job_id, kind, idx) DO UPDATE
        SET response_id = EXCLUDED.response_id, attempt = EXCLUDED.attempt, last_sequence = 0, usage = NULL,
-           partial_text = NULL, updated_at = now()
+           partial_text = NULL, traceparent = EXCLUDED.traceparent, updated_at = now()
      WHERE program_generation_steps.status = 'running'
 )
 SELECT id FROM job;

@@ -134,7 +134,7 @@ async def wait_healthy(base_url: str, popen: subprocess.Popen[bytes], timeout: f
 
 
 def env_for(database_url: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "NOWVA_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "NOWVA_", "OTEL_"))}
     env.update({"DATABASE_URL": database_url, **extra})
     return env
 

@@ -164,6 +164,8 @@ async def show_job(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
         ("completed", row["completed_at"].isoformat(timespec="seconds") if row["completed_at"] else "-"),
         ("program", row["program_id"] or "-"),
         ("engine", f"{row['engine'] or '-'}  (model {row['model'] or '-'})"),
+        ("cost", f"${row['usage']['cost_usd']:.4f}" if isinstance((row["usage"] or {}).get("cost_usd"), (int, float))
+         else "-"),
         ("usage", json.dumps(row["usage"]) if row["usage"] else "-"),
         ("error", f"{row['error_kind']}: {row['error_message']}" if row["error_message"] else "-"),
         ("queue", queue),

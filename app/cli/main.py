@@ -67,15 +67,19 @@ def cmd_keys_revoke(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
-    from app import runtime
+    from app import runtime, tracing
     from app.cli.serve import serve
 
-    with database(settings, long_running=True) as url:
-        return int(runtime.run(serve(settings, url, embedded=not settings.database_url)))
+    tracing.configure("nowva")  # only when the OTEL_* variables ask for it
+    try:
+        with database(settings, long_running=True) as url:
+            return int(runtime.run(serve(settings, url, embedded=not settings.database_url)))
+    finally:
+        tracing.shutdown()
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    from app import runtime
+    from app import runtime, tracing
     from app.db import retrying
     from app.migrate import migrate
     from jobs.worker import run_worker
@@ -93,8 +97,12 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         await run_worker(settings, url, stop, name=args.name)
         log.info("worker stopped")
 
-    with database(settings, long_running=True) as url:
-        runtime.run(main())
+    tracing.configure("nowva-worker")  # only when the OTEL_* variables ask for it
+    try:
+        with database(settings, long_running=True) as url:
+            runtime.run(main())
+    finally:
+        tracing.shutdown()
     return 0
 
 

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
+from app import tracing
 from app.db import UNAVAILABLE
 from app.errors import NowvaError
 from app.events import JOB_STATUSES
@@ -151,10 +152,14 @@ def create_app(settings: Settings, database_url: str, listen_url: str | None = N
     http_metrics = HttpMetrics()
     # Inside RequestIdMiddleware: the access log's lines carry the request's id.
     access_log = [Middleware(AccessLogMiddleware)] if settings.access_log else []
+    # Inside RequestIdMiddleware too: the request span starts with the job of a job URL in the
+    # log context, so app.tracing stamps it (and its SQL spans) with nowva.job_id.
+    traces = [_request_spans()] if tracing.enabled() else []
     app = Starlette(
         routes=routes(),
         middleware=[
             Middleware(RequestIdMiddleware),
+            *traces,
             *access_log,
             Middleware(HttpMetricsMiddleware, metrics=http_metrics),
             Middleware(SecurityHeadersMiddleware),
@@ -171,6 +176,19 @@ def create_app(settings: Settings, database_url: str, listen_url: str | None = N
     app.state.openapi = build_spec(OPERATIONS, settings.public_url)
     app.state.http_metrics = http_metrics
     return app
+
+
+def _request_spans() -> Middleware:
+    """OpenTelemetry's ASGI middleware: one server span per request, continuing a caller's
+    traceparent. Named by its method until routing finds the route template (HttpMetricsMiddleware
+    renames it), so a job's id never makes a span name; no spans per ASGI message (an SSE stream
+    sends thousands)."""
+    from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+    def details(scope: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return str(scope.get("method") or "HTTP"), {}
+
+    return Middleware(OpenTelemetryMiddleware, default_span_details=details, exclude_spans=["receive", "send"])
 
 
 def running_services(app: Starlette) -> Services | None:

@@ -34,6 +34,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import admin_queries as aq
+from app import tracing
 from app.errors import NotFound
 from app.events import FINISHED, JOB_STATUSES
 from app.web.http import principal, services
@@ -86,6 +87,8 @@ class HttpMetricsMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                # Routing is done, and the request's span (app/tracing.py) still open: name it.
+                tracing.name_request(scope["method"], getattr(scope.get("route"), "path_format", None) or "unmatched")
             await send(message)
 
         try:
@@ -172,6 +175,10 @@ def cluster_families(cluster: aq.ClusterMetrics | None) -> list[Metric]:
     tokens = CounterMetricFamily("nowva_llm_tokens", "LLM tokens used by generations, by kind", labels=["kind"])
     for kind in TOKEN_KINDS:
         tokens.add_metric([kind], cluster.fact("llm_tokens", kind=kind))
+    cost = CounterMetricFamily("nowva_llm_cost_usd", "What generations' model calls cost in US dollars, by model "
+                               "(genai-prices; models it does not know are left out)", labels=["model"])
+    for labels, value in sorted(cluster.facts_of("llm_cost_usd"), key=lambda f: f[0].get("model", "")):
+        cost.add_metric([labels.get("model", "unknown")], value)
     errors = CounterMetricFamily("nowva_llm_errors", "Failed generations by error kind", labels=["kind"])
     by_kind = dict.fromkeys(ERROR_KINDS, 0.0)
     for labels, value in cluster.facts_of("llm_errors"):
@@ -190,7 +197,7 @@ def cluster_families(cluster: aq.ClusterMetrics | None) -> list[Metric]:
                   cluster, "duration", aq.DURATION_BUCKETS),
         histogram("nowva_queue_wait_seconds", "Time from a job's request (or re-queue) to its first start",
                   cluster, "wait", aq.WAIT_BUCKETS),
-        depth, oldest, workers, tokens, errors, fixes,
+        depth, oldest, workers, tokens, cost, errors, fixes,
     ]
 
 

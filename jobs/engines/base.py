@@ -26,6 +26,7 @@ class StoredStep:
     # read up to it (0 and "": nothing stored; read it from the start).
     sequence: int = 0
     text: str = ""
+    traceparent: str | None = None  # the model-call span that started the response (app/tracing.py)
 
 
 class Reading(Protocol):
@@ -69,7 +70,11 @@ class StepStore(Protocol):
         its deadline passed. Not when this attempt merely lost the job (a successor re-attaches to
         them) or hands it back at shutdown."""
 
-    async def spent(self, usage: dict[str, int], step: tuple[str, int] | None = None,
+    @property
+    def spent_usd(self) -> float:
+        """What the job's calls cost before this attempt (its earlier attempts), in US dollars."""
+
+    async def spent(self, usage: dict[str, float], step: tuple[str, int] | None = None,
                     response_id: str | None = None) -> None:
         """With a step and a response id: counted once per response, whichever attempt reads it;
         the `reattached` and `remade` counters always."""
@@ -80,7 +85,7 @@ class Generated:
     program: ProgramContent
     engine: str
     model: str | None = None
-    usage: dict[str, int] = field(default_factory=dict)
+    usage: dict[str, float] = field(default_factory=dict)
     # The usage was already added to the job call by call (StepStore.spent): don't store it again.
     usage_recorded: bool = False
     # What code fixed in the model's program before judging it (app/coaching/repairs.py), as

@@ -231,7 +231,7 @@ async def test_wrong_week_count_is_repaired(fake: FakeOpenAI, settings: Settings
     assert repair[-2] == {"role": "assistant", "content": wrong}
     assert "week count 3, expected 4" in repair[-1]["content"]
     assert result.usage == {"calls": 2, "prompt_tokens": 300, "completion_tokens": 110, "total_tokens": 410,
-                            "reasoning_tokens": 0}
+                            "reasoning_tokens": 0, "cached_tokens": 0}
 
 
 async def test_invalid_json_twice_fails(fake: FakeOpenAI, settings: Settings) -> None:
@@ -525,7 +525,7 @@ async def test_end_to_end_through_api_and_worker(fake: FakeOpenAI, settings: Set
     job = await pool.fetchrow("SELECT model, usage FROM program_generation_jobs WHERE id = $1", uuid.UUID(job_id))
     assert job is not None and job["model"] == MODEL
     assert job["usage"] == {"calls": 1, "prompt_tokens": 1200, "completion_tokens": 3400, "total_tokens": 4600,
-                            "reasoning_tokens": 0}
+                            "reasoning_tokens": 0, "cached_tokens": 0}
     events = await pool.fetch("SELECT data FROM program_generation_events WHERE job_id = $1 AND type = 'progress'"
                               " ORDER BY seq", uuid.UUID(job_id))
     assert [e["data"]["stage"] for e in events] == ["prompting", *["drafting"] * 4, "validating"]

@@ -142,14 +142,15 @@ async def plain(url: str, n: int, concurrency: int) -> Result:
     return Result("plain Procrastinate, no-op task", n, seconds, cpu, [float(r["s"]) for r in rows], pg_by)
 
 
-async def ours(url: str, keys: list[str], n: int, concurrency: int) -> Result:
+async def ours(url: str, keys: list[str], n: int, concurrency: int, env: dict[str, str] | None = None) -> Result:
     conn = await connect(with_application_name(url, "client"))
     await conn.execute("DELETE FROM procrastinate_workers")
     pg = await PostgresCpu.of(url)
     users = await create_users(conn, n)
     job_ids: list[uuid.UUID] = []
-    async with api_process(with_application_name(url, "api")) as api, \
-            worker_process(with_application_name(url, "worker"), concurrency, NOWVA_GENERATOR="builtin") as worker:
+    async with api_process(with_application_name(url, "api"), **(env or {})) as api, \
+            worker_process(with_application_name(url, "worker"), concurrency, NOWVA_GENERATOR="builtin",
+                           **(env or {})) as worker:
         await wait_worker(conn, worker)
         clients = [await rawhttp.Connection.open("127.0.0.1", api.port, {"Authorization": f"Bearer {key}"})
                    for key in keys]

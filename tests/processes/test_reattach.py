@@ -383,3 +383,4 @@ async def test_a_failed_response_reads_as_on_chat_completions(settings: Settings
             await engine.generate(make_request(weeks=8, days=3), ignore)
     assert str(info.value).startswith(message), str(info.value)
     assert len(fake.requests) == 1  # no retry of a quota error, no block asked after a failed plan
+

@@ -56,7 +56,14 @@ def job_status(request: Request, row: asyncpg.Record) -> JobStatusOut:
         started_at=row["started_at"], completed_at=row["completed_at"], program_id=row["program_id"],
         error_message=row["error_message"], events_url=events_url(request, row["id"]),
         plan=plan_out(row.get("plan")), blocks_done=row.get("blocks_done") or 0,
+        cost_usd=cost_of(row["usage"]),
     )
+
+
+def cost_of(usage: dict[str, Any] | None) -> float | None:
+    """What the job's model calls cost so far (null: none priced, or the built-in engine)."""
+    cost = (usage or {}).get("cost_usd")
+    return float(cost) if isinstance(cost, (int, float)) else None
 
 
 def plan_out(content: dict[str, Any] | None) -> PlanOut | None:

@@ -13,7 +13,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app import queries as q
+from app import tracing
 from app.errors import Conflict, NotFound, RateLimited, RequestInvalid
+from app.logs import job_id_var
 from app.models import GenerateAccepted, GenerateRequest, ProgramList, ProgramListItem, ProgramOut
 from app.settings import Settings
 from app.sizing import refuse_unwritable
@@ -103,8 +105,10 @@ async def generate(request: Request) -> Response:
                 raise Conflict("A program generation is already running for this user.",
                                job_id=str(limits.active_job_ids[0]))
             job_id = uuid.uuid4()
+            job_id_var.set(str(job_id))  # this request's later log lines and spans name the job
+            tracing.annotate({tracing.JOB_ID: str(job_id)})
             await q.create_job(conn, job_id, body.user_id, document, who.key_prefix, idem_key,
-                               request_hash)
+                               request_hash, tracing.traceparent())
     except _Replay as replay:
         return _accepted(request, replay.job_id, replay.status, "Program generation already started")
     return _accepted(request, job_id, "pending", "Program generation started")

@@ -30,7 +30,7 @@ from pydantic import BaseModel
 
 from app.settings import Settings
 from jobs.engines.base import EngineError, StepStore, StoredStep
-from jobs.engines.llm import responses
+from jobs.engines.llm import genai, prices, responses
 
 log = logging.getLogger(__name__)
 
@@ -110,18 +110,37 @@ class Limiter:
 @dataclass
 class Tally:
     """What one attempt's calls spent: summed here and, with a step store, added to the job as
-    each call ends, so a crash later loses none of it."""
+    each call ends, so a crash later loses none of it. Each call's price goes with its tokens as
+    `cost_usd` (prices.py); `ceiling` (NOWVA_JOB_MAX_COST_USD) stops calls that could pass it,
+    counting what the job's earlier attempts spent (`spent_before`)."""
 
     model: str
     store: StepStore | None = None
-    usage: dict[str, int] = field(default_factory=dict)
+    usage: dict[str, float] = field(default_factory=dict)
+    ceiling: float | None = None
+    spent_before: float = 0.0
+    reserved: float = 0.0
 
-    async def record(self, usage: dict[str, int], step: tuple[str, int] | None = None,
+    async def record(self, usage: dict[str, float], step: tuple[str, int] | None = None,
                      response_id: str | None = None) -> None:
+        cost = prices.cost_usd(self.model, usage)
+        if cost is not None:
+            usage["cost_usd"] = cost
         for key, value in usage.items():
             self.usage[key] = self.usage.get(key, 0) + value
         if self.store is not None:
             await self.store.spent(usage, step, response_id)
+
+    def reserve(self, worst: float) -> None:
+        """Hold a call's worst-case price against the ceiling, or refuse the call."""
+        if self.ceiling is None:
+            return
+        spent = self.spent_before + self.usage.get("cost_usd", 0.0)
+        if spent + self.reserved + worst > self.ceiling:
+            raise EngineError(f"The job's next model call could pass its cost ceiling of ${self.ceiling:g} "
+                              f"(NOWVA_JOB_MAX_COST_USD): ${spent:.4f} spent, ${self.reserved:.4f} in calls "
+                              f"still running, up to ${worst:.4f} for this one.")
+        self.reserved += worst
 
 
 @dataclass
@@ -129,6 +148,9 @@ class Answer:
     text: str
     refusal: str
     finish_reason: str | None
+    response_id: str | None = None
+    model: str | None = None  # as the response names it
+    usage: dict[str, float] = field(default_factory=dict)
 
 
 def usage_of(chunk: dict[str, Any]) -> dict[str, int]:
@@ -136,8 +158,9 @@ def usage_of(chunk: dict[str, Any]) -> dict[str, int]:
     if not u:
         return {}
     reasoning = (u.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0
+    cached = (u.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
     return {"prompt_tokens": u.get("prompt_tokens") or 0, "completion_tokens": u.get("completion_tokens") or 0,
-            "total_tokens": u.get("total_tokens") or 0, "reasoning_tokens": reasoning}
+            "total_tokens": u.get("total_tokens") or 0, "reasoning_tokens": reasoning, "cached_tokens": cached}
 
 
 class Caller:
@@ -193,17 +216,26 @@ class Caller:
         API, `step` names the durable step the call writes (its response id is stored as soon as it
         is known, then how far it has been read) and `reattach` the step as an earlier attempt left
         it, with a response in flight."""
-        async with self.limiter.slot(priority):
-            if self._settings.openai_api_used == "responses":
-                return await self._respond(messages, fmt, max_tokens, tally, on_text, what, step, reattach)
-            return await self._call(messages, fmt, max_tokens, tally, on_text, what)
+        worst = prices.worst_case_usd(self.model, messages, max_tokens) if tally.ceiling is not None else 0.0
+        tally.reserve(worst)
+        try:
+            async with self.limiter.slot(priority):
+                with genai.model_call_span(self.model, max_tokens, what, reattach) as span:
+                    if self._settings.openai_api_used == "responses":
+                        answer = await self._respond(messages, fmt, max_tokens, tally, on_text, what, step, reattach)
+                    else:
+                        answer = await self._call(messages, fmt, max_tokens, tally, on_text, what)
+                    genai.answered(span, answer)
+                    return answer
+        finally:
+            tally.reserved -= worst
 
     async def _respond(self, messages: list[dict[str, str]], fmt: ResponseFormatJSONSchema, max_tokens: int,
                        tally: Tally, on_text: OnText | None, what: str, step: tuple[str, int] | None,
                        reattach: StoredStep | None) -> Answer:
         started = time.monotonic()
         out = responses.Outcome()
-        usage: dict[str, int] = {"calls": 1}
+        usage: dict[str, float] = {"calls": 1}
         store = tally.store if step is not None else None
         try:
             if reattach is not None and reattach.response_id is not None:
@@ -252,7 +284,7 @@ class Caller:
         log.info("openai %s done in %.1fs (response %s%s): finish %s, %d chars, usage %s", what,
                  time.monotonic() - started, out.response_id, ", re-attached" if "reattached" in usage else "",
                  out.finish, len(out.text), usage)
-        return Answer(out.text, "".join(out.refusal), out.finish)
+        return Answer(out.text, "".join(out.refusal), out.finish, out.response_id, out.model, usage)
 
     async def _abandoned(self, tally: Tally) -> bool:
         if tally.store is None:
@@ -268,7 +300,8 @@ class Caller:
         parts: list[str] = []
         refusal: list[str] = []
         finish: str | None = None
-        usage: dict[str, int] = {"calls": 1}
+        usage: dict[str, float] = {"calls": 1}
+        response_id: str | None = None
         started = time.monotonic()
         streaming = False
         shard = min(range(len(self._chat)), key=self._chat_open.__getitem__)
@@ -289,6 +322,7 @@ class Caller:
                 async for item in stream:
                     chunk = cast(dict[str, Any], item)
                     tally.model = chunk.get("model") or tally.model
+                    response_id = response_id or chunk.get("id")
                     for key, value in usage_of(chunk).items():
                         usage[key] = usage.get(key, 0) + value
                     for choice in (chunk.get("choices") or [])[:1]:
@@ -309,7 +343,7 @@ class Caller:
         text = "".join(parts)
         log.info("openai %s done in %.1fs: model %s, finish %s, %d chars, usage %s", what,
                  time.monotonic() - started, tally.model, finish, len(text), usage)
-        return Answer(text, "".join(refusal), finish)
+        return Answer(text, "".join(refusal), finish, response_id, tally.model, usage)
 
 
 def fatal(answer: Answer, what: str = "output") -> None:

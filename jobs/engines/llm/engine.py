@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 class GenerationFailed(EngineError):
     """An EngineError that carries what the job spent, for the runner to record."""
 
-    def __init__(self, message: str, *, model: str | None, usage: dict[str, int] | None) -> None:
+    def __init__(self, message: str, *, model: str | None, usage: dict[str, float] | None) -> None:
         super().__init__(message)
         self.model = model
         self.usage = usage
@@ -55,7 +55,8 @@ class OpenAIEngine:
 
     async def generate(self, request: GenerateRequest, report: ProgressReporter,
                        steps: StepStore | None = None) -> Generated:
-        tally = Tally(model=self._caller.model, store=steps)
+        tally = Tally(model=self._caller.model, store=steps, ceiling=self._settings.job_max_cost_usd,
+                      spent_before=steps.spent_usd if steps is not None else 0.0)
         person = read_person(request)  # the person's words, read once for every prompt and check
         try:
             if not self._settings.openai_api_key:

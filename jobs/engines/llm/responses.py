@@ -50,6 +50,7 @@ class Outcome:
         self.finish: str | None = None
         self.usage: dict[str, int] = {}
         self.response_id: str | None = None
+        self.model: str | None = None  # as the response names it
         self.sequence = -1
 
     @classmethod
@@ -78,13 +79,16 @@ def _usage(response: Any) -> dict[str, int]:
     if u is None:
         return {}
     details = getattr(u, "output_tokens_details", None)
+    cached = getattr(getattr(u, "input_tokens_details", None), "cached_tokens", 0) or 0
     return {"prompt_tokens": u.input_tokens, "completion_tokens": u.output_tokens, "total_tokens": u.total_tokens,
-            "reasoning_tokens": (getattr(details, "reasoning_tokens", 0) or 0) if details else 0}
+            "reasoning_tokens": (getattr(details, "reasoning_tokens", 0) or 0) if details else 0,
+            "cached_tokens": cached}
 
 
 def _finish(response: Any, out: Outcome) -> None:
     status = getattr(response, "status", None)
     out.usage = _usage(response)
+    out.model = getattr(response, "model", None) or out.model
     if status == "completed":
         out.finish = "stop"
     elif status == "incomplete":

@@ -25,12 +25,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import ValidationError
 
+from app import tracing
 from app.coaching import validator as checks
 from app.coaching.person import Person
 from app.coaching.repairs import Fix, repair
@@ -65,6 +66,8 @@ class _Job:
     fixes: list[Fix] = field(default_factory=list)  # code's fixes of the blocks' rows, every call
     # Responses an earlier attempt left in flight, by step: re-attached to, not asked again.
     inflight: dict[tuple[str, int], StoredStep] = field(default_factory=dict)
+    # A plan an earlier attempt stored from its head while its response still wrote the description.
+    unread_plan: StoredStep | None = None
 
     @property
     def request(self) -> GenerateRequest:
@@ -88,7 +91,7 @@ async def generate_stepwise(caller: Caller, person: Person, report: ProgressRepo
     job = _Job(person, report, tally, store)
     if store is not None:
         _reuse(job, await _stored(store, job))
-    describing = await _plan(caller, job) if job.plan is None else None
+    describing = await _plan(caller, job) if job.plan is None else _reread(caller, job)
     plan = job.plan
     assert plan is not None
     missing = [i for i in range(len(plan.blocks)) if i not in job.blocks]
@@ -101,8 +104,9 @@ async def generate_stepwise(caller: Caller, person: Person, report: ProgressRepo
     await _all([*steps, _finish_plan(job, describing)] if describing else steps)
 
     await report(92, "validating", "Checking the program")
-    program, fixes = repair(expand(plan, job.blocks), person)  # code repairs first
-    found = checks.validate(program, person.request, person.constraints)
+    with tracing.span("expand and check"):
+        program, fixes = repair(expand(plan, job.blocks), person)  # code repairs first
+        found = checks.validate(program, person.request, person.constraints)
     if not found:
         return program, job.fixes + fixes
     violations = [str(v) for v in found]
@@ -119,8 +123,9 @@ async def generate_stepwise(caller: Caller, person: Person, report: ProgressRepo
     await _all([*repairs, _repair_words(caller, job, words)] if words else repairs)
     await report(97, "validating", "Checking the repaired program")
     assert job.plan is not None  # the words' repair replaces it
-    program, fixes = repair(expand(job.plan, job.blocks), person)
-    violations = checks.check_program(program, person.request, person.constraints)
+    with tracing.span("expand and check"):
+        program, fixes = repair(expand(job.plan, job.blocks), person)
+        violations = checks.check_program(program, person.request, person.constraints)
     if violations:
         raise EngineError("The generated program did not pass validation: " + checks.summarize(violations))
     return program, job.fixes + fixes
@@ -129,6 +134,8 @@ async def generate_stepwise(caller: Caller, person: Person, report: ProgressRepo
 async def _stored(store: StepStore, job: _Job) -> list[tuple[str, int, dict[str, object]]]:
     steps = await store.load()
     job.inflight = {(s.kind, s.index): s for s in steps if s.status == "running" and s.response_id}
+    job.unread_plan = next((s for s in steps if s.kind == "plan" and s.status == "done" and s.response_id
+                            and not s.content.get("description")), None)
     return [(s.kind, s.index, s.content) for s in steps if s.status == "done"]
 
 
@@ -208,6 +215,32 @@ async def _announce_plan(job: _Job) -> None:
         await job.report(PLAN_DONE, "planned", f"Planned {len(plan.blocks)} blocks: {plan.name}")
 
 
+def _reread(caller: Caller, job: _Job) -> asyncio.Task[Plan] | None:
+    """For a stored plan that is only its head (an earlier attempt stopped while the response wrote
+    the description): re-attach to that response, so its description is kept and its tokens are
+    counted, once, like a block's. The blocks don't wait for it."""
+    left = job.unread_plan
+    if left is None or job.plan is None:
+        return None
+    return asyncio.ensure_future(_reread_plan(caller, job, left))
+
+
+@tracing.traced("plan (re-attached)")
+async def _reread_plan(caller: Caller, job: _Job, left: StoredStep) -> Plan:
+    assert job.plan is not None
+    # From the stream's start: storing the head ended the step's checkpoints (save_step), so the
+    # text stored with its last one is gone.
+    answer = await caller.call(prompt.plan_messages(job.person), PLAN_FORMAT, budget.plan_tokens(job.request),
+                               job.tally, priority=PLAN_PRIORITY, what="plan (re-attached)", step=("plan", 0),
+                               reattach=replace(left, sequence=0, text=""))
+    plan, problems = parse_plan(answer.text) if answer.finish_reason == "stop" else (None, ["it did not finish"])
+    if plan is None:
+        log.warning("the plan's response could not give its description (%s); keeping the plan without it",
+                    checks.summarize(problems, 1))
+        return job.plan
+    return plan
+
+
 async def _finish_plan(job: _Job, task: asyncio.Task[Plan]) -> None:
     """The description, once the plan call has written it: into the plan and its stored step."""
     full = await task
@@ -217,6 +250,7 @@ async def _finish_plan(job: _Job, task: asyncio.Task[Plan]) -> None:
         await job.store.update("plan", 0, job.plan.model_dump(mode="json"))
 
 
+@tracing.traced("plan")
 async def _make_plan(caller: Caller, job: _Job, head: asyncio.Future[Plan]) -> Plan:
     request = job.request
     await job.report(5, "planning", f"Asking {caller.model} for the plan of a {request.duration_weeks}-week program")
@@ -250,6 +284,7 @@ async def _make_plan(caller: Caller, job: _Job, head: asyncio.Future[Plan]) -> P
     return plan
 
 
+@tracing.traced("block", **{"nowva.block": "index"})
 async def _make_block(caller: Caller, job: _Job, index: int) -> None:
     assert job.plan is not None
     plan, request = job.plan, job.request
@@ -271,6 +306,7 @@ async def _make_block(caller: Caller, job: _Job, index: int) -> None:
     await _finish_block(job, index, block, text)
 
 
+@tracing.traced("block repair", **{"nowva.block": "index"})
 async def _ask_repair(caller: Caller, job: _Job, index: int, previous: str,
                       problems: list[str]) -> tuple[Block | None, list[str], str]:
     """The one repair call a block gets per attempt: its previous answer and its problems. Returns
@@ -306,6 +342,7 @@ async def _repair_block(caller: Caller, job: _Job, index: int, problems: list[st
     await _finish_block(job, index, block, text)
 
 
+@tracing.traced("summary repair")
 async def _repair_words(caller: Caller, job: _Job, problems: list[str]) -> None:
     """One call for the plan's words (name, description, summary). Only those are taken from the
     answer: the blocks were written for the plan's structure, which stays as it is."""
