@@ -91,10 +91,14 @@ class BlockData(BlockStep):
 
 
 class CompletedData(EventData):
-    """The program is stored: fetch it at /api/programs/{program_id}."""
+    """The program is stored: fetch it at /api/programs/{program_id}. `engine` wrote it; with a
+    `fallback_reason`, the model failed for good (api_error, quota, refusal, invalid_answer,
+    deadline) and the built-in coach wrote it instead, in the plan the person heard if there was one."""
 
     progress: int = 100
     program_id: UUID
+    engine: str | None = None
+    fallback_reason: str | None = None
 
 
 class FailedData(EventData):
@@ -156,6 +160,8 @@ EXAMPLES: tuple[dict[str, Any], ...] = (
     {"job_id": _JOB, "seq": 5, "type": "block",
      "data": {"index": 0, "weeks": [1, 4], "done": 1, "of": 3, "repaired": False, "progress": 40}},
     {"job_id": _JOB, "seq": 6, "type": "completed", "data": {"progress": 100, "program_id": _PROGRAM}},
+    {"job_id": _JOB, "seq": 7, "type": "completed",
+     "data": {"progress": 100, "program_id": _PROGRAM, "engine": "builtin", "fallback_reason": "api_error"}},
     {"job_id": _JOB, "seq": 6, "type": "failed", "data": {"error_message": "The model's answer was cut off."}},
     {"job_id": _JOB, "seq": 6, "type": "cancelled", "data": {}},
 )

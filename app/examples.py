@@ -48,6 +48,8 @@ JOB_STATUS: dict[str, Any] = {
                    {"index": 2, "weeks": [9, 12], "focus": "Realization", "deload_weeks": []}],
     },
     "blocks_done": 2,
+    "engine": "openai",
+    "fallback_reason": None,
 }
 
 PROGRAM: dict[str, Any] = {

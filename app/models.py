@@ -198,6 +198,10 @@ class JobStatusOut(BaseModel):
     plan: PlanOut | None = Field(default=None, description="The plan, once it exists (OpenAI engine); null before, "
                                                             "and for the built-in engine.")
     blocks_done: int = Field(default=0, description="How many of the plan's blocks are written.")
+    engine: str | None = Field(default=None, description="The engine running the job, or that wrote its program.")
+    fallback_reason: str | None = Field(
+        default=None, description="Why the built-in coach's program was given instead of the model's "
+                                  "(api_error, quota, refusal, invalid_answer, deadline); null when it was not.")
 
 
 class ExerciseOut(BaseModel):

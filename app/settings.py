@@ -14,6 +14,7 @@ from typing import Literal
 GeneratorChoice = Literal["auto", "builtin", "openai"]
 OpenAIStrategy = Literal["single", "blocks"]
 OpenAIApi = Literal["auto", "responses", "chat"]
+FallbackChoice = Literal["builtin", "none"]
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -59,6 +60,9 @@ class Settings:
     progress_interval_s: float = 0.5
     job_deadline_s: float = 300.0
     max_attempts: int = 3
+    # When the model fails for good: "builtin" completes the job with the built-in writer's
+    # program for the same request (jobs/fallback.py); "none" fails the job.
+    fallback: FallbackChoice = "builtin"
     stall_after_s: float = 30.0
     # How often the worker stores how far its background responses in flight were read
     # (jobs/checkpoints.py); 0: never (a retry reads each stream from its start).
@@ -121,6 +125,9 @@ class Settings:
         strategy = e.get("NOWVA_OPENAI_STRATEGY", "blocks") or "blocks"
         if strategy not in ("single", "blocks"):
             raise ValueError(f"NOWVA_OPENAI_STRATEGY must be single or blocks, not {strategy!r}")
+        fallback = e.get("NOWVA_FALLBACK", "builtin") or "builtin"
+        if fallback not in ("builtin", "none"):
+            raise ValueError(f"NOWVA_FALLBACK must be builtin or none, not {fallback!r}")
         log_format = e.get("NOWVA_LOG_FORMAT", "text") or "text"
         if log_format not in ("text", "json"):
             raise ValueError(f"NOWVA_LOG_FORMAT must be text or json, not {log_format!r}")
@@ -134,6 +141,7 @@ class Settings:
             progress_interval_s=_float(e, "NOWVA_PROGRESS_INTERVAL", 0.5),
             job_deadline_s=_float(e, "NOWVA_JOB_DEADLINE", 300.0),
             max_attempts=_int(e, "NOWVA_MAX_ATTEMPTS", 3),
+            fallback=fallback,  # type: ignore[arg-type]
             stall_after_s=_float(e, "NOWVA_STALL_AFTER", 30.0),
             checkpoint_s=_float(e, "NOWVA_CHECKPOINT_S", 2.0),
             shutdown_grace_s=_float(e, "NOWVA_SHUTDOWN_GRACE", 20.0),

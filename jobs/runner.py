@@ -23,6 +23,7 @@ from app import queries as q
 from app.logs import job_context
 from app.models import GenerateRequest
 from app.settings import Settings
+from jobs import fallback
 from jobs.checkpoints import Checkpoints
 from jobs.engines.base import Engine, EngineError, Generated
 from jobs.lease import Lease
@@ -72,11 +73,21 @@ async def _run_generation(deps: WorkerDeps, job_id: UUID, queue_job_id: int) -> 
     report = CoalescingReporter(write, settings.progress_interval_s, last_event_at=started)
     elapsed = time.time() - row["started_at"].timestamp()
     remaining = max(0.1, settings.job_deadline_s - elapsed)
+    # With a fallback, the model's calls stop early enough for the built-in writer to finish.
+    falls_back = settings.fallback == "builtin" and deps.engine.name != "builtin"
+    budget = remaining - fallback.reserve_s(settings.job_deadline_s) if falls_back else remaining
+    fell_back: str | None = None
     try:
         async with Lease(pool, job_id, attempt, settings.stall_after_s), asyncio.timeout(remaining):
             try:
                 steps = DbSteps(pool, job_id, attempt, settings.job_deadline_s, deps.checkpoints)
-                result = await deps.engine.generate(request, report, steps)
+                async with asyncio.timeout(max(0.0, budget)):
+                    result = await deps.engine.generate(request, report, steps)
+            except (EngineError, TimeoutError) as exc:
+                if not falls_back:
+                    raise
+                fell_back = "deadline" if isinstance(exc, TimeoutError) else getattr(exc, "reason", "invalid_answer")
+                result = await _fall_back(deps, job_id, attempt, request, exc, fell_back)
             finally:
                 await report.close()  # before the final event, so its seq comes last
     except asyncio.CancelledError:
@@ -98,7 +109,27 @@ async def _run_generation(deps: WorkerDeps, job_id: UUID, queue_job_id: int) -> 
         await q.fail_job(pool, job_id, attempt, str(exc), deps.engine.name, getattr(exc, "model", None), usage)
         log.warning("job %s failed: %s", job_id, exc)
         return
-    await _complete(pool, job_id, attempt, request, result)
+    await _complete(pool, job_id, attempt, request, result, fell_back)
+
+
+async def _fall_back(deps: WorkerDeps, job_id: UUID, attempt: int, request: GenerateRequest, exc: Exception,
+                     reason: str) -> Generated:
+    """The built-in writer's program for the request, in the job's plan if it has one (jobs/fallback.py).
+    A cancelled job never gets here: its attempt is cancelled, and every write is fenced anyway."""
+    log.warning("job %s: the model failed for good (%s: %s); giving the built-in coach's program", job_id,
+                reason, exc or "the deadline is near")
+    if not await q.record_progress(deps.pool, job_id, attempt, 95, "fallback",
+                                   "The model could not finish; the built-in coach is writing the program"):
+        raise Fenced()  # cancelled, or taken over by another attempt: no program from this one
+    stored = [s for s in await q.load_steps(deps.pool, job_id) if s.kind == "plan" and s.status == "done"]
+    program, shape = await fallback.builtin_program_async(request, stored[0].content if stored else None)
+    log.info("job %s: the built-in program follows %s", job_id,
+             "the plan the person heard" if shape == "plan" else "the plan's weeks" if shape != "own"
+             else "its own plan")
+    usage = getattr(exc, "usage", None)
+    # The model that failed stays on the job (the program itself has none: sql/queries.sql).
+    return Generated(program=program, engine="builtin", model=getattr(exc, "model", None), usage=usage or {},
+                     usage_recorded=usage is None)
 
 
 async def _hand_back(deps: WorkerDeps, job_id: UUID, attempt: int) -> None:
@@ -116,16 +147,17 @@ async def _hand_back(deps: WorkerDeps, job_id: UUID, attempt: int) -> None:
 
 
 async def _complete(pool: asyncpg.Pool, job_id: UUID, attempt: int, request: GenerateRequest,
-                    result: Generated) -> None:
+                    result: Generated, fallback_reason: str | None = None) -> None:
     program_id = uuid.uuid4()
     usage = None if result.usage_recorded else result.usage or None  # recorded call by call already
     if result.fixes:
         await q.record_code_fixes(pool, job_id, attempt, result.fixes)
     stored = await q.complete_job(
         pool, job_id, attempt, program_id, result.program.model_dump(mode="json"),
-        request.model_dump(mode="json"), result.engine, result.model, usage,
+        request.model_dump(mode="json"), result.engine, result.model, usage, fallback_reason,
     )
     if stored:
-        log.info("job %s completed: program %s", job_id, program_id)
+        log.info("job %s completed: program %s%s", job_id, program_id,
+                 f" (built-in fallback: {fallback_reason})" if fallback_reason else "")
     else:
         log.info("job %s attempt %d finished but was fenced out; program discarded", job_id, attempt)
