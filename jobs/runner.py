@@ -75,18 +75,22 @@ async def _run_generation(deps: WorkerDeps, job_id: UUID, queue_job_id: int) -> 
     remaining = max(0.1, settings.job_deadline_s - elapsed)
     # With a fallback, the model's calls stop early enough for the built-in writer to finish.
     falls_back = settings.fallback == "builtin" and deps.engine.name != "builtin"
-    budget = remaining - fallback.reserve_s(settings.job_deadline_s) if falls_back else remaining
+    reserve = fallback.reserve_s(settings.job_deadline_s) if falls_back else 0.0
+    budget = remaining - reserve
     fell_back: str | None = None
     try:
         async with Lease(pool, job_id, attempt, settings.stall_after_s), asyncio.timeout(remaining):
             try:
-                steps = DbSteps(pool, job_id, attempt, settings.job_deadline_s, deps.checkpoints)
+                # The model's own deadline: past it, its calls in flight are abandoned (and cancelled
+                # at OpenAI), also when the built-in writer then finishes the job.
+                steps = DbSteps(pool, job_id, attempt, settings.job_deadline_s - reserve, deps.checkpoints)
                 async with asyncio.timeout(max(0.0, budget)):
                     result = await deps.engine.generate(request, report, steps)
             except (EngineError, TimeoutError) as exc:
                 if not falls_back:
                     raise
                 fell_back = "deadline" if isinstance(exc, TimeoutError) else getattr(exc, "reason", "invalid_answer")
+                await report.close()  # the model's last report, if any, before the fallback's
                 result = await _fall_back(deps, job_id, attempt, request, exc, fell_back)
             finally:
                 await report.close()  # before the final event, so its seq comes last

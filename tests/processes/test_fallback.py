@@ -151,6 +151,20 @@ async def test_too_little_of_the_deadline_left_falls_back_in_time(settings: Sett
     assert started is not None and status["completed_at"] is not None
 
 
+async def test_at_the_deadline_the_models_responses_in_flight_are_cancelled(settings: Settings, db_url: str,
+                                                                            service_key: str) -> None:
+    """Responses API: the background responses still writing blocks are stopped (and no longer
+    billed) when the built-in writer takes over."""
+    async with FakeOpenAI(default=CoachModel(), pace=FAST) as fake, \
+            service(settings, db_url, service_key, fake, job_deadline_s=6.0, openai_timeout_s=30.0,
+                    openai_api="responses") as live:
+        fake.inject(is_block(), Hang(), times=100)
+        job_id, user = await start(live)
+        events, status, program = await outcome(live, job_id)
+        await wait_until(lambda: sum(1 for r in fake.responses.values() if r.cancelled_at is not None) >= 3, 5)
+    assert_fell_back(events, status, program, "deadline", request_of(user))
+
+
 async def test_the_single_strategy_falls_back_too(settings: Settings, db_url: str, service_key: str) -> None:
     async with FakeOpenAI(default=server_error(503), pace=FAST) as fake, \
             service(settings, db_url, service_key, fake, openai_strategy="single") as live:
