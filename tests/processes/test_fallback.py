@@ -219,3 +219,17 @@ def test_the_reasons_are_one_list_everywhere() -> None:
     assert EXPORTED == FALLBACK_REASONS
     sql = (Path(__file__).parents[2] / "sql" / "migrations" / "0011_fallback.sql").read_text()
     assert "IN (" + ", ".join(f"'{r}'" for r in FALLBACK_REASONS) + ")" in sql
+
+
+async def test_the_voice_coach_says_it_plainly_in_one_sentence(settings: Settings, db_url: str,
+                                                               service_key: str) -> None:
+    from tests.processes.test_agent import GENERATE, Brain, coach
+
+    brain = Brain([("go ahead", GENERATE)])
+    async with FakeOpenAI(default=server_error(500), pace=FAST) as fake, \
+            service(settings, db_url, service_key, fake) as live, coach(live.base_url, service_key, brain) as talk:
+        await talk.run("Yes, go ahead")
+        ended = await talk.ended_call("generate_workout_program")
+    assert ended.status == "done" and ended.message, ended
+    assert "Nowva's built-in coach wrote it instead" in ended.message
+    assert "in one sentence" in ended.message and "finish_program_creation" in ended.message
