@@ -22,7 +22,7 @@ from pathlib import Path
 from tests.perf.harness import Table, machine_table
 
 BENCHMARKS = ("latency", "fanout", "throughput", "concurrency", "status_reads", "first_news", "stepwise",
-              "concurrency_blocks", "checkpoints")
+              "concurrency_blocks", "checkpoints", "writers")
 
 
 def main() -> None:

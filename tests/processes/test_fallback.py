@@ -25,6 +25,7 @@ from app.settings import Settings
 from jobs.fallback import FALLBACK_REASONS
 from tests.fakes.coach_model import CoachModel, is_block
 from tests.fakes.openai_server import FakeOpenAI, Hang, Pace, Refusal, Reply, Text, insufficient_quota, server_error
+from tests.processes.test_ops import nowva
 from tests.support import Live, api_server, wait_until, worker_task
 
 MODEL = "gpt-test"
@@ -135,6 +136,8 @@ async def test_blocks_that_stay_invalid_fall_back_into_the_plan_the_person_heard
     assert len(program["weeks"]) == 12 and all(len(w["days"]) == 4 for w in program["weeks"])
     assert status["plan"]["name"] == plan["name"]
     assert sum(1 for r in fake.requests if is_block(repair=True)(r)) >= 1  # it was given its repair first
+    shown = nowva(["jobs", "show", job_id], db_url)  # what an operator reads
+    assert shown.returncode == 0 and "the model failed (invalid_answer): built-in fallback" in shown.stdout
 
 
 async def test_too_little_of_the_deadline_left_falls_back_in_time(settings: Settings, db_url: str,
