@@ -64,6 +64,7 @@ class Job:
     ready_s: float | None = None
     calls: int = 0
     repairs: int = 0
+    in_plan: bool = False  # the program carries the name of the plan the person heard
 
 
 def body(i: int, tag: str) -> dict[str, Any]:
@@ -110,12 +111,15 @@ async def writer_run(url: str, writer: str, n: int) -> list[Job]:
 
 async def measure(conn: asyncpg.Connection, job: Job, log: list[dict[str, Any]]) -> None:
     row = await conn.fetchrow(
-        "SELECT j.status, j.engine, j.fallback_reason, extract(epoch FROM e.created_at - j.created_at) AS ready "
+        "SELECT j.status, j.engine, j.fallback_reason, extract(epoch FROM e.created_at - j.created_at) AS ready, "
+        "p.name = s.content ->> 'name' AS in_plan "
         "FROM program_generation_jobs j LEFT JOIN program_generation_events e "
-        "ON e.job_id = j.id AND e.type = 'completed' WHERE j.id = $1", job.job_id)
+        "ON e.job_id = j.id AND e.type = 'completed' LEFT JOIN programs p ON p.job_id = j.id "
+        "LEFT JOIN program_generation_steps s ON s.job_id = j.id AND s.kind = 'plan' WHERE j.id = $1", job.job_id)
     assert row is not None
     job.status, job.engine, job.fallback_reason = row["status"], row["engine"] or "", row["fallback_reason"] or ""
     job.ready_s = float(row["ready"]) if row["ready"] is not None else None
+    job.in_plan = bool(row["in_plan"])
     job.calls, job.repairs = len(log), sum(1 for r in log if r.get("repair"))
 
 
@@ -139,6 +143,7 @@ def summary(jobs: list[Job]) -> dict[str, str]:
         "completed with the model's program": share(by_model),
         "completed by the built-in fallback": share(fell) + (f": {', '.join(f'{k} {v}' for k, v in reasons.items())}"
                                                              if reasons else ""),
+        "fallback programs in the plan the person heard": share([j for j in fell if j.in_plan], len(fell)),
         "failed": share(failed),
         "dumbbell-only people with the model's program": share([j for j in by_model if j.dumbbells], len(dumbbells)),
         "repair calls per job (mean)": f"{sum(j.repairs for j in jobs) / n:.2f}",
