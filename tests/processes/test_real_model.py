@@ -24,11 +24,15 @@ from tests.fakes.real_model import RealModel, kit_of
 from tests.processes.test_fallback import outcome, service, start
 
 FAST = Pace(ttft_s=0.02, tokens_per_s=8000, chunk_s=0.02)
+# Measured after the name reading and code repairs landed: every job completes or falls back, but
+# prescriptions with no intensity ("3 x 10", "3 sets of 10", both named by the issue) are not read
+# by code yet, so most blocks spend their one repair call on them, and a name the catalogue lacks
+# ("Dumbbell Front Squat") then has no repair left. With an intensity added to those two formats,
+# 7 of 8 jobs need no repair call at all.
+PENDING = pytest.mark.xfail(strict=False, reason="code does not read '3 x 10' / '3 sets of 10' (no intensity) "
+                                                 "yet: each block spends its repair call on them (issue 23, "
+                                                 "must-have 3)")
 DUMBBELLS = {Equipment.dumbbell, Equipment.bench, Equipment.bodyweight}
-# What the realistic writer trips over today is what must-haves 2 and 3 of issue 23 fix (names
-# read with their equipment; prescriptions in other formats repaired by code), being done on main.
-PENDING = pytest.mark.xfail(strict=False, reason="until issue 23's name reading (and code repairs of "
-                                                 "prescription formats) land on main")
 
 
 async def ignore(progress: int, stage: str, message: str) -> None:
@@ -108,7 +112,6 @@ async def test_most_realistic_programs_complete_without_a_repair_call(settings: 
     assert clean >= 0.75 * len(CASES), outcomes
 
 
-@PENDING
 async def test_the_single_strategy_reads_a_realistic_program(settings: Settings) -> None:
     async with FakeOpenAI(default=RealModel(), pace=FAST) as fake:
         req = request(4, 3, "hypertrophy", "intermediate", "bigger arms")
