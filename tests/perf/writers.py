@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -65,6 +65,7 @@ class Job:
     calls: int = 0
     repairs: int = 0
     in_plan: bool = False  # the program carries the name of the plan the person heard
+    fixes: Counter[str] = field(default_factory=Counter)  # what code fixed, by rule
 
 
 def body(i: int, tag: str) -> dict[str, Any]:
@@ -112,7 +113,7 @@ async def writer_run(url: str, writer: str, n: int) -> list[Job]:
 async def measure(conn: asyncpg.Connection, job: Job, log: list[dict[str, Any]]) -> None:
     row = await conn.fetchrow(
         "SELECT j.status, j.engine, j.fallback_reason, extract(epoch FROM e.created_at - j.created_at) AS ready, "
-        "p.name = s.content ->> 'name' AS in_plan "
+        "p.name = s.content ->> 'name' AS in_plan, j.code_fixes "
         "FROM program_generation_jobs j LEFT JOIN program_generation_events e "
         "ON e.job_id = j.id AND e.type = 'completed' LEFT JOIN programs p ON p.job_id = j.id "
         "LEFT JOIN program_generation_steps s ON s.job_id = j.id AND s.kind = 'plan' WHERE j.id = $1", job.job_id)
@@ -120,6 +121,7 @@ async def measure(conn: asyncpg.Connection, job: Job, log: list[dict[str, Any]])
     job.status, job.engine, job.fallback_reason = row["status"], row["engine"] or "", row["fallback_reason"] or ""
     job.ready_s = float(row["ready"]) if row["ready"] is not None else None
     job.in_plan = bool(row["in_plan"])
+    job.fixes = Counter(str(f.get("rule")) for f in row["code_fixes"] or [] if isinstance(f, dict))
     job.calls, job.repairs = len(log), sum(1 for r in log if r.get("repair"))
 
 
@@ -148,6 +150,8 @@ def summary(jobs: list[Job]) -> dict[str, str]:
         "dumbbell-only people with the model's program": share([j for j in by_model if j.dumbbells], len(dumbbells)),
         "repair calls per job (mean)": f"{sum(j.repairs for j in jobs) / n:.2f}",
         "model calls per job (mean)": f"{sum(j.calls for j in jobs) / n:.1f}",
+        "code fixes per job, by rule (mean)": ", ".join(f"{rule} {count / n:.2f}" for rule, count in
+                                                       sum((j.fixes for j in jobs), Counter()).most_common()) or "0",
         "time to ready, p50 / p95 (all completed)": seconds(ready),
         "time to ready, p50 / p95 (the model's programs)": seconds(model_ready),
     }
@@ -169,7 +173,8 @@ async def run(quick: bool = False) -> list[Table]:
     table.notes += [f"sizes {', '.join(f'{w}x{d}' for w, d in SIZES)} in turn, goals and levels in turn, every "
                     f"fourth person with '{DUMBBELLS}'; one worker per writer, concurrency {n}, stepwise over Chat "
                     "Completions, NOWVA_FALLBACK=builtin",
-                    "code fixes per job by rule: not measured here (issue 23's code repairs are not on this branch)",
+                    "code fixes: what app/coaching/repairs.py changed in the model's program before judging it, as "
+                    "stored with the job (a job that fell back stores none)",
                     load_note()]
     return [table]
 
