@@ -117,6 +117,8 @@ class JobUpdate:
     plan: Mapping[str, Any] | None = None
     block: Mapping[str, Any] | None = None
     blocks_done: int = 0
+    # Set when the model failed for good and the service's built-in coach wrote the program instead.
+    fallback_reason: str | None = None
 
     @property
     def terminal(self) -> bool:
@@ -154,7 +156,7 @@ def update_from_event(payload: Mapping[str, Any], previous: JobUpdate | None) ->
         progress=int(progress), stage=data.get("stage") or (previous.stage if previous else ""),
         message=data.get("message") or "", program_id=data.get("program_id"),
         error_message=data.get("error_message"), attempt=int(data.get("attempt", 1)),
-        plan=plan, block=block, blocks_done=done,
+        plan=plan, block=block, blocks_done=done, fallback_reason=data.get("fallback_reason"),
     )
 
 
@@ -166,6 +168,7 @@ def update_from_status(body: Mapping[str, Any]) -> JobUpdate:
         progress=int(body["progress"]), stage=body.get("stage") or "", program_id=body.get("program_id"),
         error_message=body.get("error_message"), attempt=int(body.get("attempt") or 1),
         plan=body.get("plan"), blocks_done=int(body.get("blocks_done") or 0),
+        fallback_reason=body.get("fallback_reason"),
     )
 
 

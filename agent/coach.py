@@ -130,12 +130,23 @@ def plan_sentence(plan: Mapping[str, Any]) -> str:
             f"It has {count} block{'s' if count != 1 else ''}{named}.").strip()
 
 
+def ready(update: JobUpdate) -> str:
+    """The program is done; when the service's built-in coach wrote it because the model failed,
+    the person is told so, once and plainly."""
+    if update.fallback_reason:
+        kept = " It follows the plan you already described to them." if update.plan else ""
+        return ("The program is ready, but the AI coach could not finish it, so Nowva's built-in coach "
+                f"wrote it instead.{kept} Tell the person that plainly in one sentence, then call "
+                "finish_program_creation now to tell them about it.")
+    return "The program is ready. Call finish_program_creation now to tell the person about it."
+
+
 def describe(update: JobUpdate) -> str:
     """A job's state, as the model should relay it."""
     if update.status == "pending":
         return "The program is queued and will start in a moment."
     if update.status == "completed":
-        return "The program is finished. Call finish_program_creation now to tell the person about it."
+        return ready(update)
     if update.status == "failed":
         return f"Generating the program failed: {update.error_message or 'no reason given'}."
     if update.status == "cancelled":
@@ -278,8 +289,7 @@ class Coach(Agent):
                 state.latest = update
                 if update.type == "completed":
                     state.program_id = update.program_id
-                    return ("The program is ready. Call finish_program_creation now to tell the person "
-                            "about it.")
+                    return ready(update)
                 if update.type == "failed":
                     reason = update.error_message or "no reason given"
                     raise ToolError(f"Generating the program failed: {reason}. "

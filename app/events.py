@@ -91,12 +91,16 @@ class BlockData(BlockStep):
 
 
 class CompletedData(EventData):
-    """The program is stored: fetch it at /api/programs/{program_id}."""
+    """The program is stored: fetch it at /api/programs/{program_id}. `engine` wrote it; with a
+    `fallback_reason`, the model failed for good (api_error, quota, refusal, invalid_answer,
+    deadline) and the built-in coach wrote it instead, in the plan the person heard if there was one."""
 
     progress: int = 100
     program_id: UUID
     cost_usd: float | None = Field(default=None, description="What the job's model calls cost, in US dollars "
                                    "(null: none priced: the built-in engine, or a model the price table does not know)")
+    engine: str | None = None
+    fallback_reason: str | None = None
 
 
 class FailedData(EventData):
@@ -160,6 +164,8 @@ EXAMPLES: tuple[dict[str, Any], ...] = (
      "data": {"index": 0, "weeks": [1, 4], "done": 1, "of": 3, "repaired": False, "progress": 40}},
     {"job_id": _JOB, "seq": 6, "type": "completed", "data": {"progress": 100, "program_id": _PROGRAM,
                                                              "cost_usd": 0.0183}},
+    {"job_id": _JOB, "seq": 7, "type": "completed",
+     "data": {"progress": 100, "program_id": _PROGRAM, "engine": "builtin", "fallback_reason": "api_error"}},
     {"job_id": _JOB, "seq": 6, "type": "failed", "data": {"error_message": "The model's answer was cut off."}},
     {"job_id": _JOB, "seq": 6, "type": "cancelled", "data": {}},
 )

@@ -49,6 +49,8 @@ JOB_STATUS: dict[str, Any] = {
     },
     "blocks_done": 2,
     "cost_usd": 0.0183,
+    "engine": "openai",
+    "fallback_reason": None,
 }
 
 PROGRAM: dict[str, Any] = {

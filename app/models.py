@@ -201,6 +201,10 @@ class JobStatusOut(BaseModel):
     cost_usd: float | None = Field(default=None, description="What the job's model calls cost so far, in US "
                                    "dollars (every attempt's calls, each counted once); null for the built-in "
                                    "engine or a model the price table does not know.")
+    engine: str | None = Field(default=None, description="The engine running the job, or that wrote its program.")
+    fallback_reason: str | None = Field(
+        default=None, description="Why the built-in coach's program was given instead of the model's "
+                                  "(api_error, quota, refusal, invalid_answer, deadline); null when it was not.")
 
 
 class ExerciseOut(BaseModel):

@@ -253,12 +253,13 @@ async def complete_job(
     engine: str,
     model: str | None,
     usage: dict[str, Any] | None,
+    fallback_reason: str | None = None,
 ) -> bool:
     row = await db.fetchrow(
         QUERIES["complete_job"], job_id, attempt, program_id,
         program["name"], program["description"], request["goal_category"], request["fitness_level"],
         request["duration_weeks"], request["days_per_week"], {"weeks": program["weeks"]}, program["summary"],
-        engine, model, usage,
+        engine, model, usage, fallback_reason,
     )
     return row is not None
 

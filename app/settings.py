@@ -24,6 +24,7 @@ GeneratorChoice = Literal["auto", "builtin", "openai"]
 OpenAIStrategy = Literal["single", "blocks"]
 OpenAIApi = Literal["auto", "responses", "chat"]
 PoolerMode = Literal["session", "transaction"]
+FallbackChoice = Literal["builtin", "none"]
 
 RETIRED = {
     # Not quietly ignored: it capped every key alike, the voice agent's one key for everyone too.
@@ -95,6 +96,9 @@ class Settings(BaseSettings):
     progress_interval_s: float = env("NOWVA_PROGRESS_INTERVAL", 0.5)
     job_deadline_s: float = env("NOWVA_JOB_DEADLINE", 300.0)
     max_attempts: int = env("NOWVA_MAX_ATTEMPTS", 3)
+    # When the model fails for good: "builtin" completes the job with the built-in writer's
+    # program for the same request (jobs/fallback.py); "none" fails the job.
+    fallback: FallbackChoice = env("NOWVA_FALLBACK", "builtin")
     stall_after_s: float = env("NOWVA_STALL_AFTER", 30.0)
     # How often the worker stores how far its background responses in flight were read
     # (jobs/checkpoints.py); 0: never (a retry reads each stream from its start).

@@ -24,6 +24,7 @@ from app import tracing
 from app.logs import job_context
 from app.models import GenerateRequest
 from app.settings import Settings
+from jobs import fallback
 from jobs.checkpoints import Checkpoints
 from jobs.engines.base import Engine, EngineError, Generated
 from jobs.lease import Lease
@@ -92,13 +93,28 @@ async def _run_attempt(deps: WorkerDeps, job_id: UUID, row: asyncpg.Record, star
     report = CoalescingReporter(write, settings.progress_interval_s, last_event_at=started)
     elapsed = time.time() - row["started_at"].timestamp()
     remaining = max(0.1, settings.job_deadline_s - elapsed)
+    # With a fallback, the model's calls stop early enough for the built-in writer to finish.
+    falls_back = settings.fallback == "builtin" and deps.engine.name != "builtin"
+    reserve = fallback.reserve_s(settings.job_deadline_s) if falls_back else 0.0
+    budget = remaining - reserve
+    fell_back: str | None = None
     try:
         async with Lease(pool, job_id, attempt, settings.stall_after_s), asyncio.timeout(remaining):
             try:
+                # The model's own deadline: past it, its calls in flight are abandoned (and cancelled
+                # at OpenAI), also when the built-in writer then finishes the job.
                 spent = (row["usage"] or {}).get("cost_usd")
-                steps = DbSteps(pool, job_id, attempt, settings.job_deadline_s, deps.checkpoints,
+                steps = DbSteps(pool, job_id, attempt, settings.job_deadline_s - reserve, deps.checkpoints,
                                 spent_usd=spent if isinstance(spent, (int, float)) else 0.0)
-                result = await deps.engine.generate(request, report, steps)
+                async with asyncio.timeout(max(0.0, budget)):
+                    result = await deps.engine.generate(request, report, steps)
+            except (EngineError, TimeoutError) as exc:
+                if not falls_back:
+                    raise
+                fell_back = "deadline" if isinstance(exc, TimeoutError) else getattr(exc, "reason", "invalid_answer")
+                await report.close()  # the model's last report, if any, before the fallback's
+                with tracing.span("fallback", {"nowva.fallback_reason": fell_back}):
+                    result = await _fall_back(deps, job_id, attempt, request, exc, fell_back)
             finally:
                 await report.close()  # before the final event, so its seq comes last
     except asyncio.CancelledError:
@@ -124,8 +140,28 @@ async def _run_attempt(deps: WorkerDeps, job_id: UUID, row: asyncpg.Record, star
         log.warning("job %s failed: %s", job_id, exc)
         tracing.annotate({"nowva.outcome": "failed", "nowva.error": str(exc)})
         return
-    await _complete(pool, job_id, attempt, request, result)
-    tracing.annotate({"nowva.outcome": "completed"})
+    await _complete(pool, job_id, attempt, request, result, fell_back)
+    tracing.annotate({"nowva.outcome": "completed", **({"nowva.fallback_reason": fell_back} if fell_back else {})})
+
+
+async def _fall_back(deps: WorkerDeps, job_id: UUID, attempt: int, request: GenerateRequest, exc: Exception,
+                     reason: str) -> Generated:
+    """The built-in writer's program for the request, in the job's plan if it has one (jobs/fallback.py).
+    A cancelled job never gets here: its attempt is cancelled, and every write is fenced anyway."""
+    log.warning("job %s: the model failed for good (%s: %s); giving the built-in coach's program", job_id,
+                reason, exc or "the deadline is near")
+    if not await q.record_progress(deps.pool, job_id, attempt, 95, "fallback",
+                                   "The model could not finish; the built-in coach is writing the program"):
+        raise Fenced()  # cancelled, or taken over by another attempt: no program from this one
+    stored = [s for s in await q.load_steps(deps.pool, job_id) if s.kind == "plan" and s.status == "done"]
+    program, shape = await fallback.builtin_program_async(request, stored[0].content if stored else None)
+    log.info("job %s: the built-in program follows %s", job_id,
+             "the plan the person heard" if shape == "plan" else "the plan's weeks" if shape != "own"
+             else "its own plan")
+    usage = getattr(exc, "usage", None)
+    # The model that failed stays on the job (the program itself has none: sql/queries.sql).
+    return Generated(program=program, engine="builtin", model=getattr(exc, "model", None), usage=usage or {},
+                     usage_recorded=usage is None)
 
 
 async def _hand_back(deps: WorkerDeps, job_id: UUID, attempt: int) -> None:
@@ -143,16 +179,17 @@ async def _hand_back(deps: WorkerDeps, job_id: UUID, attempt: int) -> None:
 
 
 async def _complete(pool: asyncpg.Pool, job_id: UUID, attempt: int, request: GenerateRequest,
-                    result: Generated) -> None:
+                    result: Generated, fallback_reason: str | None = None) -> None:
     program_id = uuid.uuid4()
     usage = None if result.usage_recorded else result.usage or None  # recorded call by call already
     if result.fixes:
         await q.record_code_fixes(pool, job_id, attempt, result.fixes)
     stored = await q.complete_job(
         pool, job_id, attempt, program_id, result.program.model_dump(mode="json"),
-        request.model_dump(mode="json"), result.engine, result.model, usage,
+        request.model_dump(mode="json"), result.engine, result.model, usage, fallback_reason,
     )
     if stored:
-        log.info("job %s completed: program %s", job_id, program_id)
+        log.info("job %s completed: program %s%s", job_id, program_id,
+                 f" (built-in fallback: {fallback_reason})" if fallback_reason else "")
     else:
         log.info("job %s attempt %d finished but was fenced out; program discarded", job_id, attempt)

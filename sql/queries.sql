@@ -105,7 +105,7 @@ SELECT id, status, last_seq, pg_notify('nowva_events', id::text || ':1') IS NULL
 -- One job by id, with its plan and how many blocks are done once the OpenAI engine planned it
 SELECT j.id, j.user_id, j.request, j.status, j.progress, j.stage, j.attempt, j.last_seq, j.created_at,
        j.started_at, j.completed_at, j.program_id, j.error_message, j.engine, j.model, j.usage,
-       j.procrastinate_job_id, plan.content AS plan,
+       j.fallback_reason, j.procrastinate_job_id, plan.content AS plan,
        (SELECT count(*)::int FROM program_generation_steps b
          WHERE b.job_id = j.id AND b.kind = 'block' AND b.status = 'done') AS blocks_done
   FROM program_generation_jobs j
@@ -124,7 +124,7 @@ SELECT user_id, status, last_seq FROM program_generation_jobs WHERE id = $1;
 -- list_jobs --
 -- Jobs, newest first, filtered by status and user, keyset-paginated on (created_at, id)
 SELECT id, user_id, request, status, progress, stage, attempt, last_seq, created_at, started_at,
-       completed_at, program_id, error_message, engine, model, usage, procrastinate_job_id
+       completed_at, program_id, error_message, engine, model, usage, fallback_reason, procrastinate_job_id
   FROM program_generation_jobs
  WHERE ($1::text IS NULL OR status = $1)
    AND ($2::uuid IS NULL OR user_id = $2)
@@ -314,23 +314,30 @@ SELECT last_seq, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL 
 
 -- complete_job --
 -- Store the program (unique per job) and complete the job, fenced by attempt. usage NULL:
--- keep what add_usage recorded call by call. The last event says what the job cost (null: no
--- priced call).
+-- keep what add_usage recorded call by call. $15: why the built-in writer's program was given
+-- instead of the model's (NULL: the engine's own program); then $13 is the model that failed,
+-- kept on the job, and the program has none. The event says which engine wrote the program, and
+-- why when it fell back, and what the job cost (null: no priced call).
 WITH job AS (
     UPDATE program_generation_jobs
        SET status = 'completed', progress = 100, stage = 'completed', completed_at = now(),
-           program_id = $3, engine = $12, model = $13, usage = coalesce($14, usage), last_seq = last_seq + 1
+           program_id = $3, engine = $12, model = $13,
+           fallback_reason = $15, usage = coalesce($14, usage), last_seq = last_seq + 1
      WHERE id = $1 AND attempt = $2 AND status = 'in_progress'
     RETURNING id, user_id, last_seq, usage
 ), program AS (
     INSERT INTO programs (id, user_id, job_id, name, description, goal_category, fitness_level,
                           duration_weeks, days_per_week, content, summary, engine, model)
-    SELECT $3, job.user_id, job.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM job
+    SELECT $3, job.user_id, job.id, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+           CASE WHEN $15::text IS NULL THEN $13 END FROM job
     ON CONFLICT (job_id) DO NOTHING
 ), event AS (
     INSERT INTO program_generation_events (job_id, seq, type, data)
     SELECT id, last_seq, 'completed',
-           jsonb_build_object('progress', 100, 'program_id', $3::uuid, 'cost_usd', usage -> 'cost_usd') FROM job
+           jsonb_build_object('progress', 100, 'program_id', $3::uuid, 'engine', $12::text,
+                              'cost_usd', usage -> 'cost_usd')
+           || CASE WHEN $15::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('fallback_reason', $15::text) END
+      FROM job
 )
 SELECT last_seq, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified FROM job;
 

@@ -22,7 +22,8 @@ SELECT j.id, j.user_id, j.status, j.progress, j.stage, j.attempt, j.retries, j.c
 -- Everything about one job, with its queue row and its worker's heartbeat
 SELECT j.id, j.user_id, j.request, j.status, j.progress, j.stage, j.attempt, j.attempt_base, j.retries,
        j.last_seq, j.created_at, j.started_at, j.completed_at, j.requeued_at, j.program_id, j.error_message,
-       nowva_error_kind(j.error_message) AS error_kind, j.engine, j.model, j.usage, j.api_key_prefix,
+       nowva_error_kind(j.error_message) AS error_kind, j.engine, j.model, j.fallback_reason, j.usage,
+       j.api_key_prefix,
        j.idempotency_key, j.procrastinate_job_id, pj.status::text AS queue_status,
        pj.attempts AS queue_attempts, pj.worker_id,
        extract(epoch FROM now() - w.last_heartbeat)::float8 AS heartbeat_age_s

@@ -163,7 +163,9 @@ async def show_job(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
         ("started", row["started_at"].isoformat(timespec="seconds") if row["started_at"] else "-"),
         ("completed", row["completed_at"].isoformat(timespec="seconds") if row["completed_at"] else "-"),
         ("program", row["program_id"] or "-"),
-        ("engine", f"{row['engine'] or '-'}  (model {row['model'] or '-'})"),
+        ("engine", f"{row['engine'] or '-'}  (model {row['model'] or '-'})"
+                   + (f"; the model failed ({row['fallback_reason']}): built-in fallback" if row["fallback_reason"]
+                      else "")),
         ("cost", f"${row['usage']['cost_usd']:.4f}" if isinstance((row["usage"] or {}).get("cost_usd"), (int, float))
          else "-"),
         ("usage", json.dumps(row["usage"]) if row["usage"] else "-"),

@@ -49,6 +49,9 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 # so rate() would miss the first failure of each kind (tests/processes/test_ops.py checks the two agree).
 ERROR_KINDS = ("refusal", "quota", "rate_limited", "auth", "timeout", "worker_lost", "truncated",
                "invalid_output", "upstream", "request_rejected", "other")
+# Why a job was given the built-in coach's program instead of the model's (jobs/fallback.py; the
+# database checks the same list, sql/migrations/0011_fallback.sql), each exported from the first scrape.
+FALLBACK_REASONS = ("api_error", "quota", "refusal", "invalid_answer", "deadline")
 QUEUES = ("generation", "maintenance")
 QUEUE_STATES = ("ready", "scheduled", "doing")
 
@@ -190,6 +193,10 @@ def cluster_families(cluster: aq.ClusterMetrics | None) -> list[Metric]:
                                 "by the rule each fix keeps (app/coaching/repairs.py)", labels=["rule"])
     for labels, value in sorted(cluster.facts_of("code_fixes"), key=lambda f: f[0].get("rule", "")):
         fixes.add_metric([labels.get("rule") or "other"], value)
+    fallbacks = CounterMetricFamily("nowva_fallbacks", "Generations completed with the built-in coach's program "
+                                    "because the model failed for good, by reason", labels=["reason"])
+    for reason in FALLBACK_REASONS:
+        fallbacks.add_metric([reason], cluster.fact("fallbacks", reason=reason))
 
     return [
         up, jobs, finished,
@@ -197,7 +204,7 @@ def cluster_families(cluster: aq.ClusterMetrics | None) -> list[Metric]:
                   cluster, "duration", aq.DURATION_BUCKETS),
         histogram("nowva_queue_wait_seconds", "Time from a job's request (or re-queue) to its first start",
                   cluster, "wait", aq.WAIT_BUCKETS),
-        depth, oldest, workers, tokens, cost, errors, fixes,
+        depth, oldest, workers, tokens, cost, errors, fixes, fallbacks,
     ]
 
 

@@ -538,8 +538,9 @@ async def test_job_deadline_fails_with_timed_out(fake: FakeOpenAI, settings: Set
     text = good_program(request).model_dump_json()
     fake.push(Text(text, chunk_size=len(text) // 100, delay=0.1))  # about 10 s: far past the deadline
     # The API plans with a fast model (so it accepts the job); this one is far slower than planned.
+    # Without the fallback (tests/processes/test_fallback.py covers it): the deadline fails the job.
     async with service(fake, settings, db_url, service_key, worker_engines, job_deadline_s=1.5,
-                       openai_tokens_per_s=1e6) as live:
+                       openai_tokens_per_s=1e6, fallback="none") as live:
         job_id = await start_job(live)
         status = await wait_for_end(live, job_id)
         await asyncio.wait_for(fake.requests[0].disconnected, 2)

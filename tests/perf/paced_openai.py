@@ -2,8 +2,9 @@
 
     python -m tests.perf.paced_openai PORT [TTFT_S TOKENS_PER_S [CHUNK_S]]
 
-It is tests/fakes/openai_server.py's FakeOpenAI with the fake coach model (tests/fakes/coach_model.py)
-answering every plan, block and whole-program call, at 1 s to the first token and 100 tokens/s per
+It is tests/fakes/openai_server.py's FakeOpenAI with the fake coach model (tests/fakes/coach_model.py;
+with NOWVA_PERF_WRITER=real, the realistic writer of tests/fakes/real_model.py) answering every plan,
+block and whole-program call, at 1 s to the first token and 100 tokens/s per
 stream by default, with no limit on concurrent streams; plus GET /log: one line per request (which
 benchmark job it was for, the step, when it started, got its first token and ended, the output
 tokens it sent, also when the client hung up mid-answer), and GET /stats: requests started, finished
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import sys
 import time
@@ -21,8 +23,9 @@ from typing import Any
 
 import uvicorn
 
-from tests.fakes.coach_model import CoachModel, block_index, schema_name
-from tests.fakes.openai_server import FakeOpenAI, Pace
+from tests.fakes.coach_model import CoachModel, block_index, is_repair, schema_name
+from tests.fakes.openai_server import FakeOpenAI, Pace, Responder
+from tests.fakes.real_model import RealModel
 from tests.perf.slow_openai import Stats
 
 TAG = re.compile(r"zq[0-9a-f]{8}")
@@ -41,9 +44,9 @@ def log_of(fake: FakeOpenAI) -> list[dict[str, Any]]:
         stored = fake.responses.get(parts[3]) if len(parts) > 3 and parts[2] == "responses" else None
         tag = TAG.search(stored.request.text if stored is not None else r.text)
         out.append({"tag": tag.group(0) if tag else None, "kind": schema_name(r), "index": block_index(r),
-                    "path": r.path, "received": at(r.received_at), "first_token": at(r.first_token_at),
-                    "finished": at(r.finished_at), "disconnected": at(r.disconnected_at),
-                    "tokens_sent": r.tokens_sent})
+                    "repair": is_repair(r), "path": r.path, "received": at(r.received_at),
+                    "first_token": at(r.first_token_at), "finished": at(r.finished_at),
+                    "disconnected": at(r.disconnected_at), "tokens_sent": r.tokens_sent})
     # Background responses (Responses API): what was generated, and so billed, once per response,
     # however many streams read it.
     for stored in fake.responses.values():
@@ -71,7 +74,8 @@ def main() -> None:
     port = int(sys.argv[1])
     ttft, rate = (float(sys.argv[2]), float(sys.argv[3])) if len(sys.argv) > 3 else (1.0, 100.0)
     chunk_s = float(sys.argv[4]) if len(sys.argv) > 4 else Pace().chunk_s
-    fake = FakeOpenAI(default=CoachModel(), model="gpt-perf",
+    writer: Responder = RealModel() if os.environ.get("NOWVA_PERF_WRITER") == "real" else CoachModel()
+    fake = FakeOpenAI(default=writer, model="gpt-perf",
                       pace=Pace(ttft_s=ttft, tokens_per_s=rate, chunk_s=chunk_s))
     config = uvicorn.Config(App(fake), host="127.0.0.1", port=port, lifespan="off", log_level="warning",
                             access_log=False, backlog=4096, timeout_keep_alive=60)

@@ -39,6 +39,7 @@ def test_the_agent_reads_every_example(example: dict[str, Any]) -> None:
         assert update.progress == data["progress"]
     if example["type"] == "completed":
         assert update.status == "completed" and update.program_id == data["program_id"]
+        assert update.fallback_reason == data.get("fallback_reason")
     if example["type"] == "failed":
         assert update.error_message == data["error_message"]
     if example["type"] == "plan":

@@ -57,6 +57,7 @@ def job_status(request: Request, row: asyncpg.Record) -> JobStatusOut:
         error_message=row["error_message"], events_url=events_url(request, row["id"]),
         plan=plan_out(row.get("plan")), blocks_done=row.get("blocks_done") or 0,
         cost_usd=cost_of(row["usage"]),
+        engine=row.get("engine"), fallback_reason=row.get("fallback_reason"),
     )
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import logging
 
+import openai
+
 from app.coaching.person import read_person
 from app.models import GenerateRequest
 from app.settings import Settings
@@ -31,12 +33,33 @@ log = logging.getLogger(__name__)
 
 
 class GenerationFailed(EngineError):
-    """An EngineError that carries what the job spent, for the runner to record."""
+    """An EngineError that carries what the job spent, for the runner to record, and why the model
+    failed (one of jobs/fallback.py's reasons)."""
 
-    def __init__(self, message: str, *, model: str | None, usage: dict[str, float] | None) -> None:
+    def __init__(self, message: str, *, model: str | None, usage: dict[str, float] | None,
+                 reason: str = "invalid_answer") -> None:
         super().__init__(message)
         self.model = model
         self.usage = usage
+        self.reason = reason
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What made the model fail for good: the API (its retries spent), the account's quota, a
+    refusal, or an answer that stayed invalid after its repair."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, openai.RateLimitError) and "insufficient_quota" in (seen.code, seen.type):
+            return "quota"
+        if isinstance(seen, openai.APIError):
+            return "api_error"
+        seen = seen.__cause__
+    message = str(exc)
+    if message.startswith("The model refused") or "content filter" in message:
+        return "refusal"
+    if "OPENAI_API_KEY is not set" in message or message.startswith("OpenAI could not finish"):
+        return "api_error"
+    return "invalid_answer"
 
 
 class OpenAIEngine:
@@ -68,7 +91,7 @@ class OpenAIEngine:
         except EngineError as exc:
             # With a step store, every call's usage is on the job already.
             usage = None if steps is not None else tally.usage or None
-            raise GenerationFailed(str(exc), model=tally.model, usage=usage) from exc
+            raise GenerationFailed(str(exc), model=tally.model, usage=usage, reason=failure_reason(exc)) from exc
         if fixes:
             log.info("code fixed %d thing(s) in the model's program: %s", len(fixes),
                      ", ".join(sorted({f.rule for f in fixes})))
