@@ -33,7 +33,7 @@ def expected(case: Case) -> dict[str, set[Item]]:
     out: dict[str, set[Item]] = {f: set() for f in FIELDS}
     for part in (e.get("inj") or "").split(";"):
         if part.strip():
-            area, side, status = (part.strip().split(":") + ["", ""])[:3]
+            area, side, status = ([*part.strip().split(":"), "", ""])[:3]
             out["injuries"].add((area, side or None, status or "current"))
     out["conditions"] = {(c,) for c in _split(e.get("cond", ""))}
     out["equipment"] = {(q,) for q in _split(e.get("eq", ""))}
@@ -47,10 +47,10 @@ def expected(case: Case) -> dict[str, set[Item]]:
     if "cleared" in e:
         out["cleared"] = {(e["cleared"],)}
     if "sport" in e:
-        name, season = (e["sport"].split(":") + [""])[:2]
+        name, season = ([*e["sport"].split(":"), ""])[:2]
         out["sport"] = {(name, season or None)}
     if "event" in e:
-        kind, weeks = (e["event"].split(":") + [""])[:2]
+        kind, weeks = ([*e["event"].split(":"), ""])[:2]
         out["event"] = {(kind, int(weeks) if weeks else None)}
     return out
 

@@ -6,7 +6,8 @@ something there is wrong (precision). Compact labels:
   inj="knee:left:current; lower_back::past"   area:side:status (side empty = not said)
   cond="pregnancy, asthma"   eq="dumbbells, bench"   sport="rugby:in" (season empty = not said)
   event="competition:12" (weeks empty = not said)
-  avoid="deep squats" (each said exclusion, scored by overlap of words)   unplaced=True (names something unplaceable)   emph / de = muscle groups   cleared=True/False
+  avoid="deep squats" (each said exclusion, scored by overlap of words)
+  unplaced=True (names something unplaceable)   emph / de = muscle groups   cleared=True/False
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ class Case:
     expected: dict[str, Any] = field(default_factory=dict)
 
 
-def C(text: str, **expected: Any) -> Case:  # noqa: N802 - a table reads better with a short name
+def C(text: str, **expected: Any) -> Case:  # a table reads better with a short name
     return Case(text, expected)
 
 

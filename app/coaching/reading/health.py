@@ -44,9 +44,12 @@ def _window(f: Found, m: Mention) -> list[int]:
 
 def _side(f: Found, m: Mention, window: list[int]) -> Side | None:
     best: tuple[int, Side] | None = None
+    others = [o for o in f.in_clause(m.clause, *AREA_LABELS) if _names_area(o) and o.meta["area"] != m.meta["area"]]
     for i, (token, clause) in enumerate(zip(f.tokens, f.clause_of, strict=True)):
         if token in SIDES and clause in window:
             distance = abs(i - m.start) if clause == m.clause else 100 + abs(i - m.start)
+            if any(abs(i - o.start) < distance for o in others):
+                continue  # "sore left knee and a bad back": the left is the knee's
             if best is None or distance < best[0]:
                 best = (distance, SIDES[token])
     if best is not None:

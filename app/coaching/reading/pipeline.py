@@ -52,8 +52,8 @@ def nlp() -> Any:
 
     language = spacy.blank("en")
     language.add_pipe("sentencizer")
-    matcher = language.add_pipe("medspacy_target_matcher")
+    matcher: Any = language.add_pipe("medspacy_target_matcher")
     matcher.add(_target_rules())
-    ctx = language.add_pipe("medspacy_context", config={"rules": None, "terminating_types": COMMA_ENDS})
+    ctx: Any = language.add_pipe("medspacy_context", config={"rules": None, "terminating_types": COMMA_ENDS})
     ctx.add(_context_rules())
     return language

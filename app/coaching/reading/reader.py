@@ -71,6 +71,7 @@ def merge(explicit: Profile | None, reading: Profile) -> Profile:
     merged["injuries"] = [*explicit.injuries, *(i for i in reading.injuries if i.area not in areas)]
     kinds = {c.kind for c in explicit.conditions}
     merged["conditions"] = [*explicit.conditions, *(c for c in reading.conditions if c.kind not in kinds)]
-    from_reading = {k: v for k, v in reading.said.items() if merged[k.split(".")[0]] == getattr(reading, k.split(".")[0])}
+    from_reading = {k: v for k, v in reading.said.items()
+                    if merged[k.split(".")[0]] == getattr(reading, k.split(".")[0])}
     merged["said"] = {**from_reading, **explicit.said}
     return Profile.model_validate(merged)
