@@ -302,6 +302,13 @@ async def save_step(db: Executor, job_id: UUID, attempt: int, kind: str, index: 
     return row is not None
 
 
+async def save_understood(db: Executor, job_id: UUID, attempt: int, profile: dict[str, Any],
+                          unplaced: list[dict[str, Any]]) -> bool:
+    """Store what was understood and its `understood` event; False when it was stored already
+    (a retried attempt) or the attempt was fenced out."""
+    return await db.fetchrow(QUERIES["save_understood"], job_id, attempt, profile, unplaced) is not None
+
+
 async def update_step(db: Executor, job_id: UUID, attempt: int, kind: str, index: int,
                       content: dict[str, Any]) -> bool:
     return await db.fetchval(QUERIES["update_step"], job_id, attempt, kind, index, content) is not None

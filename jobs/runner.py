@@ -28,6 +28,7 @@ from jobs.engines.base import Engine, EngineError, Generated
 from jobs.lease import Lease
 from jobs.progress import CoalescingReporter, Fenced
 from jobs.steps import DbSteps
+from jobs.understanding import understand
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ async def _run_generation(deps: WorkerDeps, job_id: UUID, queue_job_id: int) -> 
     attempt: int = row["attempt"]
     request = GenerateRequest.model_validate(row["request"])
     log.info("job %s attempt %d started (engine %s)", job_id, attempt, deps.engine.name)
+    request = await understand(pool, job_id, attempt, request)  # the `understood` event, before the plan
 
     async def write(progress: int, stage: str, message: str) -> bool:
         return await q.record_progress(pool, job_id, attempt, max(0, min(99, progress)), stage, message)

@@ -56,6 +56,7 @@ def job_status(request: Request, row: asyncpg.Record) -> JobStatusOut:
         started_at=row["started_at"], completed_at=row["completed_at"], program_id=row["program_id"],
         error_message=row["error_message"], events_url=events_url(request, row["id"]),
         plan=plan_out(row.get("plan")), blocks_done=row.get("blocks_done") or 0,
+        profile=row.get("profile"), unplaced=row.get("unplaced"),
     )
 
 
