@@ -42,8 +42,9 @@ def _window(f: Found, m: Mention) -> list[int]:
     return clauses
 
 
-def _side(f: Found, m: Mention, window: list[int]) -> Side | None:
-    best: tuple[int, Side] | None = None
+def _side(f: Found, m: Mention, window: list[int]) -> tuple[Side | None, int]:
+    """The side said of the mention, and the clause it was said in."""
+    best: tuple[int, Side, int] | None = None
     others = [o for o in f.in_clause(m.clause, *AREA_LABELS) if _names_area(o) and o.meta["area"] != m.meta["area"]]
     for i, (token, clause) in enumerate(zip(f.tokens, f.clause_of, strict=True)):
         if token in SIDES and clause in window:
@@ -51,14 +52,14 @@ def _side(f: Found, m: Mention, window: list[int]) -> Side | None:
             if any(abs(i - o.start) < distance for o in others):
                 continue  # "sore left knee and a bad back": the left is the knee's
             if best is None or distance < best[0]:
-                best = (distance, SIDES[token])
+                best = (distance, SIDES[token], clause)
     if best is not None:
-        return best[1]
+        return best[1], best[2]
     last = m.text.lower().split()[-1]
     plural = m.meta.get("plural") or (last.endswith("s") and last not in NOT_PLURAL and not last.endswith("ss"))
     if plural and m.meta.get("area") in PLURAL_AREAS:
-        return "both"
-    return None
+        return "both", m.clause
+    return None, m.clause
 
 
 def _problem(f: Found, window: list[int], claimed: set[int]) -> Mention | None:
@@ -77,6 +78,7 @@ def injuries(f: Found) -> list[Injury]:
             continue
         window = _window(f, m)
         cats = m.cats
+        last = m.clause  # the last clause that said something about it: its words run to there
         if m.label == "BODY":
             if f.in_clause(m.clause, "EMPH", "DEEMPH") and not f.in_clause(m.clause, "PROBLEM"):
                 continue  # "I want a bigger back": a wish, not a complaint
@@ -85,12 +87,13 @@ def injuries(f: Found) -> list[Injury]:
                 continue
             claimed.add(problem.start)
             cats = cats | problem.cats
+            last = problem.clause
         if cats & {context.NEGATED, context.HYPOTHETICAL, context.FAMILY}:
             continue
         area: Area = m.meta["area"]
         status = status_of(cats)
-        side = _side(f, m, window)
-        words = ", ".join(f.clauses[c] for c in window if f.clauses[c]) if m.label == "BODY" else f.clauses[m.clause]
+        side, side_clause = _side(f, m, window)
+        words = ", ".join(f.clauses[c] for c in range(m.clause, max(last, side_clause) + 1) if f.clauses[c])
         key = (area, status)
         if key in found:  # "shin splints and a sore left ankle": one ankle, the side said
             if found[key].side is None and side is not None:
