@@ -232,7 +232,7 @@ OPEN_FORGETFUL_SOURCES = """(url) => {
   for (let i = 0; i < 6; i++) {
     const es = new EventSource(url);
     const seen = { es, ids: [], errors: 0 };
-    for (const t of ["status", "progress", "completed", "failed", "cancelled"]) {
+    for (const t of ["status", "progress", "understood", "completed", "failed", "cancelled"]) {
       es.addEventListener(t, (m) => seen.ids.push(Number(m.lastEventId)));
     }
     es.onerror = () => { seen.errors += 1; };
