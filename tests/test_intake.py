@@ -70,3 +70,14 @@ def test_the_profile_refuses_bad_values_naming_the_field(body: dict[str, object]
     with pytest.raises(ValidationError) as info:
         Profile.model_validate(body)
     assert list(info.value.errors()[0]["loc"]) == loc
+
+
+def test_what_was_understood_is_told_back_in_plain_words() -> None:
+    from app.coaching.telling import render
+
+    reading = read("I'm 16, 45 minutes, bad left shoulder, only a kettlebell, rugby in season, "
+                   "a weird thing with my spleen")
+    assert render(reading.profile, reading.unplaced) == (
+        "Understood: age 16 · 45 minutes a session · has: kettlebell · left shoulder (current) · rugby, in-season\n"
+        "Not placed: \"a weird thing with my spleen\" (a part of the body or a health matter we have no rules for)")
+    assert render(Profile(), []) == "Understood: a full gym"
