@@ -18,8 +18,9 @@ from uuid import UUID
 import asyncpg
 
 from app import queries as q
+from app.coaching.profile import Profile
 from app.coaching.reading.pipeline import nlp
-from app.coaching.reading.reader import merge, read
+from app.coaching.reading.reader import Reading, merge, read
 from app.models import GenerateRequest
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,11 @@ async def warm() -> None:
 
 async def understand(pool: asyncpg.Pool, job_id: UUID, attempt: int, request: GenerateRequest) -> GenerateRequest:
     """The request with the merged profile in it; stored and announced the first time only."""
-    reading = read(request.goal_raw)  # ~1 ms warm; the same words always give the same reading
+    try:
+        reading = read(request.goal_raw)  # ~1 ms warm; the same words always give the same reading
+    except Exception:  # a bug in reading must not cost the person their program: go on with what the caller sent
+        log.exception("job %s: reading its words failed; going on with the request's profile", job_id)
+        reading = Reading(Profile())
     profile = merge(request.profile, reading.profile)
     stored = await q.save_understood(pool, job_id, attempt, profile.model_dump(mode="json"),
                                      [u.model_dump(mode="json") for u in reading.unplaced])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 EquipmentName = Literal[
     "barbell", "squat_rack", "bench", "dumbbells", "kettlebell", "resistance_bands", "pull_up_bar", "cable",
@@ -33,9 +33,20 @@ MUSCLE_GROUPS: tuple[MuscleGroup, ...] = MuscleGroup.__args__  # type: ignore[at
 EventKind = Literal["competition", "race", "show", "season", "tryout", "test", "wedding", "holiday", "other"]
 EVENT_KINDS: tuple[EventKind, ...] = EventKind.__args__  # type: ignore[attr-defined]
 
+
+
+def _no_nul(value: str) -> str:
+    # Stored as jsonb, which cannot hold NUL: refuse it here (422), not at insert (500).
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+NoNul = AfterValidator(_no_nul)
 # The words an item came from: a short quote of the person, or of the caller that filled the field.
-Words = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Words = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), NoNul]
+Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul]
+SaidKey = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}(\.[a-z_]{1,40})?$")]
 
 
 class _Item(BaseModel):
@@ -93,7 +104,7 @@ class Profile(BaseModel):
                                 description="Exercises or movements the person rules out, in words.")
     cleared_by_clinician: bool | None = Field(default=None, description="Cleared to train by a doctor or physio; "
                                                                       "null when nobody asked.")
-    said: dict[str, Words] = Field(default_factory=dict, max_length=40,
+    said: dict[SaidKey, Words] = Field(default_factory=dict, max_length=40,
                                    description='The words behind the plain fields: {"age": "turning 71", '
                                                '"equipment.dumbbells": "a pair of dumbbells"}.')
 
