@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 
-from app.coaching.catalogue import Equipment, Movement
+from app.coaching.kinds import Equipment, Movement
+from app.coaching.policy import CAUTION_AGE
 from app.coaching.profile import EquipmentName, Profile
 from app.coaching.words import (
-    CAUTION_AGE,
     MOVEMENT_WORDS,
     Ban,
     Constraints,

@@ -15,8 +15,8 @@ pytest.importorskip("livekit.agents")
 from agent.hearing import ConditionArg, InjuryArg, clearance_question, profile_body, safety_items, told_back
 from app.settings import Settings
 from tests.fakes.openai_server import Reply, Request, Text, ToolCall, ToolCalls
+from tests.processes.test_agent import GENERATE_ARGS, Brain, _text, api_get, coach, service
 from tests.support import wait_until
-from tests.test_agent import GENERATE_ARGS, Brain, _text, api_get, coach, service
 
 pytestmark = pytest.mark.timeout(180)
 

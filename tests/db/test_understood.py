@@ -10,8 +10,8 @@ from typing import Any
 import asyncpg
 import pytest
 
+from tests.db.test_generation import REQUEST, wait_done
 from tests.support import Live
-from tests.test_generation import REQUEST, wait_done
 
 
 async def make_user(live: Live) -> str:
