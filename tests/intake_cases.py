@@ -324,3 +324,38 @@ HELD_OUT: list[Case] = [
     C("no cardio machines, just free weights", ),
     C("I can only lift at home with bands", eq="resistance_bands"),
 ]
+
+# A second held-out set, written after everything above passed and scored as it is, with no change to
+# the reader for it: `python -m tests.perf intake` reports it; tests do not hold it to the targets.
+UNSEEN: list[Case] = [
+    C("my lower back locks up if I sit too long", inj="lower_back::current"),
+    C("I've got about forty minutes, three mornings a week", mins=40),
+    C("rotator cuff surgery on my left side last spring, still doing rehab", inj="shoulder:left:recovering"),
+    C("I'm 19 and I row in college", age=19, sport="rowing:"),
+    C("just an adjustable bench and a barbell with plates", eq="bench, barbell"),
+    C("I'm type one diabetic", cond="diabetes"),
+    C("no issues with my joints"),
+    C("my doc said I'm fine to lift", cleared=True),
+    C("I want to bring up my glutes and hamstrings", emph="glutes, hamstrings"),
+    C("my right ankle is weak since I sprained it", inj="ankle_foot:right:current"),
+    C("7 months pregnant", cond="pregnancy"),
+    C("I'm 62, retired, had a hip replaced in 2020", age=62, inj="hip::past"),
+    C("I want to stay in shape for the ski season in December", sport="skiing:pre", event="season:"),
+    C("only have a set of resistance bands and a door anchor", eq="resistance_bands"),
+    C("half marathon in eight weeks", event="race:8", sport="running:"),
+    C("I don't want my legs to get bigger", de="quads, hamstrings, glutes, calves"),
+    C("tennis elbow", inj="elbow::current"),
+    C("I have a slipped disc", inj="lower_back::current"),
+    C("I'm a football player and my season is over", sport="football:off"),
+    C("can't do burpees, my wrist hurts", avoid="burpees", inj="wrist_hand::current"),
+    C("an hour, maybe a bit more", mins=60),
+    C("my knees crack but they don't hurt"),
+    C("I'd love a stronger upper back for posture", emph="back"),
+    C("heart surgery two years ago, cleared by my cardiologist", cond="heart_condition", cleared=True),
+    C("about to turn 40", age=40),
+    C("I've had asthma since I was a kid", cond="asthma"),
+    C("kettlebells and a pull-up bar in the garage", eq="kettlebell, pull_up_bar"),
+    C("my neck and shoulders are always tight from work", inj="neck::current; shoulder:both:current"),
+    C("powerlifting comp in 16 weeks", event="competition:16", sport="powerlifting:"),
+    C("I'm 24, healthy, full gym", age=24),
+]
