@@ -25,7 +25,7 @@ from agent.config import AgentConfig
 
 log = logging.getLogger(__name__)
 
-EventType = Literal["status", "progress", "plan", "block", "completed", "failed", "cancelled"]
+EventType = Literal["status", "progress", "understood", "plan", "block", "completed", "failed", "cancelled"]
 TERMINAL: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
 
 
@@ -96,6 +96,7 @@ class GenerationRequest:
     duration_weeks: int
     days_per_week: int
     fitness_level: str
+    profile: dict[str, Any] | None = None  # what the coach heard (agent/hearing.py); the service adds the words'
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,9 @@ class JobUpdate:
     blocks_done: int = 0
     # Set when the model failed for good and the service's built-in coach wrote the program instead.
     fallback_reason: str | None = None
+    # What the service understood ({profile, unplaced}: an `understood` event, or the status), kept
+    # on every later update.
+    understood: Mapping[str, Any] | None = None
 
     @property
     def terminal(self) -> bool:
@@ -150,6 +154,7 @@ def update_from_event(payload: Mapping[str, Any], previous: JobUpdate | None) ->
     status = data.get("status") or _STATUS_OF_TYPE.get(kind) or "in_progress"
     plan = data if kind == "plan" else previous.plan if previous else None
     block = data if kind == "block" else None
+    understood = data if kind == "understood" else previous.understood if previous else None
     done = int(data.get("done", 0)) if block else previous.blocks_done if previous else 0
     return JobUpdate(
         job_id=str(payload["job_id"]), seq=int(payload["seq"]), type=kind, status=status,
@@ -157,6 +162,7 @@ def update_from_event(payload: Mapping[str, Any], previous: JobUpdate | None) ->
         message=data.get("message") or "", program_id=data.get("program_id"),
         error_message=data.get("error_message"), attempt=int(data.get("attempt", 1)),
         plan=plan, block=block, blocks_done=done, fallback_reason=data.get("fallback_reason"),
+        understood=understood,
     )
 
 
@@ -169,6 +175,8 @@ def update_from_status(body: Mapping[str, Any]) -> JobUpdate:
         error_message=body.get("error_message"), attempt=int(body.get("attempt") or 1),
         plan=body.get("plan"), blocks_done=int(body.get("blocks_done") or 0),
         fallback_reason=body.get("fallback_reason"),
+        understood=({"profile": body["profile"], "unplaced": body.get("unplaced") or []}
+                    if body.get("profile") is not None else None),
     )
 
 

@@ -20,7 +20,6 @@ from livekit.agents import Agent, RunContext, ToolError, function_tool
 from livekit.agents.llm import ToolFlag
 
 from agent.backend import (
-    AuthRejected,
     BackendError,
     BackendUnavailable,
     GenerationRequest,
@@ -28,10 +27,22 @@ from agent.backend import (
     JobUpdate,
     NotFound,
     NowvaBackend,
-    Program,
-    RateLimited,
     ValidationFailed,
 )
+from agent.hearing import (
+    ConditionArg,
+    EquipmentName,
+    EventKind,
+    InjuryArg,
+    MuscleGroup,
+    Season,
+    clearance_question,
+    profile_body,
+    safety_items,
+    told_back,
+    unplaced_line,
+)
+from agent.speech import next_steps, problem, rejected_fields
 from agent.units import HeightUnit, WeightUnit, height_to_cm, weight_to_kg
 
 GoalCategory = Literal["power", "strength", "hypertrophy"]
@@ -48,6 +59,8 @@ class CoachState:
     program_id: str | None = None
     program_name: str | None = None
     plan: Mapping[str, Any] | None = None
+    asked_clearance: bool = False  # the clinician question is asked once per conversation
+    cleared_by_clinician: bool | None = None  # the answer, as recorded with the program
 
 
 INSTRUCTIONS = """\
@@ -62,6 +75,12 @@ Your job is to build the person a multi-week training program. Collect, one or t
 - how many weeks the program should last (1 to 52);
 - how many days a week they can train (1 to 7);
 - their fitness level: beginner, intermediate or advanced.
+
+Also listen for what shapes the program, and pass it in the tool's own fields rather than only in
+goal_raw: age, minutes per session, the equipment they have, injuries (area, side, whether current,
+recovering or past), health conditions or pregnancy, their sport and its season, an event and how many
+weeks away it is, muscle groups to stress or to spare, exercises to avoid, and whether a doctor or
+physio cleared them to train (leave it null unless they said).
 
 Never convert units yourself: pass the numbers and units exactly as the person said them
 ("6 foot 2" is height_value 6, height_unit ft, height_extra_inches 2; "200 pounds" is weight_value 200,
@@ -95,13 +114,6 @@ DUPLICATE_REJECT = (
 
 MILESTONES = {25: "about a quarter of the way there", 50: "about halfway there",
               75: "about three quarters done"}
-
-FIELD_NAMES = {
-    "height_cm": "height", "weight_kg": "weight", "goal_category": "goal", "goal_raw": "goal description",
-    "duration_weeks": "number of weeks", "days_per_week": "training days per week",
-    "fitness_level": "fitness level",
-}
-
 
 def milestone(spoken: int, progress: int) -> int | None:
     """The highest milestone crossed since the last one spoken, if any."""
@@ -158,43 +170,6 @@ def describe(update: JobUpdate) -> str:
     return f"The program is being generated: {progress_line(update)}"
 
 
-def rejected_fields(error: ValidationFailed, height_cm: float, weight_kg: float) -> str:
-    """Which details the service refused and why, so the model asks for exactly those again."""
-    said = {"height_cm": f"{height_cm:g} cm", "weight_kg": f"{weight_kg:g} kg"}
-    parts = []
-    for e in error.errors:
-        name = FIELD_NAMES.get(e.field, e.field.replace("_", " "))
-        value = f" ({said[e.field]})" if e.field in said else ""
-        parts.append(f"the {name}{value} was not accepted: {e.msg.lower()}")
-    return ("The program was not started because " + "; ".join(parts)
-            + ". Ask the person for that detail again, then confirm and retry.")
-
-
-def problem(error: BackendError, doing: str) -> ToolError:
-    """A backend failure as one plain sentence for the model to relay (never a traceback)."""
-    if isinstance(error, BackendUnavailable):
-        return ToolError(f"The program service can't be reached right now, so I couldn't {doing}. "
-                         "Apologise and offer to try again in a minute.")
-    if isinstance(error, AuthRejected):
-        return ToolError(f"The coach isn't allowed to use the program service (a setup problem on our side), "
-                         f"so I couldn't {doing}. Apologise; this needs the Nowva team.")
-    if isinstance(error, RateLimited):
-        minutes = max(1, round(error.retry_after_s / 60))
-        return ToolError(f"Too many programs were requested just now, so I couldn't {doing}. "
-                         f"Ask the person to try again in about {minutes} minute(s).")
-    return ToolError(f"The program service refused the request, so I couldn't {doing}: {error.message}")
-
-
-def next_steps(program: Program) -> str:
-    first_day = next((d for w in program.weeks for d in w.get("days", [])), None)
-    if first_day is None:
-        return "It is saved in their Nowva account."
-    exercises = [e["name"] for e in first_day.get("exercises", [])][:3]
-    opener = f", starting with {', '.join(exercises)}" if exercises else ""
-    return (f"Their first session is week 1, day 1: {first_day.get('name', 'the first workout')}{opener}. "
-            "The full program is saved in their Nowva account.")
-
-
 class Coach(Agent):
     def __init__(self, backend: NowvaBackend, *, instructions: str = INSTRUCTIONS) -> None:
         super().__init__(instructions=instructions,
@@ -215,6 +190,19 @@ class Coach(Agent):
         duration_weeks: int,
         days_per_week: int,
         fitness_level: FitnessLevel,
+        age: int | None = None,
+        minutes_per_session: int | None = None,
+        equipment: list[EquipmentName] | None = None,
+        injuries: list[InjuryArg] | None = None,
+        conditions: list[ConditionArg] | None = None,
+        sport_name: str | None = None,
+        sport_season: Season | None = None,
+        event_kind: EventKind | None = None,
+        event_in_weeks: int | None = None,
+        emphasis: list[MuscleGroup] | None = None,
+        de_emphasis: list[MuscleGroup] | None = None,
+        avoid: list[str] | None = None,
+        cleared_by_clinician: bool | None = None,
     ) -> str:
         """Generate the person's multi-week training program. Call only after they confirmed every detail.
 
@@ -232,13 +220,40 @@ class Coach(Agent):
             duration_weeks: How many weeks the program lasts, 1 to 52.
             days_per_week: Training days per week, 1 to 7.
             fitness_level: beginner, intermediate or advanced.
+            age: Their age in years (10 to 100), if they said it.
+            minutes_per_session: How long one session may last, in minutes (10 to 240).
+            equipment: What they have to train with; leave empty for a full gym.
+            injuries: Each injury or sore spot they mentioned, with the side and whether it is current.
+            conditions: Health conditions they mentioned (pregnancy, postpartum, diabetes...); other kinds as
+                "other" with their words.
+            sport_name: The sport they play, if any; sport_season: off, pre or in season.
+            event_kind: An event they train for; event_in_weeks: how many weeks away it is.
+            emphasis: Muscle groups they want more of; de_emphasis: muscle groups they want less of.
+            avoid: Exercises or movements they rule out, in their words.
+            cleared_by_clinician: Whether a doctor or physio cleared them to train: true, false, or null when
+                nobody asked or they don't know.
         """
         state = ctx.userdata
+        if cleared_by_clinician is not None:
+            state.cleared_by_clinician = cleared_by_clinician
+        profile = profile_body(
+            age=age, minutes_per_session=minutes_per_session, equipment=equipment, injuries=injuries,
+            conditions=conditions, sport_name=sport_name, sport_season=sport_season, event_kind=event_kind,
+            event_in_weeks=event_in_weeks, emphasis=emphasis, de_emphasis=de_emphasis, avoid=avoid,
+            cleared_by_clinician=state.cleared_by_clinician)
+        items = safety_items(profile)
+        if items and state.cleared_by_clinician is None and not state.asked_clearance:
+            state.asked_clearance = True  # asked once: "I don't know" is an answer too
+            return clearance_question(items)
         height_cm = height_to_cm(height_value, height_unit, height_extra_inches)
         weight_kg = weight_to_kg(weight_value, weight_unit)
         try:
+            heard = told_back(profile)
+            if heard:  # said before the job starts; the start itself then follows silently
+                await ctx.update(f"Before starting, say back to the person in one sentence what you understood: "
+                                 f"{heard} Then tell them their program is being built; it takes a minute or two.")
             job_id, adopted = await self._start(state, height_cm, weight_kg, goal_category, goal_raw,
-                                                duration_weeks, days_per_week, fitness_level)
+                                                duration_weeks, days_per_week, fitness_level, profile or None)
         except ValidationFailed as exc:
             raise ToolError(rejected_fields(exc, height_cm, weight_kg)) from None
         except BackendError as exc:
@@ -249,7 +264,7 @@ class Coach(Agent):
                    if adopted else "The program generation has started.")
         # The first update hands the turn back to the model; the rest of this tool runs in the background.
         await ctx.update(f"{started} It usually takes a minute or two. Tell the person, and keep chatting "
-                         "while it runs; progress updates will follow.")
+                         "while it runs; progress updates will follow.", silent=bool(heard))
         try:
             return await self._follow(ctx, state, job_id)
         except BackendError as exc:
@@ -258,7 +273,7 @@ class Coach(Agent):
 
     async def _start(self, state: CoachState, height_cm: float, weight_kg: float,
                      goal_category: str, goal_raw: str, duration_weeks: int, days_per_week: int,
-                     fitness_level: str) -> tuple[str, bool]:
+                     fitness_level: str, profile: dict[str, Any] | None) -> tuple[str, bool]:
         """The job id, and whether it was a job already running for this user."""
         # One key for this call's POSTs: if the answer is lost, a retry cannot start a second job.
         idempotency_key = uuid.uuid4().hex
@@ -268,7 +283,7 @@ class Coach(Agent):
             request = GenerationRequest(
                 user_id=state.user_id, height_cm=height_cm, weight_kg=weight_kg, goal_category=goal_category,
                 goal_raw=goal_raw[:500], duration_weeks=duration_weeks, days_per_week=days_per_week,
-                fitness_level=fitness_level,
+                fitness_level=fitness_level, profile=profile,
             )
             try:
                 return await self._backend.start_generation(request, idempotency_key), False
@@ -300,6 +315,11 @@ class Coach(Agent):
                     if update.attempt > 1:
                         await ctx.update(f"The service restarted the work (attempt {update.attempt}); "
                                          "it is still going.", silent=True)
+                    continue
+                if update.type == "understood" and update.understood:
+                    unplaced = update.understood.get("unplaced") or []
+                    if unplaced:  # words the service could not place: ask, or say they were left out
+                        await ctx.update(unplaced_line(unplaced))
                     continue
                 if update.type == "plan" and update.plan:
                     state.plan = update.plan

@@ -16,8 +16,11 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-EventType = Literal["status", "progress", "plan", "block", "completed", "failed", "cancelled"]
-EVENT_TYPES: tuple[EventType, ...] = ("status", "progress", "plan", "block", "completed", "failed", "cancelled")
+from app.coaching.profile import Profile, Unplaced
+
+EventType = Literal["status", "progress", "understood", "plan", "block", "completed", "failed", "cancelled"]
+EVENT_TYPES: tuple[EventType, ...] = ("status", "progress", "understood", "plan", "block", "completed", "failed",
+                                      "cancelled")
 JobStatusName = Literal["pending", "in_progress", "completed", "failed", "cancelled"]
 JOB_STATUSES: tuple[JobStatusName, ...] = ("pending", "in_progress", "completed", "failed", "cancelled")
 # A job in one of these states never changes again; its last event has the same name.
@@ -48,6 +51,15 @@ class ProgressData(EventData):
     progress: int = Field(ge=0, le=100)
     stage: str
     message: str = ""
+
+
+class UnderstoodData(EventData):
+    """What was understood about the person, before the plan: the request's profile merged with what
+    their words say, each item with the words it came from, and the words that named something that
+    could not be placed (docs/intake.md)."""
+
+    profile: Profile
+    unplaced: list[Unplaced] = Field(default_factory=list)
 
 
 class PlanBlockData(BaseModel):
@@ -115,7 +127,8 @@ class CancelledData(EventData):
 
 
 DATA: dict[EventType, type[EventData]] = {
-    "status": StatusData, "progress": ProgressData, "plan": PlanData, "block": BlockData,
+    "status": StatusData, "progress": ProgressData, "understood": UnderstoodData, "plan": PlanData,
+    "block": BlockData,
     "completed": CompletedData, "failed": FailedData, "cancelled": CancelledData,
 }
 
@@ -156,6 +169,13 @@ EXAMPLES: tuple[dict[str, Any], ...] = (
     {"job_id": _JOB, "seq": 2, "type": "status", "data": {"status": "in_progress", "attempt": 1}},
     {"job_id": _JOB, "seq": 3, "type": "progress",
      "data": {"progress": 5, "stage": "planning", "message": "Planning 12 weeks"}},
+    {"job_id": _JOB, "seq": 4, "type": "understood", "data": {
+        "profile": {"minutes_per_session": 45, "equipment": ["dumbbells", "bench"],
+                    "injuries": [{"area": "shoulder", "side": "left", "status": "current",
+                                  "words": "bad left shoulder"}],
+                    "said": {"minutes_per_session": "45 minutes"}},
+        "unplaced": [{"words": "a weird thing with my spleen",
+                      "why": "a part of the body or a health matter we have no rules for"}]}},
     {"job_id": _JOB, "seq": 4, "type": "plan", "data": {
         "name": "12-Week Hypertrophy Program", "summary": "Four days a week of upper and lower sessions.",
         "split": [{"day": 1, "name": "Upper A"}],

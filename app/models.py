@@ -14,6 +14,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app import examples
+from app.coaching.profile import Profile, Unplaced
 from app.events import FINISHED, PlanBlockData, PlanDayData
 
 
@@ -89,6 +90,9 @@ class GenerateRequest(StrictModel):
     duration_weeks: int = Field(ge=1, le=52, examples=[12])
     days_per_week: int = Field(ge=1, le=7, examples=[4])
     fitness_level: FitnessLevel
+    profile: Profile | None = Field(default=None, description=(
+        "What the caller already knows about the person (the voice agent fills it from the call). Every field "
+        "is optional; the words in goal_raw are read into the same shape and fill what this leaves empty."))
 
     model_config = ConfigDict(
         extra="forbid",
@@ -205,6 +209,10 @@ class JobStatusOut(BaseModel):
     fallback_reason: str | None = Field(
         default=None, description="Why the built-in coach's program was given instead of the model's "
                                   "(api_error, quota, refusal, invalid_answer, deadline); null when it was not.")
+    profile: Profile | None = Field(default=None, description="What was understood about the person: the request's "
+                                    "profile merged with what its words say; null until the job starts.")
+    unplaced: list[Unplaced] | None = Field(default=None, description="Parts of goal_raw that named something that "
+                                            "could not be placed, to ask about; null until the job starts.")
 
 
 class ExerciseOut(BaseModel):

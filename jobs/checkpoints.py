@@ -22,7 +22,7 @@ from uuid import UUID
 
 import asyncpg
 
-from app import queries as q
+from app import step_queries as steps_q
 from jobs.engines.base import Reading
 
 log = logging.getLogger(__name__)
@@ -78,8 +78,9 @@ class Checkpoints:
                  if w.reading.sequence > w.written]
         if not moved:
             return
-        await q.checkpoint_steps(self._pool, [
-            q.Checkpoint(w.job_id, w.attempt, w.kind, w.index, w.response_id, seq, text) for w, seq, text in moved])
+        await steps_q.checkpoint_steps(self._pool, [
+            steps_q.Checkpoint(w.job_id, w.attempt, w.kind, w.index, w.response_id, seq, text)
+            for w, seq, text in moved])
         for w, seq, _ in moved:
             w.written = seq
 

@@ -20,6 +20,7 @@ from uuid import UUID
 import asyncpg
 
 from app import queries as q
+from app import step_queries as steps_q
 from app import tracing
 from app.logs import job_context
 from app.models import GenerateRequest
@@ -30,6 +31,7 @@ from jobs.engines.base import Engine, EngineError, Generated
 from jobs.lease import Lease
 from jobs.progress import CoalescingReporter, Fenced
 from jobs.steps import DbSteps
+from jobs.understanding import understand
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,7 @@ async def _run_attempt(deps: WorkerDeps, job_id: UUID, row: asyncpg.Record, star
     attempt: int = row["attempt"]
     request = GenerateRequest.model_validate(row["request"])
     log.info("job %s attempt %d started (engine %s)", job_id, attempt, deps.engine.name)
+    request = await understand(pool, job_id, attempt, request)  # the `understood` event, before the plan
 
     async def write(progress: int, stage: str, message: str) -> bool:
         return await q.record_progress(pool, job_id, attempt, max(0, min(99, progress)), stage, message)
@@ -153,7 +156,7 @@ async def _fall_back(deps: WorkerDeps, job_id: UUID, attempt: int, request: Gene
     if not await q.record_progress(deps.pool, job_id, attempt, 95, "fallback",
                                    "The model could not finish; the built-in coach is writing the program"):
         raise Fenced()  # cancelled, or taken over by another attempt: no program from this one
-    stored = [s for s in await q.load_steps(deps.pool, job_id) if s.kind == "plan" and s.status == "done"]
+    stored = [s for s in await steps_q.load_steps(deps.pool, job_id) if s.kind == "plan" and s.status == "done"]
     program, shape = await fallback.builtin_program_async(request, stored[0].content if stored else None)
     log.info("job %s: the built-in program follows %s", job_id,
              "the plan the person heard" if shape == "plan" else "the plan's weeks" if shape != "own"

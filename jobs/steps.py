@@ -8,7 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
-from app import queries as q
+from app import step_queries as steps_q
 from app import tracing
 from jobs.checkpoints import Checkpoints
 from jobs.engines.base import Reading, StoredStep
@@ -30,7 +30,7 @@ class DbSteps:
     async def load(self) -> list[StoredStep]:
         return [StoredStep(s.kind, s.index, s.content or {}, s.attempt, s.status, s.response_id,
                            s.last_sequence or 0, s.partial_text or "", s.traceparent)
-                for s in await q.load_steps(self._pool, self._job_id)
+                for s in await steps_q.load_steps(self._pool, self._job_id)
                 if (s.status == "done" and s.content is not None) or s.response_id is not None]
 
     def watch(self, kind: str, index: int, response_id: str, reading: Reading) -> None:
@@ -43,30 +43,31 @@ class DbSteps:
 
     async def save(self, kind: str, index: int, content: dict[str, Any], event: dict[str, Any],
                    progress: int) -> None:
-        if not await q.save_step(self._pool, self._job_id, self._attempt, kind, index, content, event,
+        if not await steps_q.save_step(self._pool, self._job_id, self._attempt, kind, index, content, event,
                                  max(0, min(99, progress)), None):
             raise Fenced()
 
     async def update(self, kind: str, index: int, content: dict[str, Any]) -> None:
-        if not await q.update_step(self._pool, self._job_id, self._attempt, kind, index, content):
+        if not await steps_q.update_step(self._pool, self._job_id, self._attempt, kind, index, content):
             raise Fenced()
 
     async def attach(self, kind: str, index: int, response_id: str) -> None:
         # Called in the model call's span: a retry that re-attaches links its own call to this one.
-        if not await q.attach_step(self._pool, self._job_id, self._attempt, kind, index, response_id,
+        if not await steps_q.attach_step(self._pool, self._job_id, self._attempt, kind, index, response_id,
                                    tracing.traceparent()):
             raise Fenced()
 
     async def abandoned(self) -> bool:
-        return await q.job_abandoned(self._pool, self._job_id, self._attempt, self._deadline_s)
+        return await steps_q.job_abandoned(self._pool, self._job_id, self._attempt, self._deadline_s)
 
     async def spent(self, usage: dict[str, float], step: tuple[str, int] | None = None,
                     response_id: str | None = None) -> None:
         if not usage:
             return
         if step is None or response_id is None:
-            await q.add_usage(self._pool, self._job_id, usage)
+            await steps_q.add_usage(self._pool, self._job_id, usage)
             return
         counters = {k: v for k, v in usage.items() if k in COUNTERS}
         tokens = {k: v for k, v in usage.items() if k not in COUNTERS}
-        await q.add_response_usage(self._pool, self._job_id, step[0], step[1], response_id, tokens, counters or None)
+        await steps_q.add_response_usage(self._pool, self._job_id, step[0], step[1], response_id, tokens,
+                                         counters or None)

@@ -17,6 +17,7 @@ from jobs.checkpoints import Checkpoints
 from jobs.engines.select import make_engine
 from jobs.queue import make_app, worker_options
 from jobs.runner import WorkerDeps
+from jobs.understanding import warm
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ async def _run_once(settings: Settings, database_url: str, stop: asyncio.Event, 
     try:
         deps = WorkerDeps(settings=settings, pool=pool, engine=engine, checkpoints=checkpoints)
         app = make_app(database_url, deps)
+        await warm()  # the words' reader, built once, before the first job
         async with app.open_async():
             worker = asyncio.create_task(app.run_worker_async(**worker_options(deps, name)), name="procrastinate")
             stopping = asyncio.create_task(stop.wait(), name="stop-wait")

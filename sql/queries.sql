@@ -105,7 +105,7 @@ SELECT id, status, last_seq, pg_notify('nowva_events', id::text || ':1') IS NULL
 -- One job by id, with its plan and how many blocks are done once the OpenAI engine planned it
 SELECT j.id, j.user_id, j.request, j.status, j.progress, j.stage, j.attempt, j.last_seq, j.created_at,
        j.started_at, j.completed_at, j.program_id, j.error_message, j.engine, j.model, j.usage,
-       j.fallback_reason, j.procrastinate_job_id, plan.content AS plan,
+       j.fallback_reason, j.procrastinate_job_id, j.profile, j.unplaced, plan.content AS plan,
        (SELECT count(*)::int FROM program_generation_steps b
          WHERE b.job_id = j.id AND b.kind = 'block' AND b.status = 'done') AS blocks_done
   FROM program_generation_jobs j
@@ -414,6 +414,21 @@ WITH job AS (
 ), event AS (
     INSERT INTO program_generation_events (job_id, seq, type, data)
     SELECT id, last_seq, $6, $7::jsonb || jsonb_build_object('progress', progress) FROM job
+)
+SELECT last_seq, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified FROM job;
+
+-- save_understood --
+-- Store what was understood about the person (the merged profile and the unplaced words) and
+-- announce it as an `understood` event, once per job: a retried attempt finds it stored and
+-- writes nothing. Fenced by attempt.
+WITH job AS (
+    UPDATE program_generation_jobs
+       SET profile = $3::jsonb, unplaced = $4::jsonb, last_seq = last_seq + 1
+     WHERE id = $1 AND attempt = $2 AND status = 'in_progress' AND profile IS NULL
+    RETURNING id, last_seq
+), event AS (
+    INSERT INTO program_generation_events (job_id, seq, type, data)
+    SELECT id, last_seq, 'understood', jsonb_build_object('profile', $3::jsonb, 'unplaced', $4::jsonb) FROM job
 )
 SELECT last_seq, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified FROM job;
 

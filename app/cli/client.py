@@ -19,7 +19,8 @@ from pydantic import ValidationError
 
 from app.cli.flags import GENERATE_OPTIONS
 from app.cli.local import read_saved
-from app.events import FINISHED, BlockData, Event, PlanData, ProgressData, StatusData
+from app.coaching.telling import render
+from app.events import FINISHED, BlockData, Event, PlanData, ProgressData, StatusData, UnderstoodData
 from app.models import GenerateRequest, UserCreate
 from app.settings import Settings
 
@@ -226,6 +227,10 @@ async def _draw_events(source: EventSource, last: int) -> tuple[int, dict[str, A
         data = event.payload()
         if isinstance(data, ProgressData):
             draw(data.progress, data.message or data.stage)
+        elif isinstance(data, UnderstoodData):
+            # What was read from the words, above the bar, so the person can check it (issue 24).
+            sys.stderr.write("\r\033[K" + render(data.profile, data.unplaced) + "\n")
+            draw(0, "understood")
         elif isinstance(data, PlanData):
             # Above the bar: clear its line, print the plan, and draw the bar again below.
             sys.stderr.write("\r\033[K" + render_plan(event.data) + "\n")

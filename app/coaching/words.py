@@ -317,7 +317,9 @@ def read_constraints(request: GenerateRequest) -> Constraints:
 
     event = next((kind for kind, rx in EVENTS if re.search(rx, wanted)), None)
     emphasis = tuple(e for e, rx in EMPHASIS if re.search(rx, wanted))
-    return Constraints(
+    from app.coaching.adapter import with_profile  # the profile (issue 24) adds to this reading; adapter imports us
+
+    return with_profile(Constraints(
         equipment=tuple(sorted(_equipment(text, clauses))),
         bans=tuple(Ban(movement=m, because=why) for m, why in bans.items()),
         injuries=tuple(injuries),
@@ -328,7 +330,7 @@ def read_constraints(request: GenerateRequest) -> Constraints:
         event=event,
         emphasis=tuple(e for e in emphasis if not _emphasis_banned(e, frozenset(bans))),
         injection=bool(re.search(INJECTION, text)),
-    )
+    ), request.profile)
 
 
 def _emphasis_banned(emphasis: Emphasis, bans: frozenset[Movement]) -> bool:

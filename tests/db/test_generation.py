@@ -52,12 +52,13 @@ async def test_the_seeds_flow_user_generate_status_program(live: Live, pool: asy
                               " ORDER BY seq", uuid.UUID(job_id))
     # The built-in engine drafts the program in milliseconds, inside the interval that began with
     # the attempt's start event: its dozen reports are coalesced (jobs/progress.py), and the
-    # completion supersedes them. So the events are pending, in_progress, completed; only a stall
-    # of the worker longer than the interval (0.5 s) could let one progress event through.
+    # completion supersedes them. So the events are pending, in_progress, understood (what was read
+    # from the words, issue 24), completed; only a stall of the worker longer than the interval
+    # (0.5 s) could let one progress event through.
     seen = [(e["seq"], e["type"], e["data"].get("status")) for e in events]
-    assert seen[:2] == [(1, "status", "pending"), (2, "status", "in_progress")], seen
+    assert seen[:3] == [(1, "status", "pending"), (2, "status", "in_progress"), (3, "understood", None)], seen
     assert seen[-1] == (len(seen), "completed", None), seen
-    assert len(seen) <= 4 and all(kind == "progress" for _, kind, _ in seen[2:-1]), seen
+    assert len(seen) <= 5 and all(kind == "progress" for _, kind, _ in seen[3:-1]), seen
     async with live.client() as c:
         listing = (await c.get("/api/programs", params={"user_id": user})).json()
         assert [p["id"] for p in listing["items"]] == [program["id"]]

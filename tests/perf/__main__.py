@@ -2,6 +2,7 @@
 
     python -m tests.perf                       # all, in the order below (about 13 minutes)
     python -m tests.perf fanout latency        # some
+    python -m tests.perf intake                # the intake reader's bench (seconds, no database)
     python -m tests.perf --quick               # small sizes (about 4 minutes), to check the suite itself
     python -m tests.perf --out results.md      # also write the tables to a file
 
@@ -23,7 +24,7 @@ from pathlib import Path
 from tests.perf.harness import Table, machine_table
 
 BENCHMARKS = ("latency", "fanout", "throughput", "concurrency", "status_reads", "first_news", "stepwise",
-              "concurrency_blocks", "checkpoints", "pooler", "tracing", "writers")
+              "concurrency_blocks", "checkpoints", "pooler", "tracing", "writers", "intake")
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ import uuid
 
 import asyncpg
 
-from app import queries as q
+from app import step_queries as steps_q
 from app.coaching.writer.program import build_program
 from app.db import connect, create_pool
 from app.models import GenerateRequest
@@ -56,7 +56,7 @@ async def _streams(conn: asyncpg.Connection, pool: asyncpg.Pool, jobs: int) -> l
     for job_id in ids:
         for index in range(PER_JOB):
             response_id = f"resp_{uuid.uuid4().hex}"
-            assert await q.attach_step(pool, job_id, 1, "block", index, response_id)
+            assert await steps_q.attach_step(pool, job_id, 1, "block", index, response_id)
             streams.append((job_id, index, response_id))
     return streams
 

@@ -68,6 +68,7 @@ async def test_the_progress_bar_holds_no_http_log_lines_unless_verbose(live: Liv
     quiet = Proc(["generate", *OPTIONS, "--watch"], env, tmp_path / "quiet.log")
     assert await finished(quiet, 120) == 0, quiet.output()
     assert "100%" in quiet.output() and "Week 3" in quiet.output()
+    assert "Understood: " in quiet.output()  # the understood event, told back above the bar (issue 24)
     assert "HTTP Request" not in quiet.output() and "httpx" not in quiet.output()
     job_id = quiet.output().split()[1]
     verbose = Proc(["watch", job_id, "--verbose"], env, tmp_path / "verbose.log")

@@ -154,8 +154,12 @@ async def test_debug_page_follows_a_generation_and_cancels_a_pending_job(
                 await expect(log_rows.last).to_have_attribute("data-type", "completed")
                 types = await log_rows.evaluate_all("rows => rows.map(r => r.dataset.type)")
                 seqs = await log_rows.evaluate_all("rows => rows.map(r => Number(r.dataset.seq))")
-                assert types[0] == "status" and "progress" in types, types
+                assert types[0] == "status" and "progress" in types and "understood" in types, types
                 assert seqs == list(range(1, len(seqs) + 1)), seqs
+                # What was understood from the words (issue 24): nothing but the goal, so a full gym
+                await expect(tid("understood")).to_be_visible()
+                await expect(tid("understood-item")).to_have_text(["A full gym"])
+                await expect(tid("understood-unplaced")).to_be_hidden()
 
                 # The program, readable: 6 weeks of 3 days, each with exercises; week 4 is a deload.
                 await expect(tid("program")).to_be_visible()
@@ -228,7 +232,7 @@ OPEN_FORGETFUL_SOURCES = """(url) => {
   for (let i = 0; i < 6; i++) {
     const es = new EventSource(url);
     const seen = { es, ids: [], errors: 0 };
-    for (const t of ["status", "progress", "completed", "failed", "cancelled"]) {
+    for (const t of ["status", "progress", "understood", "completed", "failed", "cancelled"]) {
       es.addEventListener(t, (m) => seen.ids.push(Number(m.lastEventId)));
     }
     es.onerror = () => { seen.errors += 1; };

@@ -17,7 +17,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from app import queries as q
+from app import step_queries as steps_q
 from app.coaching.validator import check_program
 from app.settings import Settings
 from jobs.engines.base import EngineError
@@ -332,27 +332,27 @@ async def test_a_checkpoint_moves_forward_only_for_the_attempt_that_owns_the_job
     async with api_server(s, db_url) as base:
         job_id = uuid.UUID(await start(Live(base, service_key, s, db_url)))  # pending: no worker
     await pool.execute("UPDATE program_generation_jobs SET status = 'in_progress', attempt = 2 WHERE id = $1", job_id)
-    assert await q.attach_step(pool, job_id, 2, "block", 0, "resp_a")
+    assert await steps_q.attach_step(pool, job_id, 2, "block", 0, "resp_a")
 
-    def at(attempt: int, seq: int, text: str, response_id: str = "resp_a") -> q.Checkpoint:
-        return q.Checkpoint(job_id, attempt, "block", 0, response_id, seq, text)
+    def at(attempt: int, seq: int, text: str, response_id: str = "resp_a") -> steps_q.Checkpoint:
+        return steps_q.Checkpoint(job_id, attempt, "block", 0, response_id, seq, text)
 
     async def stored() -> tuple[int, str]:
         (step,) = [st for st in await DbSteps(pool, job_id, 2, 300).load() if st.kind == "block"]
         return step.sequence, step.text
 
-    assert await q.checkpoint_steps(pool, [at(1, 9, "stale attempt")]) == 0  # fenced out
-    assert await q.checkpoint_steps(pool, [at(2, 5, '{"weeks": ['), at(2, 9, "x", "resp_other")]) == 1
+    assert await steps_q.checkpoint_steps(pool, [at(1, 9, "stale attempt")]) == 0  # fenced out
+    assert await steps_q.checkpoint_steps(pool, [at(2, 5, '{"weeks": ['), at(2, 9, "x", "resp_other")]) == 1
     assert await stored() == (5, '{"weeks": [')
-    assert await q.checkpoint_steps(pool, [at(2, 4, "an older reading")]) == 0  # never backwards
+    assert await steps_q.checkpoint_steps(pool, [at(2, 4, "an older reading")]) == 0  # never backwards
     assert await stored() == (5, '{"weeks": [')
     # A new call for the step (a remade response) starts from nothing.
-    assert await q.attach_step(pool, job_id, 2, "block", 0, "resp_b")
+    assert await steps_q.attach_step(pool, job_id, 2, "block", 0, "resp_b")
     assert await stored() == (0, "")
-    assert await q.checkpoint_steps(pool, [at(2, 7, "late flush of the old response")]) == 0
+    assert await steps_q.checkpoint_steps(pool, [at(2, 7, "late flush of the old response")]) == 0
     # Once the step is done its checkpoint is gone, and no late flush brings it back.
-    assert await q.save_step(pool, job_id, 2, "block", 0, {"weeks": []}, {"index": 0}, 50, None)
-    assert await q.checkpoint_steps(pool, [at(2, 8, "late flush", "resp_b")]) == 0
+    assert await steps_q.save_step(pool, job_id, 2, "block", 0, {"weeks": []}, {"index": 0}, 50, None)
+    assert await steps_q.checkpoint_steps(pool, [at(2, 8, "late flush", "resp_b")]) == 0
     row = await pool.fetchrow("SELECT status, partial_text FROM program_generation_steps WHERE job_id = $1", job_id)
     assert row is not None and row["status"] == "done" and row["partial_text"] is None
 

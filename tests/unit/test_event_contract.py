@@ -46,3 +46,5 @@ def test_the_agent_reads_every_example(example: dict[str, Any]) -> None:
         assert update.plan is not None and update.plan["name"] == data["name"]
     if example["type"] == "block":
         assert update.blocks_done == data["done"]
+    if example["type"] == "understood":
+        assert update.understood is not None and update.understood["unplaced"] == data["unplaced"]

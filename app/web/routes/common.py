@@ -58,6 +58,7 @@ def job_status(request: Request, row: asyncpg.Record) -> JobStatusOut:
         plan=plan_out(row.get("plan")), blocks_done=row.get("blocks_done") or 0,
         cost_usd=cost_of(row["usage"]),
         engine=row.get("engine"), fallback_reason=row.get("fallback_reason"),
+        profile=row.get("profile"), unplaced=row.get("unplaced"),
     )
 
 

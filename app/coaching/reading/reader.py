@@ -1,0 +1,77 @@
+"""The person's words (`goal_raw`) read into a Profile, and the profile a caller sent merged with it.
+
+`read` runs the pipeline (app/coaching/reading/pipeline: spaCy's tokenizer, medspaCy's target
+rules and ConText) and turns what it found into the profile contract (app/coaching/profile), each
+item with the words it came from; `unplaced` holds what named something the vocabulary has no
+place for. `merge` lets the caller's explicit fields win and the reading fill the rest, except that
+an injury or a condition either one names is kept: the cautious side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.coaching.profile import Profile, Unplaced
+from app.coaching.reading import health, training
+from app.coaching.reading.mentions import found
+from app.coaching.reading.pipeline import nlp
+
+MAX_CHARS = 2000  # the request allows 500; a guard for any other caller
+
+
+@dataclass(frozen=True)
+class Reading:
+    profile: Profile
+    unplaced: list[Unplaced] = field(default_factory=list)
+
+
+def read(text: str) -> Reading:
+    text = " ".join(text.replace("’", "'").replace("‘", "'")[:MAX_CHARS].split())
+    if not text:
+        return Reading(Profile())
+    f = found(nlp()(text))
+    said: dict[str, str] = {}
+    age = training.age(f)
+    if age is not None:
+        said["age"] = age[1]
+    minutes = training.minutes(f)
+    if minutes is not None:
+        said["minutes_per_session"] = minutes[1]
+    equipment, equipment_said = training.equipment(f)
+    said.update(equipment_said)
+    more, less = training.emphasis(f)
+    event = training.event(f)
+    profile = Profile(
+        age=age[0] if age else None,
+        minutes_per_session=minutes[0] if minutes else None,
+        equipment=equipment,
+        injuries=health.injuries(f),
+        conditions=health.conditions(f),
+        sport=training.sport(f, event),
+        event=event,
+        emphasis=more,
+        de_emphasis=less,
+        avoid=training.avoid(f),
+        cleared_by_clinician=health.cleared(f),
+        said={k: v[:200] for k, v in said.items()},
+    )
+    placed = {m.clause for m in f.mentions if m.label in ("BODY", "INJURY", "CONDITION", "EXERCISE", "EQUIPMENT")}
+    return Reading(profile, health.unplaced(f, placed))
+
+
+def merge(explicit: Profile | None, reading: Profile) -> Profile:
+    """Explicit fields win; the reading fills the fields the caller left empty. Injuries and
+    conditions are the union (the caller's item wins for the same area or kind)."""
+    if explicit is None:
+        return reading
+    fields = explicit.model_fields_set
+    merged = {name: getattr(explicit, name) if name in fields and getattr(explicit, name) not in (None, [], {})
+              else getattr(reading, name) for name in Profile.model_fields}
+    areas = {i.area for i in explicit.injuries}
+    merged["injuries"] = [*explicit.injuries, *(i for i in reading.injuries if i.area not in areas)]
+    kinds = {c.kind for c in explicit.conditions}
+    merged["conditions"] = [*explicit.conditions, *(c for c in reading.conditions if c.kind not in kinds)]
+    from_reading = {k: v for k, v in reading.said.items()
+                    if merged[k.split(".")[0]] == getattr(reading, k.split(".")[0])}
+    merged["said"] = {**from_reading, **explicit.said}
+    return Profile.model_validate(merged)
