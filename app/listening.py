@@ -40,7 +40,11 @@ class Earshot:
     def __init__(self, who: str, meanwhile: str) -> None:
         self._who = who  # "the hub", "worker w1"
         self._meanwhile = meanwhile  # what still works while deaf, for the warning
-        self._sent: str | None = None  # a probe sent and not heard yet
+        # The probe of this tick, from the moment it is made: its NOTIFY can come back on the LISTEN
+        # connection before the sender's own commit returns (another connection, another read), so
+        # it must be recognised before `sent`. None once heard.
+        self._waiting: str | None = None
+        self._committed = False  # the probe's NOTIFY went out: not hearing it by the next tick counts
         self._rang = False  # a doorbell rang since the last tick
         self.deaf = False
 
@@ -48,20 +52,21 @@ class Earshot:
         """Every notification the LISTEN connection delivers, probes included."""
         if not is_probe(payload):
             self._rang = True
-        elif payload == self._sent:
-            self._sent = None
+        elif payload == self._waiting:
+            self._waiting = None
             if self.deaf:
                 self.deaf = False
                 log.info("%s hears its LISTEN connection again", self._who)
 
     def reconnected(self) -> None:
         """A new LISTEN connection: a probe sent before it proves nothing."""
-        self._sent = None
+        self._waiting = None
 
     def tick(self, interval_s: float) -> str | None:
         """Judge the last probe; the token of the next one to send, or None when a doorbell
         rang since the last tick (the connection hears, or probes are answered: no need)."""
-        unheard, self._sent = self._sent is not None, None
+        unheard = self._waiting is not None and self._committed
+        self._waiting, self._committed = None, False
         if unheard and not self.deaf:
             self.deaf = True
             log.warning(
@@ -73,8 +78,10 @@ class Earshot:
         rang, self._rang = self._rang, False
         if rang and not self.deaf:
             return None
-        return f"{PROBE_PREFIX}{uuid.uuid4().hex}"
+        self._waiting = f"{PROBE_PREFIX}{uuid.uuid4().hex}"
+        return self._waiting
 
     def sent(self, token: str) -> None:
-        """The probe went out (committed): the next tick expects to have heard it."""
-        self._sent = token
+        """The probe went out (committed): unless already heard, the next tick expects to have heard it."""
+        if token == self._waiting:
+            self._committed = True
