@@ -78,3 +78,10 @@ BALANCE_HOLD_SETS = 2
 
 SUMMARY_WORDS = 60
 VERBATIM_WORDS = 5  # this many of the person's words in a row, read back, is reading them back
+
+# ---------------------------------------------------------------- health (issue 25)
+
+PAIN_CEILING = 3  # out of 10: a set stops when an injury's pain goes above it
+POST_VIRAL_VOLUME_SHARE = 2 / 3  # post-viral fatigue: at least a third less than the same request
+POST_VIRAL_MAX_DAYS = 3  # sessions a week at most
+HYPERTENSION_MIN_REPS = 6  # high blood pressure: no heavy singles, every loaded set 6 reps or more
