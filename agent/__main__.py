@@ -17,7 +17,7 @@ from agent.config import AgentConfig
 INSTALL_HINT = "pip install -e '.[agent]'  (in the checkout, into the same environment)"
 CHAT_HELP = "Talk with the coach by text: no audio device, no LiveKit server. Type 'quit' (or Ctrl-D) to leave."
 # LiveKit's CLI leaves `start` and `connect` undescribed and calls its own commands deprecated;
-# our README tells people to use them, so the help says what each does here.
+# docs/voice-agent.md tells people to use them, so the help says what each does here.
 DESCRIPTIONS = {
     "console": "Talk with the coach through your microphone and speakers (no LiveKit server).",
     "start": "Run the coach for production: register with the LiveKit server and join the rooms it dispatches.",

@@ -57,7 +57,6 @@ class CoachState:
     job_id: str | None = None
     latest: JobUpdate | None = None
     program_id: str | None = None
-    program_name: str | None = None
     plan: Mapping[str, Any] | None = None
     asked_clearance: bool = False  # the clinician question is asked once per conversation
     cleared_by_clinician: bool | None = None  # the answer, as recorded with the program
@@ -258,7 +257,7 @@ class Coach(Agent):
             raise ToolError(rejected_fields(exc, height_cm, weight_kg)) from None
         except BackendError as exc:
             raise problem(exc, "start the program") from None
-        state.job_id, state.latest, state.program_id, state.program_name = job_id, None, None, None
+        state.job_id, state.latest, state.program_id = job_id, None, None
         state.plan = None
         started = ("A program was already being generated for this person, so I'm following that one."
                    if adopted else "The program generation has started.")
@@ -389,7 +388,7 @@ class Coach(Agent):
             program = await self._backend.get_program(state.program_id)
         except BackendError as exc:
             raise problem(exc, "fetch the finished program") from None
-        state.program_id, state.program_name = program.id, program.name
+        state.program_id = program.id
         return (f"The program \"{program.name}\" is saved ({program.duration_weeks} weeks, "
                 f"{program.days_per_week} days a week). Summary to tell the person: {program.summary} "
                 f"What comes next: {next_steps(program)}")

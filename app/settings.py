@@ -84,7 +84,6 @@ class Settings(BaseSettings):
     sse_ping_s: float = 15.0
     sse_retry_ms: int = 3000
     hub_poll_s: float = env("NOWVA_HUB_POLL", 5.0)
-    long_poll_max_s: float = 60.0
     api_pool_size: int = 10
     # the worker
     run_worker: bool = True

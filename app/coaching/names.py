@@ -102,11 +102,6 @@ def _take_equipment(text: str, stated: set[Equipment]) -> str:
     return text
 
 
-def normalize(name: str) -> str:
-    """The base words of a name: what identifies the movement whatever equipment it states."""
-    return read(name).base
-
-
 _INDEX: dict[str, list[tuple[LibraryExercise, frozenset[Equipment]]]] = {}
 for _entry in EXERCISES:
     for _key in (_entry.name, *_entry.aliases):

@@ -109,7 +109,6 @@ _ROW = re.compile(
     r"(?P<unit>reps?\b|s\b|secs?\b|seconds?\b|m\b|yd\b|(?:/|per\s+|each\s+)(?:side|leg|arm)\b|each\b)?\s*"
     r"(?P<rest>.*?)\s*$", re.IGNORECASE)
 _LEAD = re.compile(r"^(?:@|,|;|:|-|–|at\b|\()\s*", re.IGNORECASE)
-CANONICAL_ROW = re.compile(r"^\d{1,2}x\d{1,3}(?:-\d{1,3})?(?: ?(?:s|m|yd|per side))? @ \S.*$")
 MAX_INTENSITY = 120
 
 

@@ -39,7 +39,6 @@ class _CachedKey:
     secret_hash: bytes
     user_id: UUID | None
     revoked: bool
-    fetched_at: float
 
 
 class KeyCache:
@@ -71,7 +70,7 @@ class KeyCache:
             return self._cache[prefix]
         row = await q.get_api_key(self._pool, prefix)
         entry = (None if row is None
-                 else _CachedKey(row["secret_hash"], row["user_id"], row["revoked_at"] is not None, now))
+                 else _CachedKey(row["secret_hash"], row["user_id"], row["revoked_at"] is not None))
         if len(self._cache) > 10_000:  # bound memory against random-prefix floods
             self._cache.clear()
             self._fetched.clear()

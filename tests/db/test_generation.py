@@ -111,7 +111,7 @@ async def test_one_active_generation_per_user_is_409_with_the_job(api_only: Live
     assert await pool.fetchval("SELECT count(*) FROM program_generation_jobs") == 2
 
 
-# The shipped defaults of the three generation rate limits (README: Configuration).
+# The shipped defaults of the three generation rate limits (docs/configuration.md).
 DEFAULT_RATES = {name: getattr(Settings(), name) for name in (
     "generate_rate_window_s", "generate_rate_per_user", "generate_rate_per_key", "generate_rate_per_service_key")}
 

@@ -33,7 +33,9 @@ from app.models import (
 )
 from app.settings import Settings
 from jobs.engines.base import Engine, EngineError
-from jobs.engines.llm.calls import SHARD_CALLS, Caller, Tally, response_format
+from jobs.engines.llm.answers import Tally
+from jobs.engines.llm.calls import Caller, response_format
+from jobs.engines.llm.chat import SHARD_CALLS
 from jobs.engines.llm.engine import GenerationFailed, OpenAIEngine
 from jobs.engines.llm.plan import Plan
 from jobs.engines.select import make_engine

@@ -160,7 +160,7 @@ async def test_serve_stops_its_embedded_postgres_even_after_a_restart_underneath
 async def test_serve_and_a_worker_on_the_embedded_database_stop_in_any_order(
     tmp_path: Path, embedded_data_dir: Path
 ) -> None:
-    """What the README tells people to run for more workers on the embedded database: `nowva worker`
+    """What docs/deployment.md tells people to run for more workers on the embedded database: `nowva worker`
     on the same data dir. Stopping `serve` mid-job leaves the database up under the worker, whose
     attempt finishes; either may stop first; the last one out stops PostgreSQL."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "NOWVA_", "DATABASE_URL"))}

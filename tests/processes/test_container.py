@@ -182,8 +182,10 @@ def image(podman: Podman, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     size = int(podman.out("image", "inspect", "--format", "{{.Size}}", tag))
     print(f"\nimage {tag}: built in {time.monotonic() - started:.0f} s, {size / 1e6:.0f} MB "
           f"(base {int(podman.out('image', 'inspect', '--format', '{{.Size}}', base)) / 1e6:.0f} MB)")
-    # 389 MB when written (174 MB of it the base): a guard against build tools or extras creeping in.
-    assert size < 450e6, f"the image grew to {size / 1e6:.0f} MB"
+    # 389 MB when written (174 MB of it the base); 666 MB once the worker reads people's words with
+    # spaCy and medspaCy (issue 24: numpy 79 MB, blis 30, spaCy 28, Cython 16 — a runtime need of
+    # medspaCy's PyRuSH —, nltk 14, thinc...). A guard against build tools or extras creeping in.
+    assert size < 720e6, f"the image grew to {size / 1e6:.0f} MB"
     try:
         yield tag
     finally:

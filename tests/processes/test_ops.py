@@ -37,7 +37,7 @@ from tests.support import ROOT, Live, api_server, env_for, free_port, wait_healt
 BODY = {"height_cm": 180.0, "weight_kg": 80.0, "goal_category": "strength", "goal_raw": "get stronger",
         "duration_weeks": 4, "days_per_week": 3, "fitness_level": "intermediate"}
 
-# The views' columns, as the README documents them.
+# The views' columns, as docs/operations.md documents them.
 VIEW_COLUMNS = {
     "queue_overview": ["status", "jobs", "last_hour", "oldest_created_at", "oldest_age", "avg_age", "oldest_job_id"],
     "active_generations": ["job_id", "user_id", "status", "progress", "stage", "attempt", "age", "running_for",

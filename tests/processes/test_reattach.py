@@ -357,7 +357,7 @@ async def test_a_checkpoint_moves_forward_only_for_the_attempt_that_owns_the_job
     assert row is not None and row["status"] == "done" and row["partial_text"] is None
 
 
-# The errors a person reads are the Chat Completions path's (jobs/engines/llm/calls.py), whichever API
+# The errors a person reads are the Chat Completions path's (jobs/engines/llm/clients.py: describe), whichever API
 # asked: the plan call fails in each way below, and nothing is asked after it.
 PLAN_TEXT = '{"name": "A plan", "blocks": ['
 ERRORS = {

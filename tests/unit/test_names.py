@@ -1,5 +1,5 @@
 """Names read with their equipment (app/coaching/names.py), measured on names as people and apps
-write them. The figures in the README come from `python -m tests.unit.test_names`."""
+write them. The asserts below are the measure; no page quotes figures (docs/coaching.md describes the catalogue)."""
 
 from __future__ import annotations
 

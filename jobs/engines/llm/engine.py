@@ -5,7 +5,7 @@
 * `single` (jobs/engines/llm/single.py): the whole program in one streamed answer.
 
 Both end at checks.py, repair what fails at most once per answer, and record every call's
-usage. The shared call (client, concurrency cap, errors) is jobs/engines/llm/calls.py.
+usage. The shared call (concurrency cap, cost ceiling, span, transport) is jobs/engines/llm/calls.py.
 
 Maximum number of HTTP calls to OpenAI for one job, with the defaults
 (NOWVA_OPENAI_MAX_RETRIES=2, NOWVA_MAX_ATTEMPTS=3):
@@ -25,7 +25,8 @@ from app.coaching.person import read_person
 from app.models import GenerateRequest
 from app.settings import Settings
 from jobs.engines.base import EngineError, Generated, ProgressReporter, StepStore
-from jobs.engines.llm.calls import Caller, Tally
+from jobs.engines.llm.answers import Tally
+from jobs.engines.llm.calls import Caller
 from jobs.engines.llm.single import generate_single
 from jobs.engines.llm.stepwise import generate_stepwise
 

@@ -11,7 +11,7 @@ from app import tracing
 from jobs.engines.base import StoredStep
 
 if TYPE_CHECKING:
-    from jobs.engines.llm.calls import Answer
+    from jobs.engines.llm.answers import Answer
 
 PROVIDER = "openai"
 

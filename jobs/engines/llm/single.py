@@ -20,7 +20,8 @@ from app.coaching.repairs import Fix, repair
 from app.models import ProgramContent
 from jobs.engines.base import EngineError, ProgressReporter
 from jobs.engines.llm import budget, prompt
-from jobs.engines.llm.calls import Answer, Caller, Tally, fatal, response_format
+from jobs.engines.llm.answers import Answer, Tally, fatal
+from jobs.engines.llm.calls import Caller, response_format
 
 log = logging.getLogger(__name__)
 

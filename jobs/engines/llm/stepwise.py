@@ -39,8 +39,9 @@ from app.events import BlockStep
 from app.models import GenerateRequest, ProgramContent
 from jobs.engines.base import EngineError, ProgressReporter, StepStore, StoredStep
 from jobs.engines.llm import budget, prompt
+from jobs.engines.llm.answers import Tally, fatal
 from jobs.engines.llm.blocks import Block, block_problems, blocks_named, expand, parse_block, tidy_block
-from jobs.engines.llm.calls import BLOCK_PRIORITY, PLAN_PRIORITY, REPAIR_PRIORITY, Caller, Tally, fatal, response_format
+from jobs.engines.llm.calls import BLOCK_PRIORITY, PLAN_PRIORITY, REPAIR_PRIORITY, Caller, response_format
 from jobs.engines.llm.plan import HeadWatcher, Plan, parse_plan, plan_problems
 
 log = logging.getLogger(__name__)
