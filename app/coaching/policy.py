@@ -22,6 +22,9 @@ MAX_HOLD_S = 300
 MAX_CARDIO_S = 999  # a bout of easy cardio: up to the longest time the reps field can hold
 BEGINNER_MAX_SETS = 5
 LOAD_MIN_REPS = 6  # an exercise that cannot be loaded heavily is not done for fewer reps
+# A row a model wrote with no effort at all ("3 x 10", "3 sets of 10"): code reads it as a moderate
+# effort, a few reps in reserve, which every ceiling but the gentlest first weeks allows.
+UNSTATED_EFFORT = "RPE 7"
 EASY_RPE = 4.0  # "easy, conversational pace" and the like, when no number is given
 
 # ---------------------------------------------------------------- goals
