@@ -208,7 +208,8 @@ class JobStatusOut(BaseModel):
     engine: str | None = Field(default=None, description="The engine running the job, or that wrote its program.")
     fallback_reason: str | None = Field(
         default=None, description="Why the built-in coach's program was given instead of the model's "
-                                  "(api_error, quota, refusal, invalid_answer, deadline); null when it was not.")
+                                  "(api_error, quota, refusal, invalid_answer, deadline, cost_ceiling); null when "
+                                  "it was not.")
     profile: Profile | None = Field(default=None, description="What was understood about the person: the request's "
                                     "profile merged with what its words say; null until the job starts.")
     unplaced: list[Unplaced] | None = Field(default=None, description="Parts of goal_raw that named something that "

@@ -8,7 +8,7 @@ plan's words, the built-in words are used with the plan's weeks; if the plan's w
 filled validly, the built-in engine's own program. Every program given passes the validator.
 
 The reasons are a small fixed vocabulary: they label `nowva_fallbacks_total{reason}` and are
-checked by the database (sql/migrations/0011_fallback.sql).
+checked by the database (sql/migrations/0011_fallback.sql, 0015_cost_ceiling_fallback.sql).
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from app.models import GenerateRequest, ProgramContent
 
 log = logging.getLogger(__name__)
 
-FallbackReason = Literal["api_error", "quota", "refusal", "invalid_answer", "deadline"]
-FALLBACK_REASONS: tuple[FallbackReason, ...] = ("api_error", "quota", "refusal", "invalid_answer", "deadline")
+FallbackReason = Literal["api_error", "quota", "refusal", "invalid_answer", "deadline", "cost_ceiling"]
+FALLBACK_REASONS: tuple[FallbackReason, ...] = ("api_error", "quota", "refusal", "invalid_answer", "deadline",
+                                               "cost_ceiling")
 # What the built-in writer and the final write need, at most, of the job's deadline: the model's
 # calls are stopped this long before it (or a quarter of the deadline, when that is shorter).
 RESERVE_S = 5.0

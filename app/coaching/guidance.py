@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import functools
 
+from app.coaching import health
 from app.coaching import policy as c
 from app.coaching.catalogue import EXERCISES, rules_out, usable
-from app.coaching.kinds import GYM, Equipment, Movement, Pattern
+from app.coaching.kinds import GYM, BodyArea, Equipment, Movement, Pattern
 from app.coaching.policy import GENTLE_MAX_RPE
+from app.coaching.profile import Profile
 from app.coaching.words import Constraints
 from app.models import FitnessLevel
 
@@ -88,19 +90,49 @@ def for_person(constraints: Constraints) -> str:
     return "\n".join(["Rules for this person (read from their words; checked too):", *lines]) if lines else ""
 
 
-def exercise_names(constraints: Constraints | None = None) -> str:
-    """The exercise list by pattern, limited to what the person may do when constraints are given."""
+def exercise_names(constraints: Constraints | None = None, profile: Profile | None = None) -> str:
+    """The exercise list by pattern, limited to what the person may do when constraints are given
+    (and, with a profile, to what spares a current or recovering injury)."""
     equipment = frozenset(constraints.equipment) if constraints else GYM
     banned = constraints.banned if constraints else frozenset()
-    return _exercise_names(equipment, banned)
+    return _exercise_names(equipment, banned, health.spared(profile))
+
+
+def for_health(profile: Profile | None) -> str:
+    """The profile's injuries and conditions as rules (issue 25; rules/health.py checks them)."""
+    if profile is None:
+        return ""
+    lines: list[str] = []
+    spared = health.spared(profile)
+    if spared:
+        areas = ", ".join(sorted(health.AREA_WORDS[a] for a in spared))
+        lines.append(f"- A current or recovering injury ({areas}): use no exercise that loads it (the list below "
+                     f"leaves those out), nothing above RPE {c.INJURY_MAX_RPE:g}, and the description gives the pain "
+                     f"rule in its own sentence: stop a set if pain goes above {c.PAIN_CEILING} out of 10.")
+    for injury in health.past_injuries(profile):
+        lines.append(f"- An old, healed {health.AREA_WORDS[BodyArea(injury.area)]} injury: nothing is left out, but "
+                     "the description mentions it.")
+    for kind, line in health.CONDITION_LINES.items():
+        if kind in health.condition_kinds(profile):
+            lines.append(f"- {kind.replace('_', ' ')}: the description says: {line}")
+    if "post_viral_fatigue" in health.condition_kinds(profile):
+        lines.append(f"- Post-viral fatigue: at most {c.POST_VIRAL_MAX_DAYS} sessions a week, and no muscle above "
+                     f"{c.POST_VIRAL_VOLUME_SHARE:.0%} of the usual weekly sets.")
+    if "hypertension" in health.condition_kinds(profile):
+        lines.append(f"- High blood pressure: every loaded set {c.HYPERTENSION_MIN_REPS} reps or more, no 1RM tests.")
+    if spared or profile.conditions:
+        lines.append("- The description tells the person to check with a physiotherapist or doctor"
+                     + (" (they are cleared: say so briefly)." if profile.cleared_by_clinician else "."))
+    return "\n".join(["Rules for this person's health (checked too):", *lines]) if lines else ""
 
 
 @functools.lru_cache(maxsize=256)  # every prompt of a job has it, and most people share a few
-def _exercise_names(equipment: frozenset[Equipment], banned: frozenset[Movement]) -> str:
+def _exercise_names(equipment: frozenset[Equipment], banned: frozenset[Movement],
+                    spared: frozenset[BodyArea] = frozenset()) -> str:
     lines = ["Exercise list (use these names):"]
     for pattern in Pattern:
         names = [ex.name for ex in EXERCISES if ex.pattern is pattern and ex.stock and usable(ex, equipment)
-                 and not any(rules_out(ex, m) for m in banned)]
+                 and not any(rules_out(ex, m) for m in banned) and not ex.stresses & spared]
         if names:
             lines.append(f"- {pattern.value}: {'; '.join(names)}")
     return "\n".join(lines)

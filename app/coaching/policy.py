@@ -22,6 +22,9 @@ MAX_HOLD_S = 300
 MAX_CARDIO_S = 999  # a bout of easy cardio: up to the longest time the reps field can hold
 BEGINNER_MAX_SETS = 5
 LOAD_MIN_REPS = 6  # an exercise that cannot be loaded heavily is not done for fewer reps
+# A row a model wrote with no effort at all ("3 x 10", "3 sets of 10"): code reads it as a moderate
+# effort, a few reps in reserve, which every ceiling but the gentlest first weeks allows.
+UNSTATED_EFFORT = "RPE 7"
 EASY_RPE = 4.0  # "easy, conversational pace" and the like, when no number is given
 
 # ---------------------------------------------------------------- goals
@@ -78,3 +81,10 @@ BALANCE_HOLD_SETS = 2
 
 SUMMARY_WORDS = 60
 VERBATIM_WORDS = 5  # this many of the person's words in a row, read back, is reading them back
+
+# ---------------------------------------------------------------- health (issue 25)
+
+PAIN_CEILING = 3  # out of 10: a set stops when an injury's pain goes above it
+POST_VIRAL_VOLUME_SHARE = 2 / 3  # post-viral fatigue: at least a third less than the same request
+POST_VIRAL_MAX_DAYS = 3  # sessions a week at most
+HYPERTENSION_MIN_REPS = 6  # high blood pressure: no heavy singles, every loaded set 6 reps or more

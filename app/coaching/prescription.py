@@ -123,9 +123,10 @@ class Row:
 
 
 @functools.lru_cache(maxsize=4096)  # a pure function of a short string that repeats across blocks
-def read_row(text: str) -> Row | None:
+def read_row(text: str, unstated: str | None = None) -> Row | None:
     """A week's prescription as (sets, reps, intensity), from any common way of writing it; None
-    when it is not one (or states no intensity: that is for the model to say, not for code)."""
+    when it is not one. A row that states no intensity ("3 x 10") gets `unstated` if given (code's
+    repair: policy.UNSTATED_EFFORT), else None."""
     m = _ROW.match(text)
     if m is None:
         return None
@@ -137,7 +138,7 @@ def read_row(text: str) -> Row | None:
     intensity = m["rest"]
     while (stripped := _LEAD.sub("", intensity)) != intensity:
         intensity = stripped
-    intensity = intensity.removesuffix(")").strip()
+    intensity = intensity.removesuffix(")").strip() or (unstated or "")
     if not 1 <= sets <= 12 or not intensity or len(intensity) > MAX_INTENSITY:
         return None
     full = reps + suffix

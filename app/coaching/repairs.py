@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.coaching import health
 from app.coaching.catalogue import LibraryExercise, contributions, heavy_with
 from app.coaching.kinds import MAJOR_MUSCLES, NON_VOLUME_PATTERNS, Muscle
 from app.coaching.names import lookup
@@ -31,6 +32,7 @@ from app.coaching.policy import (
     GENTLE_MAX_RPE,
     HEAVY_MIN_REST_S,
     HEAVY_REPS,
+    INJURY_MAX_RPE,
     LOAD_MIN_REPS,
     MAX_SETS,
     STRENGTH_PATTERNS,
@@ -118,7 +120,8 @@ def effort_ceiling(program: ProgramContent, person: Person) -> list[Fix]:
     c = person.constraints
     fixes = []
     for week, day, ex, _ in _exercises(program):
-        caps = [cap for cap in (c.max_rpe, GENTLE_MAX_RPE if week.week <= c.gentle_weeks else None) if cap]
+        injured = INJURY_MAX_RPE if health.spared(person.request.profile) else None
+        caps = [cap for cap in (c.max_rpe, injured, GENTLE_MAX_RPE if week.week <= c.gentle_weeks else None) if cap]
         m = _RPE.match(ex.intensity)
         if not caps or m is None:
             continue  # only a plain "RPE n" is rewritten; anything else is the model's to fix
@@ -180,7 +183,29 @@ def weekly_volume(program: ProgramContent, person: Person) -> list[Fix]:
     return fixes
 
 
-REPAIRS: tuple[Repair, ...] = (names, set_ceiling, strength_rests, loadable_reps, effort_ceiling, weekly_volume)
+HEALTH_WORDS = frozenset({"injury-words", "clinician", "condition-words"})
+
+
+def health_words(program: ProgramContent, person: Person) -> list[Fix]:
+    """The health lines a model left out of the description (the pain rule, a clinician, each
+    condition's cue), added in the built-in writer's words: safety is said, not left to a retry."""
+    broken = sorted(HEALTH_WORDS & set(_broken(program, person)))
+    if not broken:
+        return []
+    profile = person.request.profile
+    lines = [*health.injury_lines(profile), *health.condition_lines(profile)]
+    clinician = health.clinician_line(profile)
+    if clinician:
+        lines.append(clinician)
+    added = [line for line in lines if line not in program.description]
+    if not added:
+        return []
+    program.description = (program.description.rstrip() + " " + " ".join(added)).strip()[:2000]
+    return [Fix(rule, "description", f"added {len(added)} health line(s)") for rule in broken]
+
+
+REPAIRS: tuple[Repair, ...] = (names, set_ceiling, strength_rests, loadable_reps, effort_ceiling, weekly_volume,
+                               health_words)
 
 
 def _broken(program: ProgramContent, person: Person) -> Counter[str]:

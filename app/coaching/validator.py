@@ -12,7 +12,16 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 # Importing a rules module registers its rules (listed in the order of `Rule`, whatever the import order).
-from app.coaching.rules import exercises, goals, people, periodization, sessions, volume, wording  # noqa: F401
+from app.coaching.rules import (  # noqa: F401
+    exercises,
+    goals,
+    health,
+    people,
+    periodization,
+    sessions,
+    volume,
+    wording,
+)
 from app.coaching.rules.registry import WORDS_RULES, Rule, Subject, Violation, run_all
 from app.coaching.rules.walk import walk
 from app.coaching.words import Constraints, read_constraints

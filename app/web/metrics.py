@@ -51,7 +51,7 @@ ERROR_KINDS = ("refusal", "quota", "rate_limited", "auth", "timeout", "worker_lo
                "invalid_output", "upstream", "request_rejected", "other")
 # Why a job was given the built-in coach's program instead of the model's (jobs/fallback.py; the
 # database checks the same list, sql/migrations/0011_fallback.sql), each exported from the first scrape.
-FALLBACK_REASONS = ("api_error", "quota", "refusal", "invalid_answer", "deadline")
+FALLBACK_REASONS = ("api_error", "quota", "refusal", "invalid_answer", "deadline", "cost_ceiling")
 QUEUES = ("generation", "maintenance")
 QUEUE_STATES = ("ready", "scheduled", "doing")
 

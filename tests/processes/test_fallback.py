@@ -207,6 +207,16 @@ async def test_without_a_fallback_the_job_fails_as_before(settings: Settings, db
     assert status["fallback_reason"] is None and status["engine"] == "openai"
 
 
+async def test_a_job_stopped_by_its_cost_ceiling_gets_the_built_in_program(
+        settings: Settings, db_url: str, service_key: str) -> None:
+    async with FakeOpenAI(default=CoachModel(), pace=FAST) as fake, \
+            service(settings, db_url, service_key, fake, openai_model="gpt-5-mini", job_max_cost_usd=0.0001) as live:
+        job_id, user = await start(live)
+        events, status, program = await outcome(live, job_id)
+    assert_fell_back(events, status, program, "cost_ceiling", request_of(user))
+    assert fake.requests == []  # the plan call alone could cost more: it was never made
+
+
 def test_the_setting_reads_builtin_or_none() -> None:
     assert Settings.from_env({}).fallback == "builtin"
     assert Settings.from_env({"NOWVA_FALLBACK": "none"}).fallback == "none"
@@ -220,7 +230,7 @@ def test_the_reasons_are_one_list_everywhere() -> None:
     from app.web.metrics import FALLBACK_REASONS as EXPORTED
 
     assert EXPORTED == FALLBACK_REASONS
-    sql = (Path(__file__).parents[2] / "sql" / "migrations" / "0011_fallback.sql").read_text()
+    sql = (Path(__file__).parents[2] / "sql" / "migrations" / "0015_cost_ceiling_fallback.sql").read_text()
     assert "IN (" + ", ".join(f"'{r}'" for r in FALLBACK_REASONS) + ")" in sql
 
 

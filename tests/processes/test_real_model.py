@@ -9,8 +9,6 @@ from __future__ import annotations
 import itertools
 import uuid
 
-import pytest
-
 from app.coaching.catalogue import usable
 from app.coaching.kinds import Equipment
 from app.coaching.names import lookup
@@ -24,14 +22,6 @@ from tests.fakes.real_model import RealModel, kit_of
 from tests.processes.test_fallback import outcome, service, start
 
 FAST = Pace(ttft_s=0.02, tokens_per_s=8000, chunk_s=0.02)
-# Measured after the name reading and code repairs landed: every job completes or falls back, but
-# prescriptions with no intensity ("3 x 10", "3 sets of 10", both named by the issue) are not read
-# by code yet, so most blocks spend their one repair call on them, and a name the catalogue lacks
-# ("Dumbbell Front Squat") then has no repair left. With an intensity added to those two formats,
-# 7 of 8 jobs need no repair call at all.
-PENDING = pytest.mark.xfail(strict=False, reason="code does not read '3 x 10' / '3 sets of 10' (no intensity) "
-                                                 "yet: each block spends its repair call on them (issue 23, "
-                                                 "must-have 3)")
 DUMBBELLS = {Equipment.dumbbell, Equipment.bench, Equipment.bodyweight}
 
 
@@ -98,7 +88,6 @@ CASES = [request(w, d, g, lv, raw) for (w, d), g, lv, raw in zip(
     strict=False)]
 
 
-@PENDING
 async def test_most_realistic_programs_complete_without_a_repair_call(settings: Settings) -> None:
     outcomes: list[tuple[bool, int]] = []
     async with FakeOpenAI(default=RealModel(), pace=FAST) as fake:
@@ -119,7 +108,6 @@ async def test_the_single_strategy_reads_a_realistic_program(settings: Settings)
     assert program is not None and repairs == 0
 
 
-@PENDING
 async def test_a_dumbbell_only_persons_program_is_made_of_dumbbell_exercises(settings: Settings, db_url: str,
                                                                             service_key: str) -> None:
     raw = "I only have dumbbells and a bench at home"

@@ -97,6 +97,35 @@ def set_summary(text: str) -> Break:
     return apply
 
 
+SHOULDER = {"injuries": [{"area": "shoulder", "side": "right", "status": "current"}]}
+WRIST = {"injuries": [{"area": "wrist_hand", "status": "current"}]}
+KNEE = {"injuries": [{"area": "knee", "side": "left", "status": "recovering"}]}
+ELBOW = {"injuries": [{"area": "elbow", "side": "right", "status": "current"}]}
+COVID = {"conditions": [{"kind": "post_viral_fatigue"}]}
+BP = {"conditions": [{"kind": "hypertension"}]}
+PREGNANT = {"conditions": [{"kind": "pregnancy"}]}
+
+
+def drop_words(*words: str) -> Break:
+    """The program's words without any sentence that says one of these words."""
+    def apply(program: ProgramContent) -> None:
+        def keep(text: str) -> str:
+            return ". ".join(s for s in text.split(". ") if not any(w in s.lower() for w in words))
+        program.description, program.summary = keep(program.description), keep(program.summary)
+    return apply
+
+
+def add_day(program: ProgramContent) -> None:
+    for week in program.weeks:
+        last = week.days[-1]
+        week.days += [last.model_copy(update={"day": last.day + 1}), last.model_copy(update={"day": last.day + 2})]
+
+
+def double_sets(program: ProgramContent) -> None:
+    for e in each_exercise(program):
+        e.sets = min(10, e.sets * 3)
+
+
 def strip_cardio(program: ProgramContent) -> None:
     for week in program.weeks:
         for day in week.days:
@@ -216,6 +245,36 @@ CASES: list[tuple[str, dict[str, Any], Break, Rule, str]] = [
     ("depth jumps at 70", {"goal_raw": "I'm 70", "goal_category": "power", "fitness_level": "advanced"},
      first_exercise(lambda: ex("Depth jump", reps=3, intensity="RPE 7", rest=120)), Rule.older_adult,
      "lands from a height"),
+    # Health, from the profile itself (issue 25): the rules read request.profile, not the writer's reading.
+    ("bench press for a sore right shoulder", {"profile": SHOULDER},
+     first_exercise(lambda: ex("Barbell bench press", reps=5, intensity="RPE 7", rest=180)), Rule.injury_area,
+     "loads the shoulder"),
+    ("skull crushers to RPE 9 with wrist pain", {"profile": WRIST},
+     first_exercise(lambda: ex("Leg press", reps=8, intensity="RPE 9", rest=120)), Rule.injury_area,
+     "above RPE 8"),
+    ("no pain rule for a sore knee", {"profile": KNEE}, drop_words("pain"), Rule.injury_words, "pain rule"),
+    ("an old ACL tear never mentioned", {"profile": {"injuries": [{"area": "knee", "status": "past"}]}},
+     drop_words("knee"), Rule.injury_words, "never names the knee"),
+    ("no clinician for an elbow", {"profile": ELBOW}, drop_words("physiotherapist", "doctor"), Rule.clinician,
+     "physiotherapist or doctor"),
+    ("no step back after a flare", {"profile": COVID}, drop_words("flare", "symptoms", "step back"),
+     Rule.condition_words, "after a flare"),
+    ("five sessions for long COVID", {"profile": COVID}, add_day, Rule.post_viral, "at most 3"),
+    ("full volume for long COVID", {"profile": COVID, "goal_category": "hypertrophy"}, double_sets,
+     Rule.post_viral, "hard sets"),
+    ("heavy triples with high blood pressure", {"profile": BP},
+     first_exercise(lambda: ex("Back squat", reps=3, intensity="RPE 7", rest=180)), Rule.blood_pressure,
+     "6 reps or more"),
+    ("no breathing cue with high blood pressure", {"profile": BP}, drop_words("breath"), Rule.condition_words,
+     "breathing cue"),
+    ("a box jump in pregnancy", {"profile": PREGNANT, "goal_category": "hypertrophy"},
+     first_exercise(lambda: ex("Box jump", reps=5, intensity="RPE 6", rest=90)), Rule.condition_movements,
+     "jump or landing"),
+    ("weighted crunches with osteoporosis", {"profile": {"conditions": [{"kind": "osteoporosis"}]}},
+     first_exercise(lambda: ex("Cable crunch", reps=12, intensity="RPE 7", rest=60)), Rule.condition_movements,
+     "spinal flexion"),
+    ("no glucose check with diabetes", {"profile": {"conditions": [{"kind": "diabetes"}]}},
+     drop_words("glucose"), Rule.condition_words, "blood glucose"),
 ]
 
 
@@ -299,3 +358,65 @@ def test_every_rule_is_registered_and_runs_alone() -> None:
     s = subject(program, request)
     assert [v.rule for v in check(Rule.dose, s)] == [Rule.dose]
     assert check(Rule.shape, s) == [] and check(Rule.summary_length, s) == []
+
+
+# ---------------------------------------------------------------- health across profiles (issue 25)
+
+HEALTH_PROFILES: dict[str, dict[str, Any]] = {
+    "shoulder": SHOULDER, "wrist": WRIST, "knee": KNEE, "elbow": ELBOW,
+    "lower back": {"injuries": [{"area": "lower_back", "status": "current"}]},
+    "hip and ankle": {"injuries": [{"area": "hip", "status": "recovering"}, {"area": "ankle_foot", "side": "left"}]},
+    "neck": {"injuries": [{"area": "neck", "status": "current"}]},
+    "old knee": {"injuries": [{"area": "knee", "status": "past"}]},
+    "long covid": COVID, "blood pressure": BP, "pregnant": PREGNANT,
+    "postpartum": {"conditions": [{"kind": "postpartum"}]},
+    "osteoporosis at 70": {"age": 70, "conditions": [{"kind": "osteoporosis"}]},
+    "diabetes, cleared": {"conditions": [{"kind": "diabetes"}], "cleared_by_clinician": True},
+    "16 with a sore wrist": {"age": 16, "injuries": [{"area": "wrist_hand", "status": "current"}]},
+}
+
+
+@pytest.mark.parametrize("name", HEALTH_PROFILES)
+def test_the_writer_coaches_every_health_profile_within_the_rules(name: str) -> None:
+    """The property test across profiles: every goal, level and a spread of days and weeks, each program
+    passing every rule, the health rules (read from the profile) included."""
+    for goal in ("hypertrophy", "strength", "power"):
+        for level in ("beginner", "intermediate", "advanced"):
+            for days, weeks in ((2, 4), (3, 8), (5, 12)):
+                req = request(goal_category=goal, fitness_level=level, days_per_week=days, duration_weeks=weeks,
+                              profile=HEALTH_PROFILES[name])
+                assert validate(build_program(req), req) == [], (goal, level, days, weeks)
+
+
+def test_a_sore_shoulder_changes_the_program_and_says_so() -> None:
+    plain, sore = request(), request(profile=SHOULDER)
+    loaded = {e.name for e in each_exercise(build_program(plain)) if "shoulder" in by_name(e.name).stresses}
+    program = build_program(sore)
+    assert loaded and not {e.name for e in each_exercise(program)} & loaded
+    assert "right shoulder" in program.summary
+    assert "pain goes above 3 out of 10" in program.description and "physiotherapist" in program.description
+
+
+def test_post_viral_fatigue_is_a_third_less_work_in_at_most_three_sessions() -> None:
+    for goal in ("hypertrophy", "strength"):
+        plain, paced = request(goal_category=goal, days_per_week=5), request(
+            goal_category=goal, days_per_week=5, profile=COVID)
+        before, after = build_program(plain), build_program(paced)
+        assert all(len(w.days) == 3 for w in after.weeks)
+        # Over the whole program (a plain strength program ends with a light test week, a paced one does not).
+        sets_before, sets_after = (sum(e.sets for e in each_exercise(p)) for p in (before, after))
+        assert sets_after <= sets_before * 2 / 3, (goal, sets_before, sets_after)
+        assert "flare" in after.description
+
+
+def test_a_model_that_leaves_out_the_health_lines_gets_them_from_code() -> None:
+    from app.coaching.person import read_person
+    from app.coaching.repairs import repair
+
+    req = request(profile={**KNEE, "conditions": [{"kind": "diabetes"}]})
+    program = build_program(req)
+    program.description, program.summary = "Three days a week of strength work.", "Three days a week."
+    assert {v.rule for v in validate(program, req)} >= {Rule.injury_words, Rule.clinician, Rule.condition_words}
+    fixed, fixes = repair(program, read_person(req))
+    assert not {v.rule for v in validate(fixed, req)} & {Rule.injury_words, Rule.clinician, Rule.condition_words}
+    assert {f.rule for f in fixes} >= {"injury-words", "clinician", "condition-words"}

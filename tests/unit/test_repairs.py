@@ -12,7 +12,7 @@ from app.coaching.catalogue import contributions
 from app.coaching.kinds import Muscle
 from app.coaching.names import lookup
 from app.coaching.person import read_person
-from app.coaching.policy import WEEKLY_SETS
+from app.coaching.policy import UNSTATED_EFFORT, WEEKLY_SETS
 from app.coaching.prescription import read_row
 from app.coaching.repairs import repair
 from app.coaching.validator import validate
@@ -41,8 +41,23 @@ def test_prescriptions_in_common_formats_are_read(written: str, read: str) -> No
     assert str(read_row(written)) == read
 
 
-def test_a_prescription_with_no_intensity_is_the_models_to_fix() -> None:
+def test_a_prescription_with_no_intensity_gets_a_moderate_one_from_code() -> None:
+    """'3 x 10' and '3 sets of 10' (how models often write) are read with policy's unstated effort
+    when code repairs them; read plainly, they are not a full prescription, and words are never one."""
     assert read_row("3 x 10") is None and read_row("three sets") is None
+    assert str(read_row("3 x 10", UNSTATED_EFFORT)) == "3x10 @ RPE 7"
+    assert str(read_row("3 sets of 12 per side", UNSTATED_EFFORT)) == "3x12 per side @ RPE 7"
+    assert read_row("three sets", UNSTATED_EFFORT) is None
+
+
+def test_a_block_row_with_no_effort_is_tidied_and_the_fix_says_so() -> None:
+    from jobs.engines.llm.blocks import Block, tidy_block
+
+    block = Block.model_validate({"days": [{"day": 1, "exercises": [
+        {"name": "Goblet squat", "rest_seconds": 90, "notes": "", "weeks": ["3 x 10", "4x8 @ RPE 8"]}]}]})
+    tidy, fixes = tidy_block(block)
+    assert tidy.days[0].exercises[0].weeks == ["3x10 @ RPE 7", "4x8 @ RPE 8"]
+    assert [f.change for f in fixes] == ["'3 x 10' -> '3x10 @ RPE 7' (no effort stated: a moderate one)"]
 
 
 def test_names_are_stored_under_the_catalogues_name() -> None:

@@ -26,7 +26,15 @@ from app.models import GoalCategory, TrainingDay, TrainingWeek
 def _heavy_possible(s: Subject) -> bool:
     c = s.constraints
     return any(heavy_with(ex, c.equipment) and ex.compound and ex.pattern in STRENGTH_PATTERNS
-               and usable(ex, c.equipment) and not any(rules_out(ex, m) for m in c.banned) for ex in EXERCISES)
+               and usable(ex, c.equipment) and not any(rules_out(ex, m) for m in c.banned)
+               and not ex.stresses & s.spared for ex in EXERCISES)
+
+
+def _heavy_each_day(s: Subject) -> bool:
+    """A heavy lift every training day; around an injury (which may leave a day nothing heavy that
+    spares it, a sore shoulder's upper days), one in every training week instead."""
+    # High blood pressure: sets of six reps or more (rule blood-pressure), so nothing is "heavy" here.
+    return not s.spared and "hypertension" not in s.conditions
 
 
 def _training_days(s: Subject) -> Iterator[tuple[TrainingWeek, TrainingDay, list[Item]]]:
@@ -51,6 +59,16 @@ def _explosive(it: Item) -> bool:
     return it.entry.pattern.explosive and it.reps.high <= HEAVY_REPS
 
 
+def _heavy_weekly(s: Subject, heavy_possible: bool, goal: GoalCategory) -> Iterator[str]:
+    if not heavy_possible or _heavy_each_day(s) or "hypertension" in s.conditions:
+        return
+    heavy_weeks = {week.week for week, _, items in _training_days(s) if any(_heavy_compound(it) for it in items)}
+    for week in s.program.weeks:
+        if not week.deload and week.week not in heavy_weeks:
+            yield (f"week {week.week} has no heavy compound lift in 1-{HEAVY_REPS} reps, which a {goal.value} "
+                   "program needs every training week, around an injury too")
+
+
 def _no_heavy_day(week: TrainingWeek, day: TrainingDay, goal: GoalCategory) -> str:
     return (f"week {week.week} day {day.day} has no heavy compound lift in 1-{HEAVY_REPS} reps (isolation work such "
             f"as curls does not count), which a {goal.value} program needs every training day")
@@ -66,8 +84,9 @@ def strength_fit(s: Subject) -> Iterator[str]:
             if _heavy_compound(it) and it.ex.rest_seconds < HEAVY_MIN_REST_S:
                 yield (f"{it.where}: {it.ex.reps} reps with {it.ex.rest_seconds} s rest; heavy strength sets "
                        "need 150-300 s")
-        if heavy_possible and not any(_heavy_compound(it) for it in items):
+        if heavy_possible and _heavy_each_day(s) and not any(_heavy_compound(it) for it in items):
             yield _no_heavy_day(week, day, GoalCategory.strength)
+    yield from _heavy_weekly(s, heavy_possible, GoalCategory.strength)
 
 
 @rule(Rule.power_fit)
@@ -83,8 +102,9 @@ def power_fit(s: Subject) -> Iterator[str]:
                 explosive_weeks.add(week.week)
             if it.entry.pattern.explosive and it.reps.high > HEAVY_REPS:
                 yield f"{it.where}: {it.ex.reps} reps; power work is 1-{HEAVY_REPS} fast reps with full rest"
-        if heavy_possible and not any(_heavy_compound(it) or _explosive(it) for it in items):
+        if heavy_possible and _heavy_each_day(s) and not any(_heavy_compound(it) or _explosive(it) for it in items):
             yield _no_heavy_day(week, day, GoalCategory.power)
+    yield from _heavy_weekly(s, heavy_possible, GoalCategory.power)
     for week in s.program.weeks:
         if not week.deload and week.week not in explosive_weeks:
             yield (f"week {week.week} has no explosive work (jumps, throws, Olympic-lift variations or sprints in "

@@ -13,6 +13,7 @@ import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from app.coaching.kinds import BodyArea
 from app.coaching.rules.walk import Walk
 from app.coaching.words import Constraints
 from app.models import GenerateRequest, ProgramContent
@@ -34,6 +35,10 @@ class Rule(enum.StrEnum):
     gentle_start = "gentle-start"
     youth = "youth"
     older_adult = "older-adult"
+    injury_area = "injury-area"
+    post_viral = "post-viral"
+    blood_pressure = "blood-pressure"
+    condition_movements = "condition-movements"
     session_volume = "session-volume"
     weekly_volume = "weekly-volume"
     muscle_coverage = "muscle-coverage"
@@ -52,12 +57,15 @@ class Rule(enum.StrEnum):
     rpe_explained = "rpe-explained"
     doctor_first = "doctor-first"
     claims = "claims"
+    injury_words = "injury-words"
+    clinician = "clinician"
+    condition_words = "condition-words"
 
 
 # The rules about the program's words (name, description, summary), not its weeks: in the
 # stepwise engine those words come from the plan, so no block's repair can fix them.
 WORDS_RULES = frozenset({Rule.summary_length, Rule.summary_markup, Rule.verbatim, Rule.rpe_explained,
-                         Rule.doctor_first, Rule.claims})
+                         Rule.doctor_first, Rule.claims, Rule.injury_words, Rule.clinician, Rule.condition_words})
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +85,17 @@ class Subject:
     request: GenerateRequest
     constraints: Constraints
     walk: Walk
+
+    @property
+    def spared(self) -> frozenset[BodyArea]:
+        """The body areas a current or recovering injury in the profile spares (issue 25)."""
+        p = self.request.profile
+        return frozenset(BodyArea(i.area) for i in p.injuries if i.status != "past") if p else frozenset()
+
+    @property
+    def conditions(self) -> frozenset[str]:
+        p = self.request.profile
+        return frozenset(c.kind for c in p.conditions) if p else frozenset()
 
 
 Check = Callable[[Subject], Iterable[str]]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from app.coaching.kinds import Pattern
-from app.coaching.policy import BEGINNER_MAX_EXERCISES, SESSION_LANDINGS, SESSION_SETS
+from app.coaching.policy import BEGINNER_MAX_EXERCISES, POST_VIRAL_MAX_DAYS, SESSION_LANDINGS, SESSION_SETS
 from app.coaching.rules.registry import Rule, Subject, rule
 from app.coaching.rules.walk import weekly_sets
 from app.models import FitnessLevel
@@ -21,9 +21,12 @@ def shape(s: Subject) -> Iterator[str]:
     numbers = [w.week for w in program.weeks]
     if numbers != list(range(1, len(numbers) + 1)):
         yield f"weeks must be numbered 1 to {len(numbers)} in order, got {numbers}"
+    days_asked = request.days_per_week
+    if request.profile and any(c.kind == "post_viral_fatigue" for c in request.profile.conditions):
+        days_asked = min(days_asked, POST_VIRAL_MAX_DAYS)  # fewer sessions is the point (rule post-viral)
     for week in program.weeks:
-        if len(week.days) != request.days_per_week:
-            yield f"week {week.week} has {len(week.days)} training days, expected {request.days_per_week}"
+        if len(week.days) != days_asked:
+            yield f"week {week.week} has {len(week.days)} training days, expected {days_asked}"
         days = [d.day for d in week.days]
         if days != sorted(set(days)):
             yield f"week {week.week}: day numbers must be distinct and increasing, got {days}"

@@ -7,8 +7,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 
-from app.coaching.catalogue import EXERCISES, rules_out, usable
-from app.coaching.kinds import MAJOR_MUSCLES, NON_VOLUME_PATTERNS, Equipment, Movement, Muscle
+from app.coaching.catalogue import EXERCISES, LibraryExercise, contributions, rules_out, usable
+from app.coaching.kinds import MAJOR_MUSCLES, NON_VOLUME_PATTERNS, BodyArea, Equipment, Movement, Muscle
 from app.coaching.policy import WEEKLY_SETS, weekly_floor
 from app.coaching.rules.registry import Rule, Subject, rule
 from app.coaching.rules.walk import muscle_sets, weekly_sets
@@ -23,14 +23,25 @@ def training_weeks(s: Subject) -> list[TrainingWeek]:
 
 
 @functools.lru_cache(maxsize=1024)
-def trainable(muscle: Muscle, equipment: frozenset[Equipment], banned: frozenset[Movement]) -> bool:
-    """Is any allowed exercise left for this muscle? If the person ruled them all out, nothing is owed."""
+def trainable(muscle: Muscle, equipment: frozenset[Equipment], banned: frozenset[Movement],
+              spared: frozenset[BodyArea] = frozenset()) -> bool:
+    """Is any allowed exercise left for this muscle? If the person ruled them all out (or an injury
+    spares every area its exercises load), nothing is owed."""
     return any(muscle in ex.muscles and ex.pattern not in NON_VOLUME_PATTERNS and usable(ex, equipment)
-               and not any(rules_out(ex, m) for m in banned) for ex in EXERCISES)
+               and not any(rules_out(ex, m) for m in banned) and _spares(ex, muscle, spared) for ex in EXERCISES)
+
+
+def _spares(ex: LibraryExercise, muscle: Muscle, spared: frozenset[BodyArea]) -> bool:
+    """Around an injury a muscle is owed only if a reviewed exercise that works it first (not as a
+    helper) leaves the injured areas alone: quads are not owed with a sore knee."""
+    if not spared:
+        return True
+    prime = contributions(ex)
+    return ex.stock and bool(prime) and prime[0][0] is muscle and not ex.stresses & spared
 
 
 def _trainable(s: Subject, muscle: Muscle) -> bool:
-    return trainable(muscle, frozenset(s.constraints.equipment), frozenset(s.constraints.banned))
+    return trainable(muscle, frozenset(s.constraints.equipment), frozenset(s.constraints.banned), s.spared)
 
 
 @rule(Rule.weekly_volume)
@@ -40,6 +51,8 @@ def weekly_volume(s: Subject) -> Iterator[str]:
     who = "a beginner" if level is FitnessLevel.beginner else f"an {level.value} lifter"
     training = {w.week for w in training_weeks(s)}
     floor = weekly_floor(level, days)
+    if "post_viral_fatigue" in s.conditions:
+        floor = 0  # pacing comes first (rule post-viral): symptoms, not a hypertrophy floor, set the dose
     for week in s.program.weeks:
         sets = muscle_sets(s.walk.week(week))
         for muscle, n in sorted(sets.items()):

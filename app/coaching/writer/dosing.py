@@ -3,10 +3,13 @@ session, where the week sits in its block and the effort ceiling the person's si
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, replace
 
 from app.coaching.catalogue import LibraryExercise, heavy_with
 from app.coaching.kinds import LOWER_BODY, Equipment, Load, Pattern, Unit
+from app.coaching.policy import HYPERTENSION_MIN_REPS, POST_VIRAL_VOLUME_SHARE
 from app.coaching.writer.periodization import WeekKind, WeekPlan
 from app.coaching.writer.profile import Profile
 from app.coaching.writer.splits import Role
@@ -37,6 +40,14 @@ def _reps(lo: int, hi: int, unit: Unit, level: int) -> int | str:
     if unit is Unit.per_side:
         return f"{text} per side"
     return lo if lo == hi else text
+
+
+def _low(reps: int | str) -> int:
+    """The lowest rep count of a dose ("6-8" is 6; a hold or a time is not a rep count: 99)."""
+    if isinstance(reps, int):
+        return reps
+    found = re.match(r"(\d+)(?:-\d+)?(?: per side)?$", reps)
+    return int(found.group(1)) if found else 99
 
 
 def _rpe(lo: float, hi: float, ramp: float, cap: float | None = None) -> str:
@@ -139,6 +150,11 @@ def dose(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan, test
         # Without added load a squat or lunge is hard only in high reps: dose it that way.
         d = replace(d, reps=_reps(12, 15, ex.unit, profile.level), intensity=_rpe(7.0, 7.0, plan.ramp, cap))
     d = replace(d, sets=max(1, d.sets + delta))
+    if profile.paced:
+        d = replace(d, sets=max(1, math.floor(d.sets * POST_VIRAL_VOLUME_SHARE)))
+    if profile.no_low_reps and not ex.pattern.explosive and _low(d.reps) < HYPERTENSION_MIN_REPS:
+        d = replace(d, reps=_reps(HYPERTENSION_MIN_REPS, HYPERTENSION_MIN_REPS + 2, ex.unit, profile.level),
+                    intensity=_rpe(6.5, 7.5, plan.ramp, cap))
     # Percentages of a 1RM only where one is measurable: barbell-type lifts for non-beginners.
     measurable = role is Role.main and profile.level > 0 and ex.load in PERCENT_LOADS and heavy
     if plan.kind is WeekKind.deload:

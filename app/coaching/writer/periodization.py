@@ -70,6 +70,7 @@ def week_kinds(profile: Profile) -> list[WeekKind]:
     # Nor for someone under 18: technique first, no maximal singles (the NSCA's youth position).
     youth = c.age is not None and c.age < YOUTH_AGE
     tests = (profile.goal is not GoalCategory.hypertrophy and not c.caution and not c.injuries and not youth
+             and not profile.filters.spared
              and (event or (profile.level > 0 and n >= 6)))
     kinds: list[WeekKind] = []
     for w in range(1, n + 1):

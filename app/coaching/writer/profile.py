@@ -6,11 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from app.coaching import health
 from app.coaching.catalogue import LibraryExercise, tagged
 from app.coaching.kinds import Movement, Pattern
 from app.coaching.policy import (
     GENTLE_MAX_RPE,
+    INJURY_MAX_RPE,
     OLDER_ADULT_AGE,
+    POST_VIRAL_MAX_DAYS,
 )
 from app.coaching.words import (
     Constraints,
@@ -37,6 +40,7 @@ class Profile:
     tall: bool  # over 190 cm: longer levers, notes on range of motion and bar choice
     filters: Filters
     prefer: frozenset[str]
+    conditions: frozenset[str] = frozenset()  # the profile's condition kinds (app/coaching/health.py)
     # The exercises of each (day name, day number, block), chosen once per program: they only
     # change from block to block, and choosing them is ~40% of drafting a week.
     choices: dict[tuple[str, int, int], tuple[tuple[Role, LibraryExercise], ...]] = field(
@@ -56,23 +60,43 @@ class Profile:
         """The highest RPE this week may hold, or None for no ceiling beyond the goal's own."""
         if plan.number <= self.constraints.gentle_weeks:
             return GENTLE_MAX_RPE
-        return self.constraints.max_rpe
+        cap = self.constraints.max_rpe
+        if self.filters.spared and (cap is None or cap > INJURY_MAX_RPE):
+            return INJURY_MAX_RPE  # an injury anywhere: never all-out
+        return cap
+
+    @property
+    def paced(self) -> bool:
+        """Post-viral fatigue: less work, fewer sessions, symptom-led progression."""
+        return "post_viral_fatigue" in self.conditions
+
+    @property
+    def no_low_reps(self) -> bool:
+        """High blood pressure: no heavy singles, every loaded set six reps or more."""
+        return "hypertension" in self.conditions
 
 
 def read_profile(request: GenerateRequest, constraints: Constraints | None = None) -> Profile:
     c = read_constraints(request) if constraints is None else constraints
+    conditions = health.condition_kinds(request.profile)
+    if "post_viral_fatigue" in conditions and request.days_per_week > POST_VIRAL_MAX_DAYS:
+        request = request.model_copy(update={"days_per_week": POST_VIRAL_MAX_DAYS})  # rest days are part of it
     bmi = request.weight_kg / (request.height_cm / 100) ** 2
     heavy = request.weight_kg > 110 or bmi > 32
     level = LEVEL_INDEX[request.fitness_level]
     banned = set(c.banned)
     if heavy:
         banned.add(Movement.impact)  # a heavier body absorbs every landing: keep them low
+    if "osteoporosis" in conditions:
+        banned |= {Movement.spinal_flexion, Movement.high_impact}
+    if conditions & {"pregnancy", "postpartum"}:
+        banned |= {Movement.impact, Movement.jump}  # a jump is a landing, whatever box it lands on
     if level == 0 or (c.age is not None and c.age >= OLDER_ADULT_AGE):
         # Beginners learn to land before they bound or depth-jump; from 65, nothing lands from a height.
         banned.add(Movement.high_impact)
     # Someone who should check with a doctor first gets the simplest, most supported variations.
     tier = 1 if c.caution else level + 1
-    filters = Filters(tier, frozenset(c.equipment), frozenset(banned))
+    filters = Filters(tier, frozenset(c.equipment), frozenset(banned), spared=health.spared(request.profile))
     prefer: set[str] = set()
     if Emphasis.bench in c.emphasis:
         prefer |= tagged("for_bench_emphasis")
@@ -84,4 +108,4 @@ def read_profile(request: GenerateRequest, constraints: Constraints | None = Non
         prefer |= tagged("for_tall_lifters")  # long femurs and torso: a more upright pull
     if Emphasis.glutes in c.emphasis:
         prefer |= tagged("for_glute_emphasis")
-    return Profile(request, c, level, heavy, request.height_cm > 190, filters, frozenset(prefer))
+    return Profile(request, c, level, heavy, request.height_cm > 190, filters, frozenset(prefer), conditions)

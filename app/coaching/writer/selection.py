@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.coaching.catalogue import LibraryExercise, heavy_with, of_pattern, rules_out, usable
-from app.coaching.kinds import GYM, Equipment, Movement, Pattern
+from app.coaching.kinds import GYM, BodyArea, Equipment, Movement, Pattern
 
 # When nothing allowed fits a pattern (e.g. jumps for sore knees, pull-ups without a bar), fall
 # back to these, in order.
@@ -32,6 +32,7 @@ SUBSTITUTES: dict[Pattern, tuple[Pattern, ...]] = {
     Pattern.carry: (Pattern.core,),
     Pattern.conditioning: (Pattern.mobility,),
 }
+SPARING = (Pattern.core, Pattern.carry, Pattern.mobility, Pattern.conditioning)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +43,10 @@ class Filters:
     equipment: frozenset[Equipment] = GYM
     banned: frozenset[Movement] = frozenset()
     heavy_only: bool = False  # a main lift for strength or power: one that can be loaded for 1-6 reps
+    spared: frozenset[BodyArea] = frozenset()  # a current or recovering injury's areas: nothing that loads them
 
     def safe(self, ex: LibraryExercise) -> bool:
-        return not any(rules_out(ex, m) for m in self.banned)
+        return not any(rules_out(ex, m) for m in self.banned) and not ex.stresses & self.spared
 
     def allows(self, ex: LibraryExercise) -> bool:
         return (self.safe(ex) and ex.tier <= self.max_tier and usable(ex, self.equipment)
@@ -73,8 +75,8 @@ def pick(pattern: Pattern, filters: Filters, *, offset: int = 0, prefer: frozens
     Tries the pattern, then at any tier, then without the heavy-only wish, then its substitutes.
     Bans and equipment hold throughout; None means nothing allowed exists for this slot.
     """
-    any_tier = Filters(3, filters.equipment, filters.banned, filters.heavy_only)
-    light = Filters(filters.max_tier, filters.equipment, filters.banned)
+    any_tier = replace(filters, max_tier=3)
+    light = replace(filters, heavy_only=False)
     subs = SUBSTITUTES.get(pattern, ())
     # A heavy main lift is worth a change of pattern (a split squat for a goblet squat) before
     # settling for a lift that cannot be loaded.
@@ -82,6 +84,10 @@ def pick(pattern: Pattern, filters: Filters, *, offset: int = 0, prefer: frozens
     if filters.heavy_only:
         attempts += [(sub, flt) for sub in subs for flt in (filters, any_tier)]
     attempts += [(pattern, light), *((sub, light) for sub in subs)]
+    if filters.spared:
+        # An injury can leave a pattern nothing (a sore shoulder: no pressing or pulling at all):
+        # the slot goes to work that spares the area rather than to nothing.
+        attempts += [(fallback, light) for fallback in SPARING]
     for pat, flt in attempts:
         options = [ex for ex in ranked(pat, flt, prefer) if ex.name not in exclude]
         if options:

@@ -3,6 +3,7 @@ what they may do), balanced so each muscle's weekly sets fall in its band, and t
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from app.coaching.catalogue import TEST_ORDER, LibraryExercise, by_name, contributions, tagged
@@ -11,6 +12,7 @@ from app.coaching.policy import (
     BALANCE_HOLD_SETS,
     MAX_TESTS_PER_WEEK,
     OLDER_ADULT_AGE,
+    POST_VIRAL_VOLUME_SHARE,
     SESSION_SETS,
     WEEKLY_SETS,
     weekly_floor,
@@ -159,7 +161,10 @@ def band_for(profile: Profile) -> Band:
     level, days = profile.request.fitness_level, profile.request.days_per_week
     # Hypertrophy needs the level's weekly floor; the other goals only need every major muscle trained.
     floor = weekly_floor(level, days) if profile.goal is GoalCategory.hypertrophy else 1
-    return Band(floor, WEEKLY_SETS[level][1], SESSION_SETS[level], 4 if profile.level == 0 else 6)
+    high = WEEKLY_SETS[level][1]
+    if profile.paced:  # post-viral fatigue: a third less, the floor too
+        high, floor = math.floor(high * POST_VIRAL_VOLUME_SHARE), max(1, math.floor(floor * POST_VIRAL_VOLUME_SHARE))
+    return Band(floor, high, SESSION_SETS[level], 4 if profile.level == 0 else 6)
 
 
 def balanced_week(profile: Profile, templates: tuple[DayTemplate, ...], block: int) -> list[Chosen]:

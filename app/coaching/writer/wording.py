@@ -3,6 +3,7 @@ and what the program does about it, claiming only what the weeks contain."""
 
 from __future__ import annotations
 
+from app.coaching import health
 from app.coaching.kinds import DUMBBELLS_ONLY, HOME, Equipment, Movement, Pattern
 from app.coaching.policy import (
     OLDER_ADULT_AGE,
@@ -52,19 +53,35 @@ EVENT_WORDS = {EventKind.meet: "your meet", EventKind.show: "your show", EventKi
                EventKind.race: "your race", EventKind.test: "your test"}
 
 
+def method(profile: Profile) -> str:
+    if profile.no_low_reps and profile.goal is not GoalCategory.hypertrophy:
+        return "Compound lifts for six to eight controlled reps, heavier each block."
+    return METHOD[profile.goal]
+
+
 YOUTH_LINE = "Learn each lift with a coach watching, technique first, before adding weight."
 
 
-def heard(profile: Profile) -> list[str]:
-    """What the person told us changed, in our words: each sentence is true of the weeks by construction."""
+def heard(profile: Profile, spoken: bool = True) -> list[str]:
+    """What the person told us changed, in our words: each sentence is true of the weeks by construction.
+    `spoken`: for the summary, which says the injuries in a few words (the description has health's lines)."""
     c = profile.constraints
     out: list[str] = []
-    if Injury.knee in c.injuries:
+    profiled = profile.request.profile
+    current = [i for i in (profiled.injuries if profiled else []) if i.status != "past"]
+    told = {i.area for i in current}  # areas the profile names: health's sentence says them instead
+    if current and spoken:
+        out.append(f"Nothing loads {health.join(list(dict.fromkeys(health.where(i) for i in current)))}.")
+    if Injury.knee in c.injuries and "knee" not in told:
         out.append("It spares your knees: no deep knee bends under load and no jumping.")
-    if Injury.back in c.injuries:
+    if Injury.back in c.injuries and "lower_back" not in told:
         out.append("It spares your back: no heavy spinal loading and no crunching.")
-    if Injury.shoulder in c.injuries:
+    if Injury.shoulder in c.injuries and "shoulder" not in told:
         out.append("It spares your shoulder: no overhead pressing.")
+    if profile.paced and spoken:
+        out.append("It is paced for post-viral fatigue: less work, and symptoms lead.")
+    if profile.no_low_reps and spoken:
+        out.append("For your blood pressure every set is six reps or more; breathe out as you push.")
     # What an injury sentence above already says is not said twice.
     covered = {Movement.deep_squat, Movement.jump, Movement.impact} if Injury.knee in c.injuries else set()
     covered |= {Movement.overhead} if Injury.shoulder in c.injuries else set()
@@ -136,7 +153,7 @@ def summary(profile: Profile, plans: list[WeekPlan]) -> str:
     wanted += heard(profile)
     if c.caution:
         wanted.append("The first two weeks are gentle.")
-    wanted.append(METHOD[r.goal_category])
+    wanted.append(method(profile))
     every = deload_every(r.duration_weeks, profile.level, r.goal_category)
     if any(p.kind is WeekKind.deload for p in plans) and every:
         wanted.append("Regular lighter weeks let you recover.")
@@ -156,12 +173,16 @@ def description(profile: Profile, plans: list[WeekPlan]) -> str:
     opening = "An" if r.duration_weeks in (8, 11, 18) else "A"
     lines = [f"{opening} {r.duration_weeks}-week {r.goal_category.value} program for {article} "
              f"{r.fitness_level.value} lifter, {r.days_per_week} day{plural} a week: "
-             f"{SPLITS[r.days_per_week][1]}.", METHOD[r.goal_category]]
+             f"{SPLITS[r.days_per_week][1]}.", method(profile)]
     if c.caution:
         why = _join([BECAUSE[p] for p in c.populations])
         lines.append(f"Because of {why}, check with your doctor first. The first two weeks are gentle, and "
                      "nothing goes above an effort of 8 out of 10: never all-out, never a max test.")
-    lines += heard(profile)
+    lines += heard(profile, spoken=False)
+    lines += health.injury_lines(r.profile) + health.condition_lines(r.profile)
+    clinician = health.clinician_line(r.profile)
+    if clinician and not c.caution:  # the caution line above says it already
+        lines.append(clinician)
     deloads = sum(p.kind is WeekKind.deload for p in plans)
     if deloads:
         lines.append(f"Weeks run in blocks that build load, with {deloads} deload week"

@@ -12,6 +12,10 @@ from jobs.engines.llm import prices
 OnText = Callable[[str], Awaitable[None]]
 
 
+class CostCeiling(EngineError):
+    """The job's next call could pass NOWVA_JOB_MAX_COST_USD: not made."""
+
+
 @dataclass
 class Tally:
     """What one attempt's calls spent: summed here and, with a step store, added to the job as
@@ -42,7 +46,7 @@ class Tally:
             return
         spent = self.spent_before + self.usage.get("cost_usd", 0.0)
         if spent + self.reserved + worst > self.ceiling:
-            raise EngineError(f"The job's next model call could pass its cost ceiling of ${self.ceiling:g} "
+            raise CostCeiling(f"The job's next model call could pass its cost ceiling of ${self.ceiling:g} "
                               f"(NOWVA_JOB_MAX_COST_USD): ${spent:.4f} spent, ${self.reserved:.4f} in calls "
                               f"still running, up to ${worst:.4f} for this one.")
         self.reserved += worst

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from app.coaching.policy import UNSTATED_EFFORT
 from app.coaching.prescription import read_row
 from app.coaching.repairs import Fix
 from app.models import ProgramContent
@@ -67,10 +68,11 @@ def tidy_block(block: Block) -> tuple[Block, list[Fix]]:
     for day in tidy.days:
         for ex in day.exercises:
             for k, row in enumerate(ex.weeks):
-                read = read_row(row)
+                read = read_row(row, UNSTATED_EFFORT)
                 if read is not None and str(read) != row and REPS.match(str(read.reps)):
+                    said = "" if read_row(row) is not None else " (no effort stated: a moderate one)"
                     fixes.append(Fix("prescription-format", f"day {day.day} {ex.name!r} row {k + 1}",
-                                     f"{row!r} -> {str(read)!r}"))
+                                     f"{row!r} -> {str(read)!r}{said}"))
                     ex.weeks[k] = str(read)
     return tidy, fixes
 

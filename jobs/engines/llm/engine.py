@@ -25,7 +25,7 @@ from app.coaching.person import read_person
 from app.models import GenerateRequest
 from app.settings import Settings
 from jobs.engines.base import EngineError, Generated, ProgressReporter, StepStore
-from jobs.engines.llm.answers import Tally
+from jobs.engines.llm.answers import CostCeiling, Tally
 from jobs.engines.llm.calls import Caller
 from jobs.engines.llm.single import generate_single
 from jobs.engines.llm.stepwise import generate_stepwise
@@ -50,6 +50,8 @@ def failure_reason(exc: BaseException) -> str:
     refusal, or an answer that stayed invalid after its repair."""
     seen: BaseException | None = exc
     while seen is not None:
+        if isinstance(seen, CostCeiling):
+            return "cost_ceiling"
         if isinstance(seen, openai.RateLimitError) and "insufficient_quota" in (seen.code, seen.type):
             return "quota"
         if isinstance(seen, openai.APIError):

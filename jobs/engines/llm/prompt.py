@@ -64,8 +64,9 @@ def brief(p: Person) -> str:
         "account when choosing exercises and loads.",
         "",
         rules.for_person(constraints),
+        *([health] if (health := rules.for_health(request.profile)) else []),
         "",
-        rules.exercise_names(constraints),
+        rules.exercise_names(constraints, request.profile),
     ])
 
 
