@@ -1,5 +1,5 @@
 """Names read with their equipment (app/coaching/names.py), measured on names as people and apps
-write them. The asserts below are the measure; no page quotes figures (docs/coaching.md describes the catalogue)."""
+write them. The asserts below are the measure; the README ("Whatever model writes the program") quotes the figures."""
 
 from __future__ import annotations
 
