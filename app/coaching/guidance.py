@@ -1,6 +1,6 @@
-"""The coaching rules in words, for a model to aim at: the same rules checks.py enforces.
+"""The coaching rules in words, for a model to aim at: the same rules the validator (rules/) enforces.
 
-The numbers come from checks.py and constraints.py themselves, so the prompt and the validator
+The numbers come from policy.py, as the validator's do, so the prompt and the validator
 cannot drift apart. `COACHING_RULES` holds for everyone; `for_person` spells out what one
 person's words and numbers rule in and out; `exercise_names` lists the lexicon, since the
 validator rejects any exercise it cannot place.

@@ -1,7 +1,7 @@
 """Weekly volume per muscle for the built-in engine: trims what is over the band, adds what is short.
 
 Day templates decide which patterns a week trains; the sets that result are counted per muscle
-(library.contributions, the same count the validator uses) and brought into the level's band:
+(catalogue.contributions, the same count the validator uses) and brought into the level's band:
 over the ceiling, accessories lose sets first and main lifts last; under the floor, the muscle's
 own exercises gain a set, and when none can, an accessory for it joins the lightest day. Every
 session also stays under its set cap. The result is a set change per exercise, applied to every

@@ -1,7 +1,7 @@
 """The OpenAI engine's prompts: the coaching rules, the person's inputs, and the repair turns, for
 the one-call program and for the stepwise plan and blocks (DESIGN §5b).
 
-The coaching rules are the same ones the built-in engine follows and checks.py enforces, so a
+The coaching rules are the same ones the built-in engine follows and the validator enforces, so a
 program from either engine reads alike and passes the same validation. Each user turn ends with
 the request (and, for a block, the plan and the block asked for) as JSON data: the model reads it
 as data, and the person's words inside it stay a quote, never an instruction.
@@ -16,7 +16,7 @@ from app.coaching.person import Person
 from app.models import FitnessLevel, GenerateRequest, GoalCategory
 from jobs.engines.llm.plan import MAX_BLOCK_WEEKS, Plan
 
-# The rules live beside the validator that enforces them (rules.py), so the two cannot drift.
+# The rules in words (app/coaching/guidance.py) take their numbers from policy.py, as the validator does.
 COACHING_RULES = rules.COACHING_RULES
 
 FORMAT_RULES = """\

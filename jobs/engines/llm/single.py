@@ -2,7 +2,7 @@
 answer, checked, repaired at most once.
 
 Flow: "prompting" (5%) -> stream the program, reporting "Week k of N drafted" (10-90%) as week
-objects complete in the partial JSON -> "validating" (92%) with checks.py -> on violations,
+objects complete in the partial JSON -> "validating" (92%) with the validator -> on violations,
 "repairing" (94%): one more call that shows the model its output and what was wrong -> validate
 again. An answer's time grows with its length (about 140 s for 12 weeks x 4 days at 100 tokens/s),
 which is why `blocks` is the default.

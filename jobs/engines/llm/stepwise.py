@@ -1,6 +1,6 @@
 """The stepwise strategy (NOWVA_OPENAI_STRATEGY=blocks, the default; DESIGN §5b): a small plan,
 then one call per block, all of a job's blocks at once; code expands the blocks into the full
-program, and checks.py validates it.
+program, and the validator (app/coaching/validator.py) checks it.
 
 Flow of one attempt:
 1. The plan: reused from the job's durable steps, or one call ("planning", 5%), checked by code
