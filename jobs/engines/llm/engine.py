@@ -5,7 +5,8 @@
 * `single` (jobs/engines/llm/single.py): the whole program in one streamed answer.
 
 Both end at the validator (app/coaching/validator.py), repair what fails at most once per answer,
-and record every call's usage. The shared call (concurrency cap, cost ceiling, span, transport) is jobs/engines/llm/calls.py.
+and record every call's usage. The shared call (concurrency cap, cost ceiling, span, transport) is
+jobs/engines/llm/calls.py.
 
 Maximum number of HTTP calls to OpenAI for one job, with the defaults
 (NOWVA_OPENAI_MAX_RETRIES=2, NOWVA_MAX_ATTEMPTS=3):
