@@ -88,3 +88,18 @@ PAIN_CEILING = 3  # out of 10: a set stops when an injury's pain goes above it
 POST_VIRAL_VOLUME_SHARE = 2 / 3  # post-viral fatigue: at least a third less than the same request
 POST_VIRAL_MAX_DAYS = 3  # sessions a week at most
 HYPERTENSION_MIN_REPS = 6  # high blood pressure: no heavy singles, every loaded set 6 reps or more
+
+# ---------------------------------------------------------------- time (issue 25: session length)
+
+WARMUP_MIN = 5.0  # a short general warm-up before the first exercise
+REP_S = 4.0  # one controlled rep, up and down
+DISTANCE_M_PER_S = 2.0  # a carry walked or a sprint run, averaged
+SESSION_SLACK = 0.10  # a session may run this much over the minutes the person has
+SUPERSET_REST_S = 15  # from the first exercise of a superset straight to the second
+# The shortest rests the writer shortens to when a session must fit: by goal, for work of that kind.
+MIN_REST_S = {"heavy": 150, "explosive": EXPLOSIVE_MIN_REST_S, "hypertrophy": 60, "accessory": 45, "core": 30}
+
+
+def session_limit_min(minutes: int) -> float:
+    """The longest a session may run for someone with this many minutes."""
+    return minutes * (1 + SESSION_SLACK)

@@ -22,6 +22,7 @@ from app.coaching.words import (
     Injury,
 )
 from app.coaching.writer.dosing import dose
+from app.coaching.writer.fitting import fit_week
 from app.coaching.writer.periodization import WeekKind, WeekPlan, week_focus
 from app.coaching.writer.profile import Profile
 from app.coaching.writer.selection import pick
@@ -215,6 +216,7 @@ def build_week(profile: Profile, plan: WeekPlan) -> TrainingWeek:
                   [:MAX_TESTS_PER_WEEK])
     tested: set[str] = set()
     days: list[TrainingDay] = []
+    roles: list[list[Role]] = []
     for i, (template, chosen) in enumerate(zip(templates, balanced, strict=True)):
         number = i + 1
         exercises = []
@@ -225,7 +227,9 @@ def build_week(profile: Profile, plan: WeekPlan) -> TrainingWeek:
                 tested.add(ex.name)
             exercises.append(exercise)
         days.append(TrainingDay(day=number, name=template.name, exercises=exercises))
+        roles.append([role for role, _, _ in chosen])
     _balance_work(profile, days)
+    fit_week(profile, days, roles)  # the profile's equipment list and minutes (nothing without a profile)
     return TrainingWeek(week=plan.number, focus=clip(week_focus(plan, profile), 200),
                         deload=plan.kind is WeekKind.deload, days=days)
 

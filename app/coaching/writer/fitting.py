@@ -1,0 +1,162 @@
+"""A week fitted to what the person listed (issue 25, items 1 and 6): each exercise written under a
+name their equipment can do, and each session brought within the minutes they have.
+
+A session over its time gives up, in this order, what costs the training least: rests shortened
+towards the shortest the goal allows (heavy sets keep 150 s, explosive work its full rest), then
+accessories paired into supersets (straight from one to the next, then rest), then an exercise whose
+muscles another one that day already trains, then sets, accessories first. A muscle's only
+exercise of the day is never dropped, nor the day's main lift, its balance work or its aerobic work.
+Only a request whose profile gives minutes or equipment is touched: without one, nothing changes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.coaching.catalogue import LibraryExercise, tagged
+from app.coaching.equipment import listed, written_name
+from app.coaching.kinds import Pattern
+from app.coaching.names import lookup
+from app.coaching.policy import HEAVY_REPS, MIN_REST_S, STRENGTH_PATTERNS, SUPERSET_REST_S, session_limit_min
+from app.coaching.prescription import parse_reps
+from app.coaching.timing import session_minutes
+from app.coaching.writer.profile import Profile
+from app.coaching.writer.splits import Role
+from app.coaching.writer.wording import clip
+from app.models import Exercise, TrainingDay
+
+SUPERSET_NOTE = re.compile(r"^Superset with .*?: go straight on to it, then rest\.\s*")
+REST_STEP_S = 15  # rests shorten by this much at a time, the longest above its floor first
+MIN_SETS = {Role.explosive: 2, Role.main: 3, Role.secondary: 2, Role.accessory: 2, Role.core: 1, Role.recovery: 1}
+EASY_PATTERNS = frozenset({Pattern.core, Pattern.carry, Pattern.mobility, Pattern.conditioning})
+
+
+@dataclass
+class Item:
+    role: Role
+    entry: LibraryExercise | None
+    ex: Exercise
+
+    @property
+    def heavy(self) -> bool:
+        reps = parse_reps(self.ex.reps)
+        e = self.entry
+        return (e is not None and reps is not None and reps.unit == "reps" and reps.high <= HEAVY_REPS
+                and e.compound and e.pattern in STRENGTH_PATTERNS and not e.pattern.explosive)
+
+    @property
+    def explosive(self) -> bool:
+        return self.role is Role.explosive or (self.entry is not None and self.entry.pattern.explosive)
+
+    @property
+    def rest_floor(self) -> int:
+        if self.explosive:
+            return MIN_REST_S["explosive"]
+        if self.heavy:
+            return MIN_REST_S["heavy"]
+        if self.entry is not None and self.entry.pattern in EASY_PATTERNS:
+            return MIN_REST_S["core"]
+        return MIN_REST_S["hypertrophy" if self.role in (Role.main, Role.secondary) else "accessory"]
+
+    @property
+    def kept(self) -> bool:
+        """Never dropped: the day's lead work, balance work, aerobic work."""
+        return (self.role in (Role.main, Role.explosive) or self.ex.name in tagged("balance")
+                or (self.entry is not None and self.entry.pattern is Pattern.conditioning))
+
+
+def fit_week(profile: Profile, days: list[TrainingDay], roles: list[list[Role]]) -> None:
+    """The week's days, in place, fitted to the profile's equipment list and minutes."""
+    person = profile.request.profile
+    have = listed(person)
+    if have is not None:
+        for day in days:
+            for ex in day.exercises:
+                entry = lookup(ex.name)
+                if entry is not None:
+                    ex.name = written_name(entry, have)
+    minutes = person.minutes_per_session if person is not None else None
+    if minutes is None:
+        return
+    for day, day_roles in zip(days, roles, strict=True):
+        items = [Item(day_roles[i] if i < len(day_roles) else Role.core, lookup(ex.name), ex)
+                 for i, ex in enumerate(day.exercises)]
+        day.exercises = [it.ex for it in fit_session(items, minutes)]
+
+
+def _minutes(items: list[Item]) -> float:
+    return session_minutes(it.ex for it in items)
+
+
+def fit_session(items: list[Item], minutes: int) -> list[Item]:
+    """The session within `minutes` where shorter rests and supersets can do it, within the
+    limit (with its slack) where fewer exercises or sets must."""
+    limit = session_limit_min(minutes)
+    _shorten_rests(items, minutes)
+    _superset(items, minutes)
+    while _minutes(items) > limit and _drop_one(items):
+        pass
+    while _minutes(items) > limit and _trim_one(items):
+        pass
+    return items
+
+
+def _shorten_rests(items: list[Item], minutes: float) -> None:
+    while _minutes(items) > minutes:
+        over = [it for it in items if it.ex.rest_seconds > it.rest_floor and not _in_superset(it)]
+        if not over:
+            return
+        it = max(reversed(over), key=lambda it: it.ex.rest_seconds - it.rest_floor)
+        it.ex.rest_seconds = max(it.rest_floor, it.ex.rest_seconds - REST_STEP_S)
+
+
+def _in_superset(it: Item) -> bool:
+    return it.ex.rest_seconds == SUPERSET_REST_S and SUPERSET_NOTE.match(it.ex.notes) is not None
+
+
+def _pairable(it: Item) -> bool:
+    return (it.role in (Role.secondary, Role.accessory, Role.core) and not it.heavy and not it.explosive
+            and it.entry is not None and it.entry.pattern not in (Pattern.conditioning, Pattern.mobility))
+
+
+def _superset(items: list[Item], minutes: float) -> None:
+    """Pairs of neighbouring accessories for different muscles, from the end of the session."""
+    i = len(items) - 2
+    while i >= 0 and _minutes(items) > minutes:
+        first, second = items[i], items[i + 1]
+        if (_pairable(first) and _pairable(second) and not _in_superset(second) and first.entry and second.entry
+                and first.entry.muscles[:1] != second.entry.muscles[:1]):
+            first.ex.rest_seconds = SUPERSET_REST_S
+            first.ex.notes = clip(f"Superset with {second.ex.name}: go straight on to it, then rest. "
+                                  f"{first.ex.notes}".strip(), 300)
+            i -= 2
+        else:
+            i -= 1
+
+
+def _drop_one(items: list[Item]) -> bool:
+    """Drop the last exercise whose every muscle another exercise of the day also trains."""
+    for it in reversed(items):
+        if it.kept or it.entry is None:
+            continue
+        others = {m for o in items if o is not it and o.entry is not None for m in o.entry.muscles}
+        if it.entry.muscles and set(it.entry.muscles) <= others:
+            index = items.index(it)
+            if index > 0 and _in_superset(items[index - 1]):
+                before = items[index - 1]
+                before.ex.rest_seconds = items[index].ex.rest_seconds  # its partner is gone: rest after it
+                before.ex.notes = SUPERSET_NOTE.sub("", before.ex.notes)
+            items.remove(it)
+            return True
+    return False
+
+
+def _trim_one(items: list[Item]) -> bool:
+    """One set less, from the exercise with the most sets, accessories before main lifts."""
+    options = [it for it in items if it.ex.sets > MIN_SETS[it.role]]
+    if not options:
+        return False
+    order = {Role.accessory: 0, Role.core: 0, Role.recovery: 0, Role.secondary: 1, Role.explosive: 2, Role.main: 2}
+    max(reversed(options), key=lambda it: (-order[it.role], it.ex.sets)).ex.sets -= 1
+    return True
