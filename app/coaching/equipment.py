@@ -45,14 +45,20 @@ def missing(entry: LibraryExercise, written: str, have: Collection[Equipment]) -
 
 
 def written_name(entry: LibraryExercise, have: Collection[Equipment]) -> str:
-    """The entry's name, or when it states equipment the person lacks, the alias they can do: a
-    generic one when they can still load it, else its bodyweight one ("Bodyweight reverse lunge")."""
+    """The entry's name, or when it states equipment the person lacks, the alias they can do: one
+    that names a load they have ("Kettlebell snatch"), else a generic one when they can still load
+    it, else its bodyweight one ("Bodyweight reverse lunge")."""
     if missing(entry, entry.name, have) is None:
         return entry.name
     loads = (entry.equipment - {Equipment.bodyweight}) & set(have)
-    options = [a for a in entry.aliases if missing(entry, a, have) is None]
-    stated = {a: read(a).equipment for a in options}
-    plain = [a for a in options if not stated[a]]
-    bodyweight = [a for a in options if stated[a] == {Equipment.bodyweight}]
-    best = (plain + bodyweight) if loads else (bodyweight + plain)
-    return best[0][:1].upper() + best[0][1:] if best else entry.name
+
+    def rank(alias: str) -> int:
+        stated = read(alias).equipment
+        if stated & loads:
+            return 0
+        if not stated:
+            return 1 if loads else 2
+        return 2 if loads else 1  # the body alone: its bodyweight name before a generic one
+
+    options = sorted((a for a in entry.aliases if missing(entry, a, have) is None), key=rank)
+    return options[0][:1].upper() + options[0][1:] if options else entry.name

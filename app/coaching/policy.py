@@ -51,10 +51,15 @@ SESSION_SETS = {BEG: 20, INT: 28, ADV: 32}
 SESSION_LANDINGS = {BEG: 40, INT: 60, ADV: 80}
 
 
-def weekly_floor(level: FitnessLevel, days: int) -> int:
+FULL_FLOOR_MINUTES = 45  # sessions this long or longer hold the full weekly floor
+
+
+def weekly_floor(level: FitnessLevel, days: int, minutes: int | None = None) -> int:
     """Hard sets a week each major muscle needs for hypertrophy. Few sessions cannot reach the full
-    band for every muscle: the floor scales with days, up to three."""
-    return math.floor(WEEKLY_SETS[level][0] * min(1.0, days / 3))
+    band for every muscle: the floor scales with days, up to three; and short ones neither: with
+    the minutes of a session, up to `FULL_FLOOR_MINUTES`."""
+    share = min(1.0, days / 3) * (1.0 if minutes is None else min(1.0, minutes / FULL_FLOOR_MINUTES))
+    return math.floor(WEEKLY_SETS[level][0] * share)
 
 
 # ---------------------------------------------------------------- the program's shape over time
@@ -98,6 +103,14 @@ SESSION_SLACK = 0.10  # a session may run this much over the minutes the person 
 SUPERSET_REST_S = 15  # from the first exercise of a superset straight to the second
 # The shortest rests the writer shortens to when a session must fit: by goal, for work of that kind.
 MIN_REST_S = {"heavy": 150, "explosive": EXPLOSIVE_MIN_REST_S, "hypertrophy": 60, "accessory": 45, "core": 30}
+
+
+TYPICAL_SET_S = 100  # a working set and its rest, supersets and heavy sets averaged: what a session holds
+
+
+def session_sets_in(minutes: int) -> int:
+    """About how many working sets fit in a session of these minutes, after the warm-up."""
+    return max(6, math.floor((minutes - WARMUP_MIN) * 60 / TYPICAL_SET_S))
 
 
 def session_limit_min(minutes: int) -> float:

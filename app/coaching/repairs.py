@@ -147,7 +147,8 @@ def weekly_volume(program: ProgramContent, person: Person) -> list[Fix]:
     """A muscle a set or two outside its band is nudged in: over the ceiling, its accessories lose a
     set first; under a hypertrophy floor, its own exercises gain one. Farther off is the model's."""
     request = person.request
-    low = weekly_floor(request.fitness_level, request.days_per_week)
+    minutes = request.profile.minutes_per_session if request.profile is not None else None
+    low = weekly_floor(request.fitness_level, request.days_per_week, minutes)
     high = WEEKLY_SETS[request.fitness_level][1]
     max_sets = BEGINNER_MAX_SETS if request.fitness_level is FitnessLevel.beginner else MAX_SETS
     fixes: list[Fix] = []

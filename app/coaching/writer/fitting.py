@@ -18,7 +18,14 @@ from app.coaching.catalogue import LibraryExercise, tagged
 from app.coaching.equipment import listed, written_name
 from app.coaching.kinds import Pattern
 from app.coaching.names import lookup
-from app.coaching.policy import HEAVY_REPS, MIN_REST_S, STRENGTH_PATTERNS, SUPERSET_REST_S, session_limit_min
+from app.coaching.policy import (
+    DELOAD_MAX_SHARE,
+    HEAVY_REPS,
+    MIN_REST_S,
+    STRENGTH_PATTERNS,
+    SUPERSET_REST_S,
+    session_limit_min,
+)
 from app.coaching.prescription import parse_reps
 from app.coaching.timing import session_minutes
 from app.coaching.writer.profile import Profile
@@ -27,7 +34,9 @@ from app.coaching.writer.wording import clip
 from app.models import Exercise, TrainingDay
 
 SUPERSET_NOTE = re.compile(r"^Superset with .*?: go straight on to it, then rest\.\s*")
-REST_STEP_S = 15  # rests shorten by this much at a time, the longest above its floor first
+MIN_EXERCISES = 4  # a short full-body session still squats, pushes, pulls and hinges
+REST_STEP_S = 15
+LIGHT_REPS, LIGHT_REST_S = "6-8", 90  # a heavy secondary lift made lighter, when time is short  # rests shorten by this much at a time, the longest above its floor first
 MIN_SETS = {Role.explosive: 2, Role.main: 3, Role.secondary: 2, Role.accessory: 2, Role.core: 1, Role.recovery: 1}
 EASY_PATTERNS = frozenset({Pattern.core, Pattern.carry, Pattern.mobility, Pattern.conditioning})
 
@@ -66,8 +75,15 @@ class Item:
                 or (self.entry is not None and self.entry.pattern is Pattern.conditioning))
 
 
-def fit_week(profile: Profile, days: list[TrainingDay], roles: list[list[Role]]) -> None:
-    """The week's days, in place, fitted to the profile's equipment list and minutes."""
+def minutes_of(profile: Profile) -> int | None:
+    """The minutes a session may take, when the person said."""
+    person = profile.request.profile
+    return person.minutes_per_session if person is not None else None
+
+
+def fit_week(profile: Profile, days: list[TrainingDay], roles: list[list[Role]], deload: bool = False) -> None:
+    """The week's days, in place, fitted to the profile's equipment list and minutes. A deload week
+    fits in a share of them, so it stays that much lighter than the fitted weeks around it."""
     person = profile.request.profile
     have = listed(person)
     if have is not None:
@@ -82,17 +98,19 @@ def fit_week(profile: Profile, days: list[TrainingDay], roles: list[list[Role]])
     for day, day_roles in zip(days, roles, strict=True):
         items = [Item(day_roles[i] if i < len(day_roles) else Role.core, lookup(ex.name), ex)
                  for i, ex in enumerate(day.exercises)]
-        day.exercises = [it.ex for it in fit_session(items, minutes)]
+        day.exercises = [it.ex for it in fit_session(items, minutes, DELOAD_MAX_SHARE if deload else 1.0)]
 
 
 def _minutes(items: list[Item]) -> float:
     return session_minutes(it.ex for it in items)
 
 
-def fit_session(items: list[Item], minutes: int) -> list[Item]:
+def fit_session(items: list[Item], minutes: int, share: float = 1.0) -> list[Item]:
     """The session within `minutes` where shorter rests and supersets can do it, within the
-    limit (with its slack) where fewer exercises or sets must."""
-    limit = session_limit_min(minutes)
+    limit (with its slack) where fewer exercises or sets must; a deload within a share of that."""
+    limit = session_limit_min(minutes) * share
+    _shorten_rests(items, minutes)
+    _lighten(items, minutes)
     _shorten_rests(items, minutes)
     _superset(items, minutes)
     while _minutes(items) > limit and _drop_one(items):
@@ -109,6 +127,16 @@ def _shorten_rests(items: list[Item], minutes: float) -> None:
             return
         it = max(reversed(over), key=lambda it: it.ex.rest_seconds - it.rest_floor)
         it.ex.rest_seconds = max(it.rest_floor, it.ex.rest_seconds - REST_STEP_S)
+
+
+def _lighten(items: list[Item], minutes: float) -> None:
+    """Heavy secondary lifts become sets of 6-8 with shorter rests: the main lift carries the heavy work."""
+    for it in reversed(items):
+        if _minutes(items) <= minutes:
+            return
+        if it.role is Role.secondary and it.heavy:
+            it.ex.reps = f"{LIGHT_REPS} per side" if "side" in str(it.ex.reps) else LIGHT_REPS
+            it.ex.rest_seconds = min(it.ex.rest_seconds, LIGHT_REST_S)
 
 
 def _in_superset(it: Item) -> bool:
