@@ -1,0 +1,134 @@
+"""Issue 25, items 1 and 6: sessions fit the minutes the person has, and every exercise the equipment
+they listed. Each rule (`session-length`, `equipment-list`) rejects a program that breaks it and
+passes one that keeps it; the built-in writer's programs for a sample of profiles pass the validator.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+
+from app.coaching.catalogue import EXERCISES, by_name
+from app.coaching.equipment import missing, written_name
+from app.coaching.kinds import Equipment
+from app.coaching.names import lookup
+from app.coaching.profile import Profile
+from app.coaching.rules.registry import Rule, check
+from app.coaching.timing import session_minutes
+from app.coaching.validator import subject, validate
+from app.coaching.writer.program import build_program
+from app.models import Exercise, FitnessLevel, GenerateRequest, GoalCategory, ProgramContent, TrainingDay
+
+
+def request(profile: Profile | None = None, **overrides: Any) -> GenerateRequest:
+    body: dict[str, Any] = {
+        "user_id": "7d8e4c1a-2f6b-4a7e-9a51-3c3f0e9f8b21", "height_cm": 178, "weight_kg": 80,
+        "goal_category": "strength", "goal_raw": "", "duration_weeks": 8, "days_per_week": 3,
+        "fitness_level": "intermediate"}
+    body.update(overrides)
+    return GenerateRequest.model_validate({**body, "profile": profile})
+
+
+def ex(name: str, sets: int = 3, reps: int | str = "8-12", rest: int = 90) -> Exercise:
+    return Exercise(name=name, sets=sets, reps=reps, intensity="RPE 7", rest_seconds=rest, notes="")
+
+
+def one_day(*exercises: Exercise) -> ProgramContent:
+    return ProgramContent.model_validate({"name": "p", "description": "", "summary": "s", "weeks": [
+        {"week": 1, "focus": "", "deload": False, "days": [TrainingDay(day=1, name="A", exercises=list(exercises))]}]})
+
+
+def broken(rule: Rule, program: ProgramContent, req: GenerateRequest) -> list[str]:
+    return [v.message for v in check(rule, subject(program, req))]
+
+
+# ---------------------------------------------------------------- session length
+
+
+def test_the_estimate_is_a_warm_up_then_sets_of_work_and_rest() -> None:
+    # 5 minutes, then 3 x (10 reps x 4 s + 90 s) = 390 s, then 2 x (30 s + 30 s) = 120 s: 13.5 minutes.
+    assert session_minutes([ex("Goblet squat", reps="8-12"), ex("Plank", sets=2, reps="30s", rest=30)]) == 13.5
+    # per side counts both sides; a distance at a walk
+    assert session_minutes([ex("Split squat", sets=1, reps="5 per side", rest=0)]) == 5 + 40 / 60
+    assert session_minutes([ex("Farmer's carry", sets=1, reps="40m", rest=0)]) == 5 + 20 / 60
+
+
+def test_a_session_over_the_minutes_breaks_session_length() -> None:
+    req = request(Profile(minutes_per_session=30))
+    long_day = one_day(*(ex(n, sets=4, rest=120) for n in ("Back squat", "Barbell bench press", "Barbell row",
+                                                            "Romanian deadlift", "Dumbbell curl")))
+    found = broken(Rule.session_length, long_day, req)
+    assert len(found) == 1 and "takes about 58 minutes" in found[0] and "at most 33" in found[0]
+    short_day = one_day(ex("Back squat", sets=3, reps=5, rest=150), ex("Barbell bench press", sets=3, rest=90))
+    assert broken(Rule.session_length, short_day, req) == []
+    assert broken(Rule.session_length, long_day, request()) == []  # no minutes said: nothing to judge
+
+
+def test_the_writer_fits_a_30_minute_session_without_dropping_a_muscle() -> None:
+    without = build_program(request(days_per_week=3))
+    req = request(Profile(minutes_per_session=30), days_per_week=3)
+    program = build_program(req)
+    assert max(session_minutes(d.exercises) for d in without.weeks[0].days) > 40  # today's length
+    assert max(session_minutes(d.exercises) for w in program.weeks for d in w.days) <= 33
+    assert validate(program, req) == []
+
+
+# ---------------------------------------------------------------- equipment lists
+
+
+def test_a_dumbbell_lunge_breaks_equipment_list_for_bodyweight_only() -> None:
+    req = request(Profile(equipment=["bodyweight"]))
+    found = broken(Rule.equipment_list, one_day(ex("Dumbbell lunge")), req)
+    assert len(found) == 1 and "needs a dumbbell" in found[0]
+    assert broken(Rule.equipment_list, one_day(ex("Bodyweight reverse lunge"), ex("Push-up")), req) == []
+    assert broken(Rule.equipment_list, one_day(ex("Dumbbell lunge")), request()) == []  # no list: a full gym
+
+
+def test_the_whole_list_counts_a_bench_and_a_bar() -> None:
+    req = request(Profile(equipment=["barbell", "squat_rack"]))
+    found = broken(Rule.equipment_list, one_day(ex("Barbell bench press"), ex("Pull-up"), ex("Back squat")), req)
+    assert ["needs a bench" in m for m in found] == [True, False] and "needs a pull-up bar" in found[1]
+    full = request(Profile(equipment=["barbell", "squat_rack", "bench", "pull_up_bar"]))
+    assert broken(Rule.equipment_list, one_day(ex("Barbell bench press"), ex("Pull-up")), full) == []
+
+
+def test_bands_only_gets_no_dumbbell_work() -> None:
+    req = request(Profile(equipment=["resistance_bands"]), goal_category="hypertrophy", days_per_week=4)
+    program = build_program(req)
+    names = {e.name for w in program.weeks for d in w.days for e in d.exercises}
+    assert not any("umbbell" in n or "ettlebell" in n or "arbell" in n for n in names), names
+    assert "Bodyweight reverse lunge" in names
+    assert validate(program, req) == []
+
+
+def test_every_stock_exercise_has_a_name_each_of_its_kinds_can_do() -> None:
+    for entry in EXERCISES:
+        if not entry.stock:
+            continue
+        for kind in entry.equipment:
+            have = {kind, Equipment.bodyweight, *entry.needs}
+            name = written_name(entry, have)
+            assert missing(entry, name, have) is None, (entry.name, kind)
+            assert lookup(name) is entry, (entry.name, name)
+    assert written_name(by_name("Dumbbell reverse lunge"), {Equipment.kettlebell}) == "Reverse lunge"
+
+
+# ---------------------------------------------------------------- the built-in writer, across profiles
+
+LISTS: list[list[Any]] = [["resistance_bands"], ["bodyweight"], ["dumbbells", "bench"],
+                          ["barbell", "squat_rack", "bench", "pull_up_bar"]]
+MINUTES = (30, 45, 60, 90)
+
+
+@pytest.mark.parametrize("minutes", MINUTES)
+def test_built_in_programs_for_profiles_pass_the_validator(minutes: int) -> None:
+    failures = []
+    for goal, level, days, equipment in itertools.product(GoalCategory, FitnessLevel, range(1, 8), LISTS):
+        weeks = (days * 3 + minutes) % 12 + 1
+        req = request(Profile(minutes_per_session=minutes, equipment=equipment), goal_category=goal,
+                      fitness_level=level, days_per_week=days, duration_weeks=weeks)
+        failures += [f"{goal.value}/{level.value}/{days}d/{weeks}w {equipment}: {v}"
+                     for v in validate(build_program(req), req)]
+    assert failures == [], f"{len(failures)} violations, such as {failures[:3]}"
