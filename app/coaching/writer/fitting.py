@@ -115,6 +115,7 @@ def fit_session(items: list[Item], minutes: int, share: float = 1.0) -> list[Ite
     _superset(items, minutes)
     while _minutes(items) > limit and _drop_one(items):
         pass
+    _superset(items, limit)  # an exercise gone may leave a new pair
     while _minutes(items) > limit and _trim_one(items):
         pass
     return items
@@ -182,9 +183,11 @@ def _drop_one(items: list[Item]) -> bool:
 
 def _trim_one(items: list[Item]) -> bool:
     """One set less, from the exercise with the most sets, accessories before main lifts."""
+    # Trunk work and carries give up sets first: the working sets are the goal itself.
     options = [it for it in items if it.ex.sets > MIN_SETS[it.role]]
     if not options:
         return False
     order = {Role.accessory: 0, Role.core: 0, Role.recovery: 0, Role.secondary: 1, Role.explosive: 2, Role.main: 2}
-    max(reversed(options), key=lambda it: (-order[it.role], it.ex.sets)).ex.sets -= 1
+    max(reversed(options), key=lambda it: (it.entry is None or it.entry.pattern in EASY_PATTERNS, -order[it.role],
+                                           it.ex.sets)).ex.sets -= 1
     return True
