@@ -136,3 +136,22 @@ def test_built_in_programs_for_profiles_pass_the_validator(minutes: int, goals: 
         failures += [f"{goal.value}/{level.value}/{days}d/{weeks}w {equipment}: {v}"
                      for v in validate(build_program(req), req)]
     assert failures == [], f"{len(failures)} violations, such as {failures[:3]}"
+
+
+# ---------------------------------------------------------------- code repairs of a model's program
+
+
+def test_a_repair_shortens_rests_and_keeps_a_name_the_equipment_can_do() -> None:
+    from app.coaching.person import read_person
+    from app.coaching.repairs import repair
+
+    req = request(Profile(minutes_per_session=30, equipment=["bodyweight"]), goal_category="hypertrophy")
+    day = one_day(ex("Push-up", sets=4, rest=120), ex("Bodyweight reverse lunge", sets=4, reps="10 per side", rest=120),
+                  ex("Glute bridge", sets=4, rest=120), ex("Plank", sets=3, reps="30s", rest=90))
+    assert broken(Rule.session_length, day, req)
+    fixed, fixes = repair(day, read_person(req))
+    assert broken(Rule.session_length, fixed, req) == []
+    assert "session-length" in {f.rule for f in fixes}
+    assert not any("reverse lunge" in f.where for f in fixes if f.rule == "name")
+    assert [e.name for e in fixed.weeks[0].days[0].exercises][1] == "Bodyweight reverse lunge"
+    assert fixed.weeks[0].days[0].exercises[0].rest_seconds >= 60  # hypertrophy keeps its shortest rest

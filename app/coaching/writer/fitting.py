@@ -35,8 +35,8 @@ from app.models import Exercise, TrainingDay
 
 SUPERSET_NOTE = re.compile(r"^Superset with .*?: go straight on to it, then rest\.\s*")
 MIN_EXERCISES = 4  # a short full-body session still squats, pushes, pulls and hinges
-REST_STEP_S = 15
-LIGHT_REPS, LIGHT_REST_S = "6-8", 90  # a heavy secondary lift made lighter, when time is short  # rests shorten by this much at a time, the longest above its floor first
+REST_STEP_S = 15  # rests shorten by this much at a time, the longest above its floor first
+LIGHT_REPS, LIGHT_REST_S = "6-8", 90  # a heavy secondary lift made lighter, when time is short
 MIN_SETS = {Role.explosive: 2, Role.main: 3, Role.secondary: 2, Role.accessory: 2, Role.core: 1, Role.recovery: 1}
 EASY_PATTERNS = frozenset({Pattern.core, Pattern.carry, Pattern.mobility, Pattern.conditioning})
 
@@ -109,9 +109,9 @@ def fit_session(items: list[Item], minutes: int, share: float = 1.0) -> list[Ite
     """The session within `minutes` where shorter rests and supersets can do it, within the
     limit (with its slack) where fewer exercises or sets must; a deload within a share of that."""
     limit = session_limit_min(minutes) * share
-    _shorten_rests(items, minutes)
+    shorten_rests(items, minutes)
     _lighten(items, minutes)
-    _shorten_rests(items, minutes)
+    shorten_rests(items, minutes)
     _superset(items, minutes)
     while _minutes(items) > limit and _drop_one(items):
         pass
@@ -121,7 +121,8 @@ def fit_session(items: list[Item], minutes: int, share: float = 1.0) -> list[Ite
     return items
 
 
-def _shorten_rests(items: list[Item], minutes: float) -> None:
+def shorten_rests(items: list[Item], minutes: float) -> None:
+    """Rests shortened a step at a time, the longest above its floor first, until the session fits."""
     while _minutes(items) > minutes:
         over = [it for it in items if it.ex.rest_seconds > it.rest_floor and not _in_superset(it)]
         if not over:

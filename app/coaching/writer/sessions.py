@@ -235,7 +235,8 @@ def build_week(profile: Profile, plan: WeekPlan) -> TrainingWeek:
         days.append(TrainingDay(day=number, name=template.name, exercises=exercises))
         roles.append([role for role, _, _ in chosen])
     _balance_work(profile, days)
-    fit_week(profile, days, roles, plan.kind is WeekKind.deload)  # the profile's equipment list and minutes (nothing without a profile)
+    # The profile's equipment list and minutes (nothing without a profile).
+    fit_week(profile, days, roles, plan.kind is WeekKind.deload)
     return TrainingWeek(week=plan.number, focus=clip(week_focus(plan, profile), 200),
                         deload=plan.kind is WeekKind.deload, days=days)
 
