@@ -98,7 +98,8 @@ def for_profile(profile: Profile | None) -> str:
         m = profile.minutes_per_session
         lines.append(
             f"- Every session fits {m} minutes: at most {c.session_limit_min(m):.0f}, counted as a "
-            f"{c.WARMUP_MIN:g}-minute warm-up, then for each exercise its sets times (the work, about {c.REP_S:g} s a rep, plus rest_seconds). "
+            f"{c.WARMUP_MIN:g}-minute warm-up, then for each exercise its sets times (the work, about {c.REP_S:g} s "
+            "a rep, plus rest_seconds). "
             "To fit, first shorten rests where the goal allows (never under 150 s on heavy strength sets), then "
             f"superset accessories (the first of a pair rests {c.SUPERSET_REST_S} s and its notes say 'Superset with' "
             "the next), then drop an exercise whose muscles another one that day trains; never drop a muscle's only "
