@@ -105,12 +105,14 @@ SUPERSET_REST_S = 15  # from the first exercise of a superset straight to the se
 MIN_REST_S = {"heavy": 150, "explosive": EXPLOSIVE_MIN_REST_S, "hypertrophy": 60, "accessory": 45, "core": 30}
 
 
-TYPICAL_SET_S = 100  # a working set and its rest, supersets and heavy sets averaged: what a session holds
+# A working set and its rest, averaged over a session: what a session of some minutes holds. Heavy
+# sets rest long; hypertrophy's accessories can be supersetted.
+TYPICAL_SET_S = {"hypertrophy": 80, "strength": 100, "power": 100}
 
 
-def session_sets_in(minutes: int) -> int:
+def session_sets_in(minutes: int, goal: str) -> int:
     """About how many working sets fit in a session of these minutes, after the warm-up."""
-    return max(6, math.floor((minutes - WARMUP_MIN) * 60 / TYPICAL_SET_S))
+    return max(6, math.floor((minutes - WARMUP_MIN) * 60 / TYPICAL_SET_S[goal]))
 
 
 def session_limit_min(minutes: int) -> float:

@@ -120,10 +120,8 @@ def test_every_stock_exercise_has_a_name_each_of_its_kinds_can_do() -> None:
 LISTS: list[list[Any]] = [["resistance_bands"], ["bodyweight"], ["dumbbells", "bench"],
                           ["barbell", "squat_rack", "bench", "pull_up_bar"]]
 ALL = tuple(GoalCategory)
-# Not yet: hypertrophy in 30-45 minutes for an advanced lifter with little equipment can fall a set
-# short of a weekly floor in a few weeks (the session gave up sets to fit); 20 minutes fails more.
-SAMPLE = [(30, (GoalCategory.strength, GoalCategory.power)), (45, (GoalCategory.strength, GoalCategory.power)),
-          (60, ALL), (90, ALL)]
+# Not yet: 20-25 minutes, where a power program's deload can keep more than 70% of a fitted week's sets.
+SAMPLE = [(30, ALL), (45, ALL), (60, ALL), (90, ALL)]
 
 
 @pytest.mark.parametrize(("minutes", "goals"), SAMPLE)

@@ -12,11 +12,12 @@ Only a request whose profile gives minutes or equipment is touched: without one,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from app.coaching.catalogue import LibraryExercise, tagged
+from app.coaching.catalogue import LibraryExercise, contributions, tagged
 from app.coaching.equipment import listed, written_name
-from app.coaching.kinds import Pattern
+from app.coaching.kinds import MAJOR_MUSCLES, Muscle, Pattern
 from app.coaching.names import lookup
 from app.coaching.policy import (
     DELOAD_MAX_SHARE,
@@ -25,13 +26,14 @@ from app.coaching.policy import (
     STRENGTH_PATTERNS,
     SUPERSET_REST_S,
     session_limit_min,
+    weekly_floor,
 )
 from app.coaching.prescription import parse_reps
 from app.coaching.timing import session_minutes
 from app.coaching.writer.profile import Profile
 from app.coaching.writer.splits import Role
 from app.coaching.writer.wording import clip
-from app.models import Exercise, TrainingDay
+from app.models import Exercise, GoalCategory, TrainingDay
 
 SUPERSET_NOTE = re.compile(r"^Superset with .*?: go straight on to it, then rest\.\s*")
 MIN_EXERCISES = 4  # a short full-body session still squats, pushes, pulls and hinges
@@ -95,28 +97,59 @@ def fit_week(profile: Profile, days: list[TrainingDay], roles: list[list[Role]],
     minutes = person.minutes_per_session if person is not None else None
     if minutes is None:
         return
+    request = profile.request
+    # Hypertrophy's weekly floor holds in a fitted week too: sets and exercises go only from muscles with spare.
+    floor = (weekly_floor(request.fitness_level, request.days_per_week, minutes)
+             if profile.goal is GoalCategory.hypertrophy and not deload else 0)
     for day, day_roles in zip(days, roles, strict=True):
         items = [Item(day_roles[i] if i < len(day_roles) else Role.core, lookup(ex.name), ex)
                  for i, ex in enumerate(day.exercises)]
-        day.exercises = [it.ex for it in fit_session(items, minutes, DELOAD_MAX_SHARE if deload else 1.0)]
+        others = _muscle_sets(ex for d in days if d is not day for ex in d.exercises)
+        budget = Budget(floor, others)
+        day.exercises = [it.ex for it in fit_session(items, minutes, DELOAD_MAX_SHARE if deload else 1.0, budget)]
+
+
+def _muscle_sets(exercises: Iterable[Exercise]) -> dict[Muscle, float]:
+    out: dict[Muscle, float] = {}
+    for ex in exercises:
+        entry = lookup(ex.name)
+        for muscle, share in contributions(entry) if entry is not None else ():
+            out[muscle] = out.get(muscle, 0.0) + ex.sets * share
+    return out
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How far a session may give up sets: each major muscle keeps `floor` sets in the week."""
+
+    floor: float = 0.0
+    others: dict[Muscle, float] = field(default_factory=dict)  # the week's other days, per muscle
+
+    def spares(self, items: list[Item], it: Item, sets: int) -> bool:
+        if not self.floor or it.entry is None:
+            return True
+        day = _muscle_sets(i.ex for i in items)
+        return all(self.others.get(m, 0.0) + day.get(m, 0.0) - sets * share >= self.floor
+                   for m, share in contributions(it.entry) if m in MAJOR_MUSCLES)
 
 
 def _minutes(items: list[Item]) -> float:
     return session_minutes(it.ex for it in items)
 
 
-def fit_session(items: list[Item], minutes: int, share: float = 1.0) -> list[Item]:
+def fit_session(items: list[Item], minutes: int, share: float = 1.0, budget: Budget | None = None) -> list[Item]:
     """The session within `minutes` where shorter rests and supersets can do it, within the
     limit (with its slack) where fewer exercises or sets must; a deload within a share of that."""
     limit = session_limit_min(minutes) * share
+    budget = budget or Budget()
     shorten_rests(items, minutes)
     _lighten(items, minutes)
     shorten_rests(items, minutes)
     _superset(items, minutes)
-    while _minutes(items) > limit and _drop_one(items):
+    while _minutes(items) > limit and _drop_one(items, budget):
         pass
     _superset(items, limit)  # an exercise gone may leave a new pair
-    while _minutes(items) > limit and _trim_one(items):
+    while _minutes(items) > limit and _trim_one(items, budget):
         pass
     return items
 
@@ -165,10 +198,10 @@ def _superset(items: list[Item], minutes: float) -> None:
             i -= 1
 
 
-def _drop_one(items: list[Item]) -> bool:
+def _drop_one(items: list[Item], budget: Budget) -> bool:
     """Drop the last exercise whose every muscle another exercise of the day also trains."""
     for it in reversed(items):
-        if it.kept or it.entry is None:
+        if it.kept or it.entry is None or not budget.spares(items, it, it.ex.sets):
             continue
         others = {m for o in items if o is not it and o.entry is not None for m in o.entry.muscles}
         if it.entry.muscles and set(it.entry.muscles) <= others:
@@ -182,10 +215,10 @@ def _drop_one(items: list[Item]) -> bool:
     return False
 
 
-def _trim_one(items: list[Item]) -> bool:
+def _trim_one(items: list[Item], budget: Budget) -> bool:
     """One set less, from the exercise with the most sets, accessories before main lifts."""
     # Trunk work and carries give up sets first: the working sets are the goal itself.
-    options = [it for it in items if it.ex.sets > MIN_SETS[it.role]]
+    options = [it for it in items if it.ex.sets > MIN_SETS[it.role] and budget.spares(items, it, 1)]
     if not options:
         return False
     order = {Role.accessory: 0, Role.core: 0, Role.recovery: 0, Role.secondary: 1, Role.explosive: 2, Role.main: 2}

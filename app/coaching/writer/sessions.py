@@ -37,7 +37,8 @@ from app.models import Exercise, GoalCategory, TrainingDay, TrainingWeek
 
 def session_size(profile: Profile, extra: int, minutes: int | None = None, leads: int = 0) -> int:
     if minutes is not None:  # a short session holds fewer exercises (about three sets each), explosive work beside
-        return min(session_size(profile, extra), max(MIN_EXERCISES + leads, session_sets_in(minutes) // 3))
+        return min(session_size(profile, extra), max(MIN_EXERCISES + leads,
+                                                       session_sets_in(minutes, profile.goal.value) // 3))
     base = (4, 5, 6)[profile.level]
     if profile.goal is GoalCategory.hypertrophy:
         base += 1
@@ -170,7 +171,9 @@ def band_for(profile: Profile) -> Band:
     high = WEEKLY_SETS[level][1]
     if profile.paced:  # post-viral fatigue: a third less, the floor too
         high, floor = math.floor(high * POST_VIRAL_VOLUME_SHARE), max(1, math.floor(floor * POST_VIRAL_VOLUME_SHARE))
-    cap = SESSION_SETS[level] if minutes is None else min(SESSION_SETS[level], session_sets_in(minutes))
+    cap = SESSION_SETS[level]
+    if minutes is not None:  # a short session holds fewer sets
+        cap = min(cap, session_sets_in(minutes, profile.goal.value))
     return Band(floor, high, cap, 4 if profile.level == 0 else 6)
 
 
