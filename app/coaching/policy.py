@@ -112,7 +112,8 @@ TYPICAL_SET_S = {"hypertrophy": 80, "strength": 100, "power": 100}
 
 def session_sets_in(minutes: int, goal: str) -> int:
     """About how many working sets fit in a session of these minutes, after the warm-up."""
-    return max(6, math.floor((minutes - WARMUP_MIN) * 60 / TYPICAL_SET_S[goal]))
+    # Never fewer than two sets for each of the five exercises a short full-body session needs.
+    return max(10, math.floor((minutes - WARMUP_MIN) * 60 / TYPICAL_SET_S[goal]))
 
 
 def session_limit_min(minutes: int) -> float:

@@ -120,8 +120,9 @@ def test_every_stock_exercise_has_a_name_each_of_its_kinds_can_do() -> None:
 LISTS: list[list[Any]] = [["resistance_bands"], ["bodyweight"], ["dumbbells", "bench"],
                           ["barbell", "squat_rack", "bench", "pull_up_bar"]]
 ALL = tuple(GoalCategory)
-# Not yet: 20-25 minutes, where a power program's deload can keep more than 70% of a fitted week's sets.
-SAMPLE = [(30, ALL), (45, ALL), (60, ALL), (90, ALL)]
+# Not yet at 20 minutes: 4 of the 252 programs of power and hypertrophy (a power deload 28% lighter
+# where 30% is needed; one session a week without shoulder work; one session 23 minutes long).
+SAMPLE = [(20, (GoalCategory.strength,)), (25, ALL), (30, ALL), (45, ALL), (60, ALL), (90, ALL)]
 
 
 @pytest.mark.parametrize(("minutes", "goals"), SAMPLE)

@@ -26,20 +26,23 @@ from app.coaching.policy import (
     STRENGTH_PATTERNS,
     SUPERSET_REST_S,
     session_limit_min,
+    session_sets_in,
     weekly_floor,
 )
 from app.coaching.prescription import parse_reps
 from app.coaching.timing import session_minutes
 from app.coaching.writer.profile import Profile
-from app.coaching.writer.splits import Role
+from app.coaching.writer.splits import Role, Slot
 from app.coaching.writer.wording import clip
 from app.models import Exercise, GoalCategory, TrainingDay
 
 SUPERSET_NOTE = re.compile(r"^Superset with .*?: go straight on to it, then rest\.\s*")
 MIN_EXERCISES = 4  # a short full-body session still squats, pushes, pulls and hinges
+SHORT_SESSION_SETS = 12  # a session holding fewer working sets than this is short
 REST_STEP_S = 15  # rests shorten by this much at a time, the longest above its floor first
 LIGHT_REPS, LIGHT_REST_S = "6-8", 90  # a heavy secondary lift made lighter, when time is short
-MIN_SETS = {Role.explosive: 2, Role.main: 3, Role.secondary: 2, Role.accessory: 2, Role.core: 1, Role.recovery: 1}
+MIN_SETS = {Role.explosive: 2, Role.main: 2, Role.secondary: 2, Role.accessory: 2, Role.core: 1, Role.recovery: 1}
+DELOAD_MIN_SETS = {**{role: 1 for role in Role}, Role.main: 2}  # a deload may keep a single easy set
 EASY_PATTERNS = frozenset({Pattern.core, Pattern.carry, Pattern.mobility, Pattern.conditioning})
 
 
@@ -81,6 +84,15 @@ def minutes_of(profile: Profile) -> int | None:
     """The minutes a session may take, when the person said."""
     person = profile.request.profile
     return person.minutes_per_session if person is not None else None
+
+
+def one_lead_when_short(profile: Profile, slots: list[Slot], extra: int) -> tuple[list[Slot], int]:
+    """A short session opens with one explosive exercise, not two: the time goes to the lifts."""
+    minutes = minutes_of(profile)
+    leads = [s for s in slots if s.role is Role.explosive]
+    if minutes is None or session_sets_in(minutes, profile.goal.value) >= SHORT_SESSION_SETS or len(leads) <= 1:
+        return slots, extra
+    return [s for s in slots if s not in leads[1:]], extra - (len(leads) - 1)
 
 
 def fit_week(profile: Profile, days: list[TrainingDay], roles: list[list[Role]], deload: bool = False) -> None:
@@ -149,7 +161,7 @@ def fit_session(items: list[Item], minutes: int, share: float = 1.0, budget: Bud
     while _minutes(items) > limit and _drop_one(items, budget):
         pass
     _superset(items, limit)  # an exercise gone may leave a new pair
-    while _minutes(items) > limit and _trim_one(items, budget):
+    while _minutes(items) > limit and _trim_one(items, budget, DELOAD_MIN_SETS if share < 1 else MIN_SETS):
         pass
     return items
 
@@ -215,10 +227,10 @@ def _drop_one(items: list[Item], budget: Budget) -> bool:
     return False
 
 
-def _trim_one(items: list[Item], budget: Budget) -> bool:
+def _trim_one(items: list[Item], budget: Budget, floor: dict[Role, int]) -> bool:
     """One set less, from the exercise with the most sets, accessories before main lifts."""
     # Trunk work and carries give up sets first: the working sets are the goal itself.
-    options = [it for it in items if it.ex.sets > MIN_SETS[it.role] and budget.spares(items, it, 1)]
+    options = [it for it in items if it.ex.sets > floor[it.role] and budget.spares(items, it, 1)]
     if not options:
         return False
     order = {Role.accessory: 0, Role.core: 0, Role.recovery: 0, Role.secondary: 1, Role.explosive: 2, Role.main: 2}

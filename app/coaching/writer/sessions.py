@@ -23,7 +23,7 @@ from app.coaching.words import (
     Injury,
 )
 from app.coaching.writer.dosing import dose
-from app.coaching.writer.fitting import MIN_EXERCISES, fit_week, minutes_of
+from app.coaching.writer.fitting import MIN_EXERCISES, fit_week, minutes_of, one_lead_when_short
 from app.coaching.writer.periodization import WeekKind, WeekPlan, week_focus
 from app.coaching.writer.profile import Profile
 from app.coaching.writer.selection import pick
@@ -37,8 +37,9 @@ from app.models import Exercise, GoalCategory, TrainingDay, TrainingWeek
 
 def session_size(profile: Profile, extra: int, minutes: int | None = None, leads: int = 0) -> int:
     if minutes is not None:  # a short session holds fewer exercises (about three sets each), explosive work beside
-        return min(session_size(profile, extra), max(MIN_EXERCISES + leads,
-                                                       session_sets_in(minutes, profile.goal.value) // 3))
+        # One session a week is the whole week: it keeps a fifth exercise, for the shoulders.
+        least = MIN_EXERCISES + leads + (profile.request.days_per_week == 1)
+        return min(session_size(profile, extra), max(least, session_sets_in(minutes, profile.goal.value) // 3))
     base = (4, 5, 6)[profile.level]
     if profile.goal is GoalCategory.hypertrophy:
         base += 1
@@ -112,7 +113,7 @@ def choose_exercises(profile: Profile, template: DayTemplate, number: int, block
     if template.kind == "recovery":
         slots = list(template.slots)
     else:
-        slots, extra = with_emphasis(template, profile, number - 1)
+        slots, extra = one_lead_when_short(profile, *with_emphasis(template, profile, number - 1))
         leads = sum(1 for slot in slots if slot.role is Role.explosive)
         slots = slots[: session_size(profile, extra, minutes_of(profile), leads)]
         if profile.constraints.weight_loss and Movement.cardio not in profile.constraints.banned:
