@@ -108,7 +108,8 @@ def for_profile(profile: Profile | None) -> str:
     if have is not None:
         lines.append("- The person's equipment list, all of it: " + ", ".join(sorted(str(k) for k in have)) + ". A "
                      "name that states equipment needs it (a 'dumbbell lunge' needs a dumbbell; without one write "
-                     "'Bodyweight reverse lunge'); a bench press needs a bench, a pull-up a pull-up bar.")
+                     "'Bodyweight reverse lunge'); a barbell bench press needs a bench and a squat rack, a barbell "
+                     "squat a squat rack, a pull-up a pull-up bar.")
     return "\n".join(["Time and equipment (checked too):", *lines]) if lines else ""
 
 

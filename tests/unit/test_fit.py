@@ -94,6 +94,19 @@ def test_the_whole_list_counts_a_bench_and_a_bar() -> None:
     assert broken(Rule.equipment_list, one_day(ex("Barbell bench press"), ex("Pull-up")), full) == []
 
 
+def test_a_barbell_without_a_rack_squats_and_benches_nothing_from_one() -> None:
+    req = request(Profile(equipment=["barbell", "bench"]))
+    found = broken(Rule.equipment_list, one_day(ex("Back squat", reps=5), ex("Barbell bench press", reps=5)), req)
+    assert len(found) == 2 and all("needs a squat rack" in m for m in found)
+    assert broken(Rule.equipment_list, one_day(ex("Conventional deadlift", reps=5)), req) == []
+    program = build_program(req)
+    names = {e.name for w in program.weeks for d in w.days for e in d.exercises}
+    assert "Back squat" not in names and "Barbell bench press" not in names and "Conventional deadlift" in names
+    assert validate(program, req) == []
+    racked = request(Profile(equipment=["barbell", "squat_rack", "bench"]))
+    assert "Back squat" in {e.name for w in build_program(racked).weeks for d in w.days for e in d.exercises}
+
+
 def test_bands_only_gets_no_dumbbell_work() -> None:
     req = request(Profile(equipment=["resistance_bands"]), goal_category="hypertrophy", days_per_week=4)
     program = build_program(req)
@@ -118,7 +131,7 @@ def test_every_stock_exercise_has_a_name_each_of_its_kinds_can_do() -> None:
 # ---------------------------------------------------------------- the built-in writer, across profiles
 
 LISTS: list[list[Any]] = [["resistance_bands"], ["bodyweight"], ["dumbbells", "bench"],
-                          ["barbell", "squat_rack", "bench", "pull_up_bar"]]
+                          ["barbell", "squat_rack", "bench", "pull_up_bar"], ["barbell", "bench"]]
 ALL = tuple(GoalCategory)
 # Not yet at 20 minutes: 4 of the 252 programs of power and hypertrophy (a power deload 28% lighter
 # where 30% is needed; one session a week without shoulder work; one session 23 minutes long).
