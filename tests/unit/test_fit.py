@@ -167,3 +167,10 @@ def test_a_repair_shortens_rests_and_keeps_a_name_the_equipment_can_do() -> None
     assert not any("reverse lunge" in f.where for f in fixes if f.rule == "name")
     assert [e.name for e in fixed.weeks[0].days[0].exercises][1] == "Bodyweight reverse lunge"
     assert fixed.weeks[0].days[0].exercises[0].rest_seconds >= 60  # hypertrophy keeps its shortest rest
+
+
+def test_a_profile_without_minutes_or_equipment_changes_nothing_here() -> None:
+    for goal in GoalCategory:
+        plain = request(goal_category=goal, goal_raw="only dumbbells, no equipment otherwise")
+        profiled = request(Profile(age=40), goal_category=goal, goal_raw="only dumbbells, no equipment otherwise")
+        assert build_program(plain) == build_program(profiled)
