@@ -2,11 +2,15 @@
 name their equipment can do, and each session brought within the minutes they have.
 
 A session over its time gives up, in this order, what costs the training least: rests shortened
-towards the shortest the goal allows (heavy sets keep 150 s, explosive work its full rest), then
-accessories paired into supersets (straight from one to the next, then rest), then an exercise whose
-muscles another one that day already trains, then sets, accessories first. A muscle's only
-exercise of the day is never dropped, nor the day's main lift, its balance work or its aerobic work.
-Only a request whose profile gives minutes or equipment is touched: without one, nothing changes.
+towards the shortest the goal allows (heavy sets keep 150 s, explosive work its full rest), heavy
+secondary lifts made sets of 6-8 (the main lift keeps the heavy work), accessories paired into
+supersets (straight from one to the next, then rest); then, only past the limit with its slack, an
+exercise whose muscles another one that day already trains, then sets, trunk work first. A muscle's
+only exercise of the day is never dropped, nor the day's main lift, its balance work or its aerobic
+work, nor a set hypertrophy's weekly floor needs. A deload fits in 70% of the time. How many
+exercises and sets a short session holds at all is decided before, when the week is balanced
+(sessions.session_size, band_for). Only a request whose profile gives minutes or equipment is
+touched: without one, nothing changes.
 """
 
 from __future__ import annotations
