@@ -26,7 +26,7 @@ from app.coaching.words import (
 
 E = Equipment
 EQUIPMENT: dict[EquipmentName, tuple[Equipment, ...]] = {
-    "barbell": (E.barbell,), "squat_rack": (E.barbell,), "bench": (E.bench,), "dumbbells": (E.dumbbell,),
+    "barbell": (E.barbell,), "squat_rack": (E.barbell, E.rack), "bench": (E.bench,), "dumbbells": (E.dumbbell,),
     "kettlebell": (E.kettlebell,), "resistance_bands": (E.band,), "pull_up_bar": (E.bar,), "cable": (E.cable,),
     "machines": (E.machine,), "trap_bar": (E.trap_bar,), "plyo_box": (E.box,), "medicine_ball": (E.med_ball,),
     "sled": (E.sled,), "cardio_machine": (), "bodyweight": (E.bodyweight,),

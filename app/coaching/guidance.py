@@ -13,6 +13,7 @@ import functools
 from app.coaching import health
 from app.coaching import policy as c
 from app.coaching.catalogue import EXERCISES, rules_out, usable
+from app.coaching.equipment import listed
 from app.coaching.kinds import GYM, BodyArea, Equipment, Movement, Pattern
 from app.coaching.policy import GENTLE_MAX_RPE
 from app.coaching.profile import Profile
@@ -88,6 +89,28 @@ def for_person(constraints: Constraints) -> str:
                      "last two weeks never hold peak volume, and the final week cuts sets by 30-70% while loads "
                      "stay heavy.")
     return "\n".join(["Rules for this person (read from their words; checked too):", *lines]) if lines else ""
+
+
+def for_profile(profile: Profile | None) -> str:
+    """The session length and equipment list the person gave, as rules: empty when they gave neither."""
+    lines: list[str] = []
+    if profile is not None and profile.minutes_per_session is not None:
+        m = profile.minutes_per_session
+        lines.append(
+            f"- Every session fits {m} minutes: at most {c.session_limit_min(m):.0f}, counted as a "
+            f"{c.WARMUP_MIN:g}-minute warm-up, then for each exercise its sets times (the work, about {c.REP_S:g} s "
+            "a rep, plus rest_seconds). "
+            "To fit, first shorten rests where the goal allows (never under 150 s on heavy strength sets), then "
+            f"superset accessories (the first of a pair rests {c.SUPERSET_REST_S} s and its notes say 'Superset with' "
+            "the next), then drop an exercise whose muscles another one that day trains; never drop a muscle's only "
+            "exercise.")
+    have = listed(profile)
+    if have is not None:
+        lines.append("- The person's equipment list, all of it: " + ", ".join(sorted(str(k) for k in have)) + ". A "
+                     "name that states equipment needs it (a 'dumbbell lunge' needs a dumbbell; without one write "
+                     "'Bodyweight reverse lunge'); a barbell bench press needs a bench and a squat rack, a barbell "
+                     "squat a squat rack, a pull-up a pull-up bar.")
+    return "\n".join(["Time and equipment (checked too):", *lines]) if lines else ""
 
 
 def exercise_names(constraints: Constraints | None = None, profile: Profile | None = None) -> str:

@@ -59,6 +59,7 @@ class Equipment(enum.StrEnum):
     sled = "sled"
     bench = "bench"
     bar = "pull-up bar"
+    rack = "squat rack"  # a barbell squat or bench press starts from one (or from stands)
 
 
 class Muscle(enum.StrEnum):

@@ -51,10 +51,15 @@ SESSION_SETS = {BEG: 20, INT: 28, ADV: 32}
 SESSION_LANDINGS = {BEG: 40, INT: 60, ADV: 80}
 
 
-def weekly_floor(level: FitnessLevel, days: int) -> int:
+FULL_FLOOR_MINUTES = 45  # sessions this long or longer hold the full weekly floor
+
+
+def weekly_floor(level: FitnessLevel, days: int, minutes: int | None = None) -> int:
     """Hard sets a week each major muscle needs for hypertrophy. Few sessions cannot reach the full
-    band for every muscle: the floor scales with days, up to three."""
-    return math.floor(WEEKLY_SETS[level][0] * min(1.0, days / 3))
+    band for every muscle: the floor scales with days, up to three; and short ones neither: with
+    the minutes of a session, up to `FULL_FLOOR_MINUTES`."""
+    share = min(1.0, days / 3) * (1.0 if minutes is None else min(1.0, minutes / FULL_FLOOR_MINUTES))
+    return math.floor(WEEKLY_SETS[level][0] * share)
 
 
 # ---------------------------------------------------------------- the program's shape over time
@@ -88,3 +93,29 @@ PAIN_CEILING = 3  # out of 10: a set stops when an injury's pain goes above it
 POST_VIRAL_VOLUME_SHARE = 2 / 3  # post-viral fatigue: at least a third less than the same request
 POST_VIRAL_MAX_DAYS = 3  # sessions a week at most
 HYPERTENSION_MIN_REPS = 6  # high blood pressure: no heavy singles, every loaded set 6 reps or more
+
+# ---------------------------------------------------------------- time (issue 25: session length)
+
+WARMUP_MIN = 5.0  # a short general warm-up before the first exercise
+REP_S = 4.0  # one controlled rep, up and down
+DISTANCE_M_PER_S = 2.0  # a carry walked or a sprint run, averaged
+SESSION_SLACK = 0.10  # a session may run this much over the minutes the person has
+SUPERSET_REST_S = 15  # from the first exercise of a superset straight to the second
+# The shortest rests the writer shortens to when a session must fit: by goal, for work of that kind.
+MIN_REST_S = {"heavy": 150, "explosive": EXPLOSIVE_MIN_REST_S, "hypertrophy": 60, "accessory": 45, "core": 30}
+
+
+# A working set and its rest, averaged over a session: what a session of some minutes holds. Heavy
+# sets rest long; hypertrophy's accessories can be supersetted.
+TYPICAL_SET_S = {"hypertrophy": 80, "strength": 100, "power": 100}
+
+
+def session_sets_in(minutes: int, goal: str) -> int:
+    """About how many working sets fit in a session of these minutes, after the warm-up."""
+    # Never fewer than two sets for each of the five exercises a short full-body session needs.
+    return max(10, math.floor((minutes - WARMUP_MIN) * 60 / TYPICAL_SET_S[goal]))
+
+
+def session_limit_min(minutes: int) -> float:
+    """The longest a session may run for someone with this many minutes."""
+    return minutes * (1 + SESSION_SLACK)

@@ -8,7 +8,12 @@ before the model is asked again, each recorded as a `Fix` (which rule, where, wh
 - reps an exercise cannot be loaded for: a lift that cannot be loaded heavily, written for fewer
   than 6 reps, gets 6-8;
 - effort above the person's ceiling: "RPE 9" for someone whose ceiling is RPE 8 becomes "RPE 8";
-- weekly sets per muscle: nudged by a set or two into the level's band (accessories first).
+- weekly sets per muscle: nudged by a set or two into the level's band (accessories first);
+- sessions longer than the person's minutes allow: rests shortened towards the shortest the goal
+  allows (heavy sets keep 150 s), the longest first; fewer exercises are the model's to choose.
+
+Names follow the person's equipment list: "Bodyweight reverse lunge" stays so for someone without
+dumbbells, rather than becoming the catalogue's "Dumbbell reverse lunge".
 
 What code cannot fix (an unknown exercise, a banned movement, missing work) is left for the
 validator to name and the model to repair. A repair step that would break a rule more often than
@@ -24,6 +29,7 @@ from dataclasses import dataclass
 
 from app.coaching import health
 from app.coaching.catalogue import LibraryExercise, contributions, heavy_with
+from app.coaching.equipment import listed, written_name
 from app.coaching.kinds import MAJOR_MUSCLES, NON_VOLUME_PATTERNS, Muscle
 from app.coaching.names import lookup
 from app.coaching.person import Person
@@ -37,10 +43,15 @@ from app.coaching.policy import (
     MAX_SETS,
     STRENGTH_PATTERNS,
     WEEKLY_SETS,
+    session_limit_min,
     weekly_floor,
 )
 from app.coaching.prescription import parse_reps
+from app.coaching.timing import session_minutes
 from app.coaching.validator import validate
+from app.coaching.writer.fitting import Item as FitItem
+from app.coaching.writer.fitting import shorten_rests
+from app.coaching.writer.splits import Role
 from app.models import Exercise, FitnessLevel, GoalCategory, ProgramContent, TrainingWeek
 
 STRENGTH_REST_S = 150  # the low end of the 150-300 s a heavy strength set needs
@@ -70,11 +81,15 @@ def _exercises(program: ProgramContent) -> list[tuple[TrainingWeek, int, Exercis
 
 
 def names(program: ProgramContent, person: Person) -> list[Fix]:
+    have = listed(person.request.profile)
     fixes = []
     for week, day, ex, entry in _exercises(program):
-        if entry is not None and ex.name != entry.name:
-            fixes.append(Fix("name", _where(week, day, ex), f"{ex.name!r} -> {entry.name!r}"))
-            ex.name = entry.name
+        if entry is None:
+            continue
+        name = entry.name if have is None else written_name(entry, have)
+        if ex.name != name:
+            fixes.append(Fix("name", _where(week, day, ex), f"{ex.name!r} -> {name!r}"))
+            ex.name = name
     return fixes
 
 
@@ -147,7 +162,8 @@ def weekly_volume(program: ProgramContent, person: Person) -> list[Fix]:
     """A muscle a set or two outside its band is nudged in: over the ceiling, its accessories lose a
     set first; under a hypertrophy floor, its own exercises gain one. Farther off is the model's."""
     request = person.request
-    low = weekly_floor(request.fitness_level, request.days_per_week)
+    minutes = request.profile.minutes_per_session if request.profile is not None else None
+    low = weekly_floor(request.fitness_level, request.days_per_week, minutes)
     high = WEEKLY_SETS[request.fitness_level][1]
     max_sets = BEGINNER_MAX_SETS if request.fitness_level is FitnessLevel.beginner else MAX_SETS
     fixes: list[Fix] = []
@@ -204,8 +220,28 @@ def health_words(program: ProgramContent, person: Person) -> list[Fix]:
     return [Fix(rule, "description", f"added {len(added)} health line(s)") for rule in broken]
 
 
+
+def session_rests(program: ProgramContent, person: Person) -> list[Fix]:
+    profile = person.request.profile
+    minutes = profile.minutes_per_session if profile is not None else None
+    if minutes is None:
+        return []
+    fixes = []
+    for week in program.weeks:
+        for day in week.days:
+            if session_minutes(day.exercises) <= session_limit_min(minutes):
+                continue
+            items = [FitItem(Role.main if i == 0 else Role.accessory, lookup(ex.name), ex)
+                     for i, ex in enumerate(day.exercises)]
+            was = [ex.rest_seconds for ex in day.exercises]
+            shorten_rests(items, minutes)
+            fixes += [Fix("session-length", _where(week, day.day, ex), f"rest {before} s -> {ex.rest_seconds} s")
+                      for ex, before in zip(day.exercises, was, strict=True) if ex.rest_seconds != before]
+    return fixes
+
+
 REPAIRS: tuple[Repair, ...] = (names, set_ceiling, strength_rests, loadable_reps, effort_ceiling, weekly_volume,
-                               health_words)
+                               session_rests, health_words)
 
 
 def _broken(program: ProgramContent, person: Person) -> Counter[str]:

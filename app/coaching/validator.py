@@ -13,9 +13,11 @@ from pydantic import ValidationError
 
 # Importing a rules module registers its rules (listed in the order of `Rule`, whatever the import order).
 from app.coaching.rules import (  # noqa: F401
+    equipment,
     exercises,
     goals,
     health,
+    length,
     people,
     periodization,
     sessions,

@@ -249,6 +249,8 @@ def _equipment(text: str, clauses: list[str]) -> frozenset[Equipment]:
                     allowed |= {E.bench}  # a barbell at home comes with a bench far more often than not
         elif re.search(r"\b(i have|i've got|i own|got|with|has|equipped with)\b", clause) and allowed != set(GYM):
             allowed |= named(clause)  # "at home, I have dumbbells and a pull-up bar"
+    if E.barbell in allowed:
+        allowed.add(E.rack)  # words rarely mention the rack a barbell stands in; a profile's list does
     for clause in clauses:
         tail = _negated_tail(clause)
         if tail is not None:

@@ -12,7 +12,8 @@ from pydantic import ValidationError
 from app.coaching.catalogue import EXERCISES, Catalogue, by_name
 
 # As they were before the catalogue grew from open data; since changed on purpose: the box jump's
-# impact, low -> moderate (issue 25: a jump is a landing, whatever box it lands on).
+# impact, low -> moderate (issue 25: a jump is a landing, whatever box it lands on); barbell squats and
+# bench presses need a rack (issue 25: the whole equipment list).
 BEFORE = json.loads((Path(__file__).parent / "data" / "catalogue_before_open_data.json").read_text())
 
 

@@ -133,6 +133,11 @@ def strip_cardio(program: ProgramContent) -> None:
             day.exercises = kept or [ex("Dead bug", reps="8 per side", intensity="Controlled")]
 
 
+def long_rests(program: ProgramContent) -> None:
+    for e in each_exercise(program):
+        e.rest_seconds = 300
+
+
 def strip_balance(program: ProgramContent) -> None:
     balance = tagged("balance")
     for week in program.weeks:
@@ -241,6 +246,10 @@ CASES: list[tuple[str, dict[str, Any], Break, Rule, str]] = [
      "no 1RM tests"),
     ("no coach watching a 16-year-old", {"goal_raw": "I'm 16"}, set_summary("Three days a week, full body."),
      Rule.youth, "coach watching"),
+    ("5-minute rests in a 30-minute session", {"profile": {"minutes_per_session": 30}}, long_rests,
+     Rule.session_length, "30 minutes a session"),
+    ("a dumbbell lunge for bodyweight only", {"profile": {"equipment": ["bodyweight"]}},
+     first_exercise(lambda: ex("Dumbbell lunge", reps="8 per side")), Rule.equipment_list, "needs a dumbbell"),
     ("no balance work at 70", {"goal_raw": "I'm 70"}, strip_balance, Rule.older_adult, "balance work"),
     ("depth jumps at 70", {"goal_raw": "I'm 70", "goal_category": "power", "fitness_level": "advanced"},
      first_exercise(lambda: ex("Depth jump", reps=3, intensity="RPE 7", rest=120)), Rule.older_adult,

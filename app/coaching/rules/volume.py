@@ -50,7 +50,7 @@ def weekly_volume(s: Subject) -> Iterator[str]:
     high = WEEKLY_SETS[level][1]
     who = "a beginner" if level is FitnessLevel.beginner else f"an {level.value} lifter"
     training = {w.week for w in training_weeks(s)}
-    floor = weekly_floor(level, days)
+    floor = weekly_floor(level, days, s.request.profile.minutes_per_session if s.request.profile else None)
     if "post_viral_fatigue" in s.conditions:
         floor = 0  # pacing comes first (rule post-viral): symptoms, not a hypertrophy floor, set the dose
     for week in s.program.weeks:

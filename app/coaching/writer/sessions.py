@@ -15,6 +15,7 @@ from app.coaching.policy import (
     POST_VIRAL_VOLUME_SHARE,
     SESSION_SETS,
     WEEKLY_SETS,
+    session_sets_in,
     weekly_floor,
 )
 from app.coaching.words import (
@@ -22,6 +23,7 @@ from app.coaching.words import (
     Injury,
 )
 from app.coaching.writer.dosing import dose
+from app.coaching.writer.fitting import MIN_EXERCISES, fit_week, minutes_of, one_lead_when_short
 from app.coaching.writer.periodization import WeekKind, WeekPlan, week_focus
 from app.coaching.writer.profile import Profile
 from app.coaching.writer.selection import pick
@@ -33,7 +35,11 @@ from app.models import Exercise, GoalCategory, TrainingDay, TrainingWeek
 # ---------------------------------------------------------------- sessions
 
 
-def session_size(profile: Profile, extra: int) -> int:
+def session_size(profile: Profile, extra: int, minutes: int | None = None, leads: int = 0) -> int:
+    if minutes is not None:  # a short session holds fewer exercises (about three sets each), explosive work beside
+        # One session a week is the whole week: it keeps a fifth exercise, for the shoulders.
+        least = MIN_EXERCISES + leads + (profile.request.days_per_week == 1)
+        return min(session_size(profile, extra), max(least, session_sets_in(minutes, profile.goal.value) // 3))
     base = (4, 5, 6)[profile.level]
     if profile.goal is GoalCategory.hypertrophy:
         base += 1
@@ -107,8 +113,9 @@ def choose_exercises(profile: Profile, template: DayTemplate, number: int, block
     if template.kind == "recovery":
         slots = list(template.slots)
     else:
-        slots, extra = with_emphasis(template, profile, number - 1)
-        slots = slots[: session_size(profile, extra)]
+        slots, extra = one_lead_when_short(profile, *with_emphasis(template, profile, number - 1))
+        leads = sum(1 for slot in slots if slot.role is Role.explosive)
+        slots = slots[: session_size(profile, extra, minutes_of(profile), leads)]
         if profile.constraints.weight_loss and Movement.cardio not in profile.constraints.banned:
             slots.append(Slot(Role.recovery, Pattern.conditioning, number - 1))  # aerobic work every training day
     # Recovery days stay easy whatever the level: only beginner-tier movements.
@@ -160,11 +167,15 @@ def chosen_for(profile: Profile, template: DayTemplate, number: int, block: int
 def band_for(profile: Profile) -> Band:
     level, days = profile.request.fitness_level, profile.request.days_per_week
     # Hypertrophy needs the level's weekly floor; the other goals only need every major muscle trained.
-    floor = weekly_floor(level, days) if profile.goal is GoalCategory.hypertrophy else 1
+    minutes = minutes_of(profile)
+    floor = weekly_floor(level, days, minutes) if profile.goal is GoalCategory.hypertrophy else 1
     high = WEEKLY_SETS[level][1]
     if profile.paced:  # post-viral fatigue: a third less, the floor too
         high, floor = math.floor(high * POST_VIRAL_VOLUME_SHARE), max(1, math.floor(floor * POST_VIRAL_VOLUME_SHARE))
-    return Band(floor, high, SESSION_SETS[level], 4 if profile.level == 0 else 6)
+    cap = SESSION_SETS[level]
+    if minutes is not None:  # a short session holds fewer sets
+        cap = min(cap, session_sets_in(minutes, profile.goal.value))
+    return Band(floor, high, cap, 4 if profile.level == 0 else 6)
 
 
 def balanced_week(profile: Profile, templates: tuple[DayTemplate, ...], block: int) -> list[Chosen]:
@@ -215,6 +226,7 @@ def build_week(profile: Profile, plan: WeekPlan) -> TrainingWeek:
                   [:MAX_TESTS_PER_WEEK])
     tested: set[str] = set()
     days: list[TrainingDay] = []
+    roles: list[list[Role]] = []
     for i, (template, chosen) in enumerate(zip(templates, balanced, strict=True)):
         number = i + 1
         exercises = []
@@ -225,7 +237,10 @@ def build_week(profile: Profile, plan: WeekPlan) -> TrainingWeek:
                 tested.add(ex.name)
             exercises.append(exercise)
         days.append(TrainingDay(day=number, name=template.name, exercises=exercises))
+        roles.append([role for role, _, _ in chosen])
     _balance_work(profile, days)
+    # The profile's equipment list and minutes (nothing without a profile).
+    fit_week(profile, days, roles, plan.kind is WeekKind.deload)
     return TrainingWeek(week=plan.number, focus=clip(week_focus(plan, profile), 200),
                         deload=plan.kind is WeekKind.deload, days=days)
 

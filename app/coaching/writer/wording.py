@@ -101,7 +101,8 @@ def heard(profile: Profile, spoken: bool = True) -> list[str]:
     if named:
         out.append(f"As you asked, it leaves out {_join(named)}.")
     if not c.full_gym:
-        kit = [KIT[e] for e in Equipment if e in c.equipment and e is not Equipment.bodyweight]
+        # The rack goes unsaid: "a barbell" says it (and the words never name it).
+        kit = [KIT[e] for e in Equipment if e in c.equipment and e in KIT and e is not Equipment.bodyweight]
         out.append(f"It uses only what you have: {_join([*kit, 'your body weight'])}.")
     if c.emphasis:
         out.append(f"It gives extra work to your {_join([EMPHASIS_WORDS[e] for e in c.emphasis])}.")

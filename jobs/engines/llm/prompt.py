@@ -65,6 +65,7 @@ def brief(p: Person) -> str:
         "",
         rules.for_person(constraints),
         *([health] if (health := rules.for_health(request.profile)) else []),
+        *[line for line in (rules.for_profile(request.profile),) if line],  # minutes and equipment list, if given
         "",
         rules.exercise_names(constraints, request.profile),
     ])
