@@ -391,7 +391,7 @@ def test_the_writer_coaches_every_health_profile_within_the_rules(name: str) -> 
     passing every rule, the health rules (read from the profile) included."""
     for goal in ("hypertrophy", "strength", "power"):
         for level in ("beginner", "intermediate", "advanced"):
-            for days, weeks in ((2, 4), (3, 8), (5, 12)):
+            for days, weeks in ((2, 4), (3, 8), (5, 12), (7, 6)):
                 req = request(goal_category=goal, fitness_level=level, days_per_week=days, duration_weeks=weeks,
                               profile=HEALTH_PROFILES[name])
                 assert validate(build_program(req), req) == [], (goal, level, days, weeks)

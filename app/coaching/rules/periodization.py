@@ -24,8 +24,10 @@ from app.models import FitnessLevel
 
 @rule(Rule.recovery)
 def recovery(s: Subject) -> Iterator[str]:
-    if s.request.days_per_week < 7:
-        return  # with fewer days, the rest days fall wherever the person puts them
+    if max((len(w.days) for w in s.program.weeks), default=0) < 7:
+        # With fewer days, the rest days fall wherever the person puts them. The program's own days,
+        # not the request's: post-viral pacing trains at most three of the seven asked for.
+        return
     run = 0
     worst: tuple[int, int, int] | None = None  # run length, week, day where it ended
     for week in s.program.weeks:
