@@ -72,7 +72,17 @@ def brief(p: Person) -> str:
 
 
 def data_line(request: GenerateRequest) -> str:
-    return f"The request as data: {json.dumps(inputs(request))}"
+    line = f"The request as data: {json.dumps(inputs(request))}"
+    profile = request.profile
+    if profile is None or profile.is_empty():
+        return line
+    # What the caller said and the words were read into (jobs/understanding.py), so every call writes
+    # for the same person; the words each item came from stay out (they are the person's, quoted above).
+    understood = profile.model_dump(mode="json", exclude_defaults=True, exclude={"said"})
+    for items in ("injuries", "conditions"):
+        for item in understood.get(items, []):
+            item.pop("words", None)
+    return f"{line}\nThe person as understood, as data: {json.dumps(understood)}"
 
 
 def user_prompt(p: Person) -> str:
@@ -99,6 +109,13 @@ def repair_messages(p: Person, previous: str, violations: list[str]) -> list[dic
 
 PLAN_RULES = """\
 Write the PLAN of the program only, not its exercises, in this order:
+- "heard": what the person's own words (goal_raw) say about their body, read for what they mean: each \
+injury with its body area, side (null when not said) and status (current: it hurts or limits them now; \
+recovering: healing or in rehab; past: healed, "had", "years ago", "fully cleared"), each health \
+condition (pregnancy, after birth, high blood pressure, diabetes, a heart condition, asthma, \
+osteoporosis, arthritis, post-viral fatigue such as long COVID, or other), their age and the minutes a \
+session they have, each item with the words it came from. Only what the words say: nothing denied \
+("no knee problems"), nothing about someone else, null and empty lists when they say nothing of it.
 - "name", then a speakable "summary" (at most 60 words, plain sentences, no lists or markup) that says \
 what the blocks are, the way a coach would say it on a call.
 - "blocks": consecutive runs of weeks ("1-4", "5-8"...), 2-{max_weeks} weeks each (a 1-week program \

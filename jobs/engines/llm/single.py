@@ -16,7 +16,9 @@ import jiter
 
 from app.coaching import validator as checks
 from app.coaching.person import Person
+from app.coaching.policy import SUMMARY_WORDS
 from app.coaching.repairs import Fix, repair
+from app.coaching.telling import told_program
 from app.models import ProgramContent
 from jobs.engines.base import EngineError, ProgressReporter
 from jobs.engines.llm import budget, prompt
@@ -125,5 +127,10 @@ def _judge(out: Answer, person: Person) -> tuple[ProgramContent | None, list[str
     program, problems = checks.parse_program(out.text)
     if program is None:
         return None, problems, []
+    # The model's own words within their budget; code's sentences about what was heard come after
+    # them (app/coaching/telling.py), and the validator judges the summary as it will be read.
+    words = len(program.summary.split())
+    own = [f"the summary has {words} words; it is spoken, so at most {SUMMARY_WORDS}"] if words > SUMMARY_WORDS else []
+    program = told_program(program, person.request.profile, person.unplaced)
     program, fixes = repair(program, person)
-    return program, checks.check_program(program, person.request, person.constraints), fixes
+    return program, own + checks.check_program(program, person.request, person.constraints), fixes
