@@ -34,10 +34,7 @@ from pydantic import ValidationError
 from app import tracing
 from app.coaching import validator as checks
 from app.coaching.person import Person
-from app.coaching.profile import Profile
-from app.coaching.reading.reader import merge_heard
 from app.coaching.repairs import Fix, repair
-from app.coaching.telling import told_program
 from app.events import BlockStep
 from app.models import GenerateRequest, ProgramContent
 from jobs.engines.base import EngineError, ProgressReporter, StepStore, StoredStep
@@ -45,6 +42,7 @@ from jobs.engines.llm import budget, prompt
 from jobs.engines.llm.answers import Tally, fatal
 from jobs.engines.llm.blocks import Block, block_problems, blocks_named, expand, parse_block, tidy_block
 from jobs.engines.llm.calls import BLOCK_PRIORITY, PLAN_PRIORITY, REPAIR_PRIORITY, Caller, response_format
+from jobs.engines.llm.hearing import hear, told
 from jobs.engines.llm.plan import HeadWatcher, Plan, parse_plan, plan_problems
 
 log = logging.getLogger(__name__)
@@ -98,7 +96,8 @@ async def generate_stepwise(caller: Caller, person: Person, report: ProgressRepo
     describing = await _plan(caller, job) if job.plan is None else _reread(caller, job)
     plan = job.plan
     assert plan is not None
-    await _hear(job)  # a stored plan's hearing is stored already (nothing to do), unless the attempt died between
+    # A stored plan's hearing is stored already (nothing new), unless the attempt died between the two.
+    job.person = await hear(plan, job.person, job.store)
     person = job.person  # as the plan heard them: every block and check is for this person
     missing = [i for i in range(len(plan.blocks)) if i not in job.blocks]
     n = len(plan.blocks)
@@ -111,7 +110,7 @@ async def generate_stepwise(caller: Caller, person: Person, report: ProgressRepo
 
     await report(92, "validating", "Checking the program")
     with tracing.span("expand and check"):
-        program, fixes = repair(_told(expand(plan, job.blocks), person), person)  # code repairs first
+        program, fixes = repair(told(expand(plan, job.blocks), person), person)  # code repairs first
         found = checks.validate(program, person.request, person.constraints)
     if not found:
         return program, job.fixes + fixes
@@ -130,7 +129,7 @@ async def generate_stepwise(caller: Caller, person: Person, report: ProgressRepo
     await report(97, "validating", "Checking the repaired program")
     assert job.plan is not None  # the words' repair replaces it
     with tracing.span("expand and check"):
-        program, fixes = repair(_told(expand(job.plan, job.blocks), person), person)
+        program, fixes = repair(told(expand(job.plan, job.blocks), person), person)
         violations = checks.check_program(program, person.request, person.constraints)
     if violations:
         raise EngineError("The generated program did not pass validation: " + checks.summarize(violations))
@@ -212,34 +211,10 @@ async def _plan(caller: Caller, job: _Job) -> asyncio.Task[Plan] | None:
     return task
 
 
-def _told(program: ProgramContent, person: Person) -> ProgramContent:
-    """The model's summary, then what the program was adapted for and what was not accounted for:
-    code's sentences, from the profile as the plan heard it (app/coaching/telling.py)."""
-    return told_program(program, person.request.profile, person.unplaced)
-
-
-async def _hear(job: _Job) -> None:
-    """The plan's own reading of the words, merged with what was understood on the cautious side. If it
-    found more (an injury or condition the offline reader missed), the job's profile is stored again
-    and announced (a second `understood` event, before the plan's), and every block and check of
-    this attempt is for the person as now understood. A retry finds it stored, and adds nothing."""
-    assert job.plan is not None
-    understood = job.request.profile or Profile()
-    merged = merge_heard(understood, job.plan.heard.profile())
-    if merged == understood:
-        return
-    log.info("the plan heard more in the person's words than the reader: %d injuries, %d conditions now "
-             "(were %d, %d)", len(merged.injuries), len(merged.conditions), len(understood.injuries),
-             len(understood.conditions))
-    if job.store is not None:
-        await job.store.heard(merged.model_dump(mode="json"))
-    job.person = job.person.with_profile(merged)
-
-
 async def _announce_plan(job: _Job) -> None:
     assert job.plan is not None
-    await _hear(job)  # what the plan heard goes out before the plan itself
     plan = job.plan
+    job.person = await hear(plan, job.person, job.store)  # what the plan heard goes out before the plan
     if job.store is not None:
         await job.store.save("plan", 0, plan.model_dump(mode="json"), plan.public().dump(), PLAN_DONE)
     else:

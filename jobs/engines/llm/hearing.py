@@ -1,0 +1,44 @@
+"""What the plan call heard in the person's words (issue 24, item 2): the model's reading, in the
+profile's terms (plan.Heard, the plan's first field), merged with what was understood on the
+cautious side (app/coaching/reading/reader.py: merge_heard). It rides on the plan call: no call
+of its own, and nothing added to the time to the plan.
+
+If the model found more (an injury or a condition the offline reader missed, a more cautious
+status), the job's profile is stored again and announced as a second `understood` event
+(`revised`), before the plan's own event, and every block and check of the attempt is for the
+person as now understood. A retried attempt starts from the stored profile, so it hears nothing new.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from app.coaching.person import Person
+from app.coaching.profile import Profile
+from app.coaching.reading.reader import merge_heard
+from app.coaching.telling import told_program
+from app.models import ProgramContent
+from jobs.engines.base import StepStore
+from jobs.engines.llm.plan import Plan
+
+log = logging.getLogger(__name__)
+
+
+async def hear(plan: Plan, person: Person, store: StepStore | None) -> Person:
+    """The person as the plan heard them: the same one when it heard nothing new."""
+    understood = person.request.profile or Profile()
+    merged = merge_heard(understood, plan.heard.profile())
+    if merged == understood:
+        return person
+    log.info("the plan heard more in the person's words than the reader: %d injuries, %d conditions now "
+             "(were %d, %d)", len(merged.injuries), len(merged.conditions), len(understood.injuries),
+             len(understood.conditions))
+    if store is not None:
+        await store.heard(merged.model_dump(mode="json"))
+    return person.with_profile(merged)
+
+
+def told(program: ProgramContent, person: Person) -> ProgramContent:
+    """The model's summary, then what the program was adapted for and what was not accounted for:
+    code's sentences, from the profile as the plan heard it (app/coaching/telling.py)."""
+    return told_program(program, person.request.profile, person.unplaced)
