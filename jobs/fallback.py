@@ -47,7 +47,7 @@ def builtin_program(request: GenerateRequest, plan: dict[str, Any] | None,
     """The program to give, and which shape it took ("plan", "plan's weeks", "own") for the log.
     `request.profile`: what was understood; what the stored plan heard in the words is added to it,
     as the model's engine did (it is the job's stored profile already)."""
-    request = _as_heard(request, plan)
+    request, unplaced = _as_heard(request, plan, unplaced)
     constraints = read_constraints(request)
     shape = _plan_shape(request, plan)
     if shape is not None:
@@ -73,18 +73,22 @@ async def builtin_program_async(request: GenerateRequest, plan: dict[str, Any] |
     return await asyncio.to_thread(builtin_program, request, plan, unplaced)
 
 
-def _as_heard(request: GenerateRequest, content: dict[str, Any] | None) -> GenerateRequest:
+def _as_heard(request: GenerateRequest, content: dict[str, Any] | None, unplaced: Sequence[Unplaced]
+              ) -> tuple[GenerateRequest, Sequence[Unplaced]]:
     if not content or not content.get("heard"):
-        return request
-    from jobs.engines.llm.plan import Heard  # only jobs that planned reach here
+        return request, unplaced
+    from jobs.engines.llm.hearing import placed  # only jobs that planned reach here
+    from jobs.engines.llm.plan import Heard
 
     try:
         heard = Heard.model_validate(content["heard"]).profile()
     except ValidationError:
-        return request
+        return request, unplaced
     understood = request.profile or Profile()
     merged = merge_heard(understood, heard)
-    return request if merged == understood else request.model_copy(update={"profile": merged})
+    if merged == understood:
+        return request, unplaced
+    return request.model_copy(update={"profile": merged}), [u for u in unplaced if not placed(u, heard)]
 
 
 def _plan_shape(request: GenerateRequest, content: dict[str, Any] | None

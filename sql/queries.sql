@@ -435,25 +435,24 @@ SELECT last_seq, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL 
 
 -- save_heard --
 -- The profile revised by the model's own reading of the words (the plan call's `heard`, merged on
--- the cautious side), stored over the first and announced as a second `understood` event with
--- `revised: true`, fenced by attempt. A profile equal to the stored one writes nothing (a retried
+-- the cautious side) and the unplaced words it did not place ($4), stored over the first and
+-- announced as a second `understood` event with `revised: true`, fenced by attempt. A profile equal to the stored one writes nothing (a retried
 -- attempt hearing the same again); the row still says the attempt owns the job (`owned`), so only
 -- a fenced-out attempt gets no row.
 WITH owner AS (
-    SELECT id, profile, unplaced FROM program_generation_jobs
+    SELECT id, profile FROM program_generation_jobs
      WHERE id = $1 AND attempt = $2 AND status = 'in_progress'
        FOR UPDATE
 ), job AS (
     UPDATE program_generation_jobs j
-       SET profile = $3::jsonb, last_seq = j.last_seq + 1
+       SET profile = $3::jsonb, unplaced = $4::jsonb, last_seq = j.last_seq + 1
       FROM owner
      WHERE j.id = owner.id AND owner.profile IS DISTINCT FROM $3::jsonb
     RETURNING j.id, j.last_seq
 ), event AS (
     INSERT INTO program_generation_events (job_id, seq, type, data)
-    SELECT job.id, job.last_seq, 'understood',
-           jsonb_build_object('profile', $3::jsonb, 'unplaced', coalesce(owner.unplaced, '[]'::jsonb), 'revised', true)
-      FROM job, owner
+    SELECT id, last_seq, 'understood', jsonb_build_object('profile', $3::jsonb, 'unplaced', $4::jsonb, 'revised', true)
+      FROM job
 )
 SELECT owner.id AS owned, job.last_seq,
        CASE WHEN job.id IS NOT NULL THEN pg_notify('nowva_events', job.id::text || ':' || job.last_seq) END

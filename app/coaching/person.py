@@ -20,9 +20,10 @@ class Person:
     constraints: Constraints
     unplaced: tuple[Unplaced, ...] = ()  # what their words named that nothing could place
 
-    def with_profile(self, profile: Profile) -> Person:
+    def with_profile(self, profile: Profile, unplaced: Sequence[Unplaced] | None = None) -> Person:
         """The same person, understood better (a second reading of their words): read again."""
-        return read_person(self.request.model_copy(update={"profile": profile}), self.unplaced)
+        return read_person(self.request.model_copy(update={"profile": profile}),
+                           self.unplaced if unplaced is None else unplaced)
 
 
 def read_person(request: GenerateRequest, unplaced: Sequence[Unplaced] = ()) -> Person:

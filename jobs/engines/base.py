@@ -58,9 +58,10 @@ class StepStore(Protocol):
 
     async def update(self, kind: str, index: int, content: dict[str, Any]) -> None: ...
 
-    async def heard(self, profile: dict[str, Any]) -> None:
-        """Store the job's profile as the model's reading revised it (merged on the cautious side) and
-        announce it as a second `understood` event; nothing when it is the stored one already."""
+    async def heard(self, profile: dict[str, Any], unplaced: list[dict[str, Any]]) -> None:
+        """Store the job's profile as the model's reading revised it (merged on the cautious side), and
+        the unplaced words it did not place, and announce them as a second `understood` event;
+        nothing when the profile is the stored one already."""
 
     async def attach(self, kind: str, index: int, response_id: str) -> None:
         """Remember the background response now writing this step (Responses API)."""

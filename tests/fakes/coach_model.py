@@ -78,9 +78,11 @@ class CoachModel:
     reader did not (a test's way to have it hear more). Its program is written for the person as
     understood and heard, as a model that honours the profile would."""
 
-    def __init__(self, block_weeks: int = BLOCK_WEEKS, hears: dict[str, Any] | None = None) -> None:
+    def __init__(self, block_weeks: int = BLOCK_WEEKS, hears: dict[str, Any] | None = None,
+                 adapts: bool = True) -> None:
         self.block_weeks = block_weeks
         self.hears = hears or {}
+        self.adapts = adapts  # False: it hears, but writes for the request's numbers alone, as before issue 24
         self._programs: dict[str, ProgramContent] = {}
 
     def heard(self, person: dict[str, Any]) -> dict[str, Any]:
@@ -95,6 +97,8 @@ class CoachModel:
     def person(self, found: dict[str, Any]) -> dict[str, Any]:
         """The profile this model writes for: the one in the prompt, with what it hears added."""
         person = dict(found.get("person as understood") or {})
+        if not self.adapts:
+            return {}
         heard = self.heard(person)
         areas = {i["area"] for i in person.get("injuries", [])}
         kinds = {c["kind"] for c in person.get("conditions", [])}

@@ -12,9 +12,10 @@ person as now understood. A retried attempt starts from the stored profile, so i
 from __future__ import annotations
 
 import logging
+import re
 
 from app.coaching.person import Person
-from app.coaching.profile import Profile
+from app.coaching.profile import Profile, Unplaced
 from app.coaching.reading.reader import merge_heard
 from app.coaching.telling import told_program
 from app.models import ProgramContent
@@ -27,15 +28,28 @@ log = logging.getLogger(__name__)
 async def hear(plan: Plan, person: Person, store: StepStore | None) -> Person:
     """The person as the plan heard them: the same one when it heard nothing new."""
     understood = person.request.profile or Profile()
-    merged = merge_heard(understood, plan.heard.profile())
+    heard = plan.heard.profile()
+    merged = merge_heard(understood, heard)
     if merged == understood:
         return person
+    unplaced = [u for u in person.unplaced if not placed(u, heard)]
     log.info("the plan heard more in the person's words than the reader: %d injuries, %d conditions now "
-             "(were %d, %d)", len(merged.injuries), len(merged.conditions), len(understood.injuries),
-             len(understood.conditions))
+             "(were %d, %d); %d unplaced (were %d)", len(merged.injuries), len(merged.conditions),
+             len(understood.injuries), len(understood.conditions), len(unplaced), len(person.unplaced))
     if store is not None:
-        await store.heard(merged.model_dump(mode="json"))
-    return person.with_profile(merged)
+        await store.heard(merged.model_dump(mode="json"), [u.model_dump(mode="json") for u in unplaced])
+    return person.with_profile(merged, unplaced)
+
+
+def _norm(text: str | None) -> str:
+    return " ".join(re.findall(r"[a-z0-9']+", (text or "").lower()))
+
+
+def placed(unplaced: Unplaced, heard: Profile) -> bool:
+    """Whether the model placed what the reader could not: an item it heard came from those words."""
+    theirs = _norm(unplaced.words)
+    return any(words and (words in theirs or theirs in words)
+               for words in (_norm(i.words) for i in [*heard.injuries, *heard.conditions]))
 
 
 def told(program: ProgramContent, person: Person) -> ProgramContent:
