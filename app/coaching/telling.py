@@ -134,24 +134,34 @@ def yours(words: str) -> str:
 def for_summary(profile: Profile | None, unplaced: Sequence[Unplaced], limit: int = TOLD_WORDS) -> str:
     """What the program's summary says last, in plain words a voice can read: what it was adapted
     for, and what the words named that nothing accounts for (quoted, with a clinician to ask when it
-    is about health). At most `limit` words: the unplaced words first (nobody else will say them),
-    then as many adaptations as fit, safety first; empty when there is nothing to tell."""
-    sentences: list[str] = []
-    if unplaced:
-        quoted = [f'"{yours(u.words)}"' for u in unplaced[:QUOTES]]
-        more = len(unplaced) - len(quoted)
-        health = any(u.why != GEAR_WHY for u in unplaced)
-        sentences.append("Not accounted for: " + _join(quoted + ([f"{more} more"] if more else []))
-                         + ("; ask a clinician about it." if health else "."))
-    room = limit - len(" ".join(sentences).split())
+    is about health). At most `limit` words: at least the first adaptation (safety first) and the
+    unplaced words, as many of each as fit; empty when there is nothing to tell."""
     items = adapted(profile)
-    for n in range(len(items), 0, -1):
-        shown = items[:n] + ([f"{len(items) - n} more things you told us"] if n < len(items) else [])
-        sentence = "Adapted for " + _join(shown) + "."
-        if len(sentence.split()) <= room:
-            sentences.insert(0, sentence)
-            break
-    return " ".join(sentences)
+    for quotes in range(min(QUOTES, len(unplaced)), -1, -1):
+        last = _not_accounted(unplaced, quotes)
+        room = limit - len(last.split())
+        for n in range(len(items), 0 if items else -1, -1):
+            first = _adapted_sentence(items, n)
+            if len(first.split()) <= room:
+                return " ".join(filter(None, [first, last]))
+    return _not_accounted(unplaced, 0)
+
+
+def _adapted_sentence(items: list[str], n: int) -> str:
+    if not items or n == 0:
+        return ""
+    shown = items[:n] + ([f"{len(items) - n} more things you told us"] if n < len(items) else [])
+    return "Adapted for " + _join(shown) + "."
+
+
+def _not_accounted(unplaced: Sequence[Unplaced], quotes: int) -> str:
+    if not unplaced:
+        return ""
+    quoted = [f'"{yours(u.words)}"' for u in unplaced[:quotes]]
+    more = len(unplaced) - len(quoted)
+    rest = [f"{more} more" if quoted else f"{more} thing{'s' if more > 1 else ''} you said"] if more else []
+    health = any(u.why != GEAR_WHY for u in unplaced)
+    return "Not accounted for: " + _join(quoted + rest) + ("; ask a clinician about it." if health else ".")
 
 
 def with_summary(summary: str, told: str) -> str:

@@ -109,6 +109,10 @@ async def test_the_job_tells_what_it_understood_before_the_program(live: Live, p
     names = {e["name"].lower() for w in program["weeks"] for d in w["days"] for e in d["exercises"]}
     assert not any(word in n for n in names for word in ("barbell", "cable", "machine", "bench")), names
     assert not any("overhead press" in n for n in names), names
+    # ... and its summary says, last, what it was adapted for and what it could not account for.
+    assert program["summary"].endswith(" Adapted for your left shoulder, your age, 40-minute sessions and only a "
+                                       'kettlebell. Not accounted for: "a weird thing with your spleen"; ask a '
+                                       "clinician about it."), program["summary"]
 
 
 # ---------------------------------------------------------------- the model hears too (item 2's second half)
