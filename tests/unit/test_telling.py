@@ -13,6 +13,8 @@ from app.coaching.telling import for_summary
 from app.coaching.validator import check_program
 from app.coaching.writer.program import build_program
 from app.models import GenerateRequest
+from jobs.engines.llm.hearing import placed
+from jobs.engines.llm.plan import Heard, Plan
 
 SPLEEN = Unplaced(words="and a weird thing with my spleen", why="a part of the body or a health matter we have "
                                                                  "no rules for")
@@ -94,3 +96,19 @@ def test_the_built_in_summary_ends_with_what_was_told_and_passes_every_rule() ->
                                                "minutes_per_session": 45})) == []
     unquoted = told.model_copy(update={"summary": told.summary.replace('"', "").replace("your spleen", "my spleen")})
     assert any("reads the person's words back" in v for v in check_program(unquoted, request(words)))
+
+
+def test_the_plans_hearing_reads_into_the_profile_and_places_what_the_reader_could_not() -> None:
+    heard = Heard.model_validate({
+        "injuries": [{"area": "shoulder", "side": None, "status": "current", "words": " supraspinatus  is torn "}],
+        "conditions": [], "age": 5, "minutes_per_session": 500})
+    p = heard.profile()
+    assert p.age is None and p.minutes_per_session is None  # out of the profile's range: dropped, not a failure
+    assert [(i.area, i.words) for i in p.injuries] == [("shoulder", "supraspinatus is torn")]
+    assert placed(Unplaced(words="my supraspinatus is torn", why="something wrong"), p)
+    assert not placed(SPLEEN, p)
+    # A plan stored before `heard` existed still reads, as having heard nothing.
+    old = {"name": "P", "summary": "S", "blocks": [{"weeks": "1-4", "focus": "F"}], "deload_weeks": [],
+           "split": [{"day": 1, "name": "A"}], "constraints": {"avoid": [], "equipment": [], "cautions": [],
+                                                                "event": ""}, "description": ""}
+    assert Plan.model_validate(old).heard.profile() == Profile()
