@@ -122,9 +122,9 @@ SUPRASPINATUS = "bigger arms, my supraspinatus is torn"
 HEARS = {"injuries": [{"area": "shoulder", "side": None, "status": "current", "words": "supraspinatus is torn"}]}
 
 
-def stepwise(settings: Settings, fake: FakeOpenAI) -> Settings:
+def stepwise(settings: Settings, fake: FakeOpenAI, strategy: str = "blocks") -> Settings:
     return settings.with_(generator="openai", openai_api_key="test-key", openai_base_url=fake.base_url,
-                          openai_model="gpt-test", openai_timeout_s=5.0, openai_strategy="blocks", fallback="none")
+                          openai_model="gpt-test", openai_timeout_s=5.0, openai_strategy=strategy, fallback="none")
 
 
 async def test_what_the_model_hears_is_kept_stored_told_and_coached(
@@ -179,7 +179,8 @@ async def test_what_the_model_hears_is_kept_stored_told_and_coached(
                                "AND type = 'understood'", uuid.UUID(job_id)) == 2
 
 
-async def test_the_program_is_judged_for_the_person_as_the_model_heard_them(settings: Settings) -> None:
+@pytest.mark.parametrize("strategy", ["blocks", "single"])
+async def test_the_program_is_judged_for_the_person_as_the_model_heard_them(settings: Settings, strategy: str) -> None:
     # The model hears the shoulder, then writes as if it had not: the check, for the person as heard,
     # catches it (and the repair, which changes nothing here, fails the attempt).
     request = GenerateRequest(user_id=uuid.uuid4(), height_cm=180, weight_kg=80, goal_category="hypertrophy",
@@ -189,11 +190,11 @@ async def test_the_program_is_judged_for_the_person_as_the_model_heard_them(sett
         return None
 
     async with FakeOpenAI(default=CoachModel(hears=HEARS, adapts=False), pace=FAST) as fake:
-        engine = OpenAIEngine(stepwise(settings, fake))
+        engine = OpenAIEngine(stepwise(settings, fake, strategy))
         try:
             with pytest.raises(GenerationFailed) as failed:
                 await engine.generate(request, ignore)
-            unheard = OpenAIEngine(stepwise(settings, fake))  # the same answers, heard as nothing new
+            unheard = OpenAIEngine(stepwise(settings, fake, strategy))  # the same answers, heard as nothing new
             fake.default = CoachModel(adapts=False)
             try:
                 result = await unheard.generate(request, ignore)
@@ -203,3 +204,11 @@ async def test_the_program_is_judged_for_the_person_as_the_model_heard_them(sett
             await engine.aclose()
     assert "ruled out (your shoulder)" in str(failed.value), failed.value
     assert result.program.weeks and "shoulder" not in result.program.summary
+    # Heard and written for: the program says so, last, in code's words.
+    async with FakeOpenAI(default=CoachModel(hears=HEARS), pace=FAST) as fake:
+        engine = OpenAIEngine(stepwise(settings, fake, strategy))
+        try:
+            heard = await engine.generate(request, ignore)
+        finally:
+            await engine.aclose()
+    assert heard.program.summary.endswith(" Adapted for your shoulder."), heard.program.summary

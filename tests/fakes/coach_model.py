@@ -137,7 +137,8 @@ class CoachModel:
         if kind == "training_block":
             plan, spec = found["plan"], found["block to write"]
             return Text(json.dumps(self.block(program, plan, int(spec["index"]))))
-        return Text(program.model_dump_json())
+        return Text(json.dumps({"heard": self.heard(dict(found.get("person as understood") or {})),
+                                **program.model_dump(mode="json")}))
 
     def spans(self, program: ProgramContent) -> list[tuple[int, int]]:
         """The blocks a coach would see in the program: runs of weeks with the same exercises

@@ -297,8 +297,8 @@ class RealModel:
                 deload = week in plan["deload_weeks"]
                 weeks.append({"week": week, "focus": "Deload week" if deload else b["focus"], "deload": deload,
                               "days": days})
-        return {"name": plan["name"], "description": plan["description"], "summary": plan["summary"],
-                "weeks": weeks}
+        return {"heard": plan["heard"], "name": plan["name"], "description": plan["description"],
+                "summary": plan["summary"], "weeks": weeks}
 
 
 def _spans(weeks: int) -> list[tuple[int, int]]:

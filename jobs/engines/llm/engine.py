@@ -91,7 +91,7 @@ class OpenAIEngine:
             if not self._settings.openai_api_key:
                 raise EngineError("The OpenAI engine is selected but OPENAI_API_KEY is not set.")
             if self.strategy == "single":
-                program, fixes = await generate_single(self._caller, person, report, tally)
+                program, fixes = await generate_single(self._caller, person, report, tally, steps)
             else:
                 program, fixes = await generate_stepwise(self._caller, person, report, tally, steps)
         except EngineError as exc:

@@ -1,7 +1,7 @@
 """What the plan call heard in the person's words (issue 24, item 2): the model's reading, in the
-profile's terms (plan.Heard, the plan's first field), merged with what was understood on the
-cautious side (app/coaching/reading/reader.py: merge_heard). It rides on the plan call: no call
-of its own, and nothing added to the time to the plan.
+profile's terms (plan.Heard, the plan's first field; the first field of the one-call answer too),
+merged with what was understood on the cautious side (app/coaching/reading/reader.py: merge_heard).
+It rides on the plan call: no call of its own, a few dozen output tokens.
 
 If the model found more (an injury or a condition the offline reader missed, a more cautious
 status), the job's profile is stored again and announced as a second `understood` event
@@ -14,21 +14,24 @@ from __future__ import annotations
 import logging
 import re
 
+import jiter
+from pydantic import ValidationError
+
 from app.coaching.person import Person
 from app.coaching.profile import Profile, Unplaced
 from app.coaching.reading.reader import merge_heard
 from app.coaching.telling import told_program
 from app.models import ProgramContent
 from jobs.engines.base import StepStore
-from jobs.engines.llm.plan import Plan
+from jobs.engines.llm.plan import Heard, nothing_heard
 
 log = logging.getLogger(__name__)
 
 
-async def hear(plan: Plan, person: Person, store: StepStore | None) -> Person:
-    """The person as the plan heard them: the same one when it heard nothing new."""
+async def hear(said: Heard, person: Person, store: StepStore | None) -> Person:
+    """The person as the model heard them: the same one when it heard nothing new."""
     understood = person.request.profile or Profile()
-    heard = plan.heard.profile()
+    heard = said.profile()
     merged = merge_heard(understood, heard)
     if merged == understood:
         return person
@@ -39,6 +42,16 @@ async def hear(plan: Plan, person: Person, store: StepStore | None) -> Person:
     if store is not None:
         await store.heard(merged.model_dump(mode="json"), [u.model_dump(mode="json") for u in unplaced])
     return person.with_profile(merged, unplaced)
+
+
+def heard_in(text: str) -> Heard:
+    """The `heard` of a one-call answer (HeardProgram), or nothing heard when it has none that reads."""
+    try:
+        answer = jiter.from_json(text.encode(), partial_mode="trailing-strings")
+        return Heard.model_validate(answer.get("heard")) if isinstance(answer, dict) and "heard" in answer \
+            else nothing_heard()
+    except (ValueError, ValidationError):
+        return nothing_heard()
 
 
 def _norm(text: str | None) -> str:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from app.coaching.profile import Area, Condition, ConditionKind, Injury, Profile, Side, Status
 from app.events import PlanBlockData, PlanDayData, PlanStep
-from app.models import FitnessLevel, GenerateRequest
+from app.models import FitnessLevel, GenerateRequest, TrainingWeek
 
 MAX_BLOCK_WEEKS = 6
 MAX_BLOCKS = 26
@@ -91,6 +91,22 @@ class Heard(BaseModel):
 NOTHING_HEARD: dict[str, object] = {"injuries": [], "conditions": [], "age": None, "minutes_per_session": None}
 
 
+def nothing_heard() -> Heard:
+    return Heard.model_validate(NOTHING_HEARD)
+
+
+class HeardProgram(BaseModel):
+    """The one-call strategy's answer: what the model heard, first, then the program (ProgramContent's
+    fields; app.models), which is read from the same text without it."""
+
+    heard: Heard = Field(default_factory=nothing_heard,
+                         description="What the person's own words say, in the profile's terms.")
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field(max_length=2000)
+    summary: str = Field(max_length=600, description="Speakable, at most 60 words.")
+    weeks: list[TrainingWeek] = Field(min_length=1, max_length=52)
+
+
 class Constraints(BaseModel):
     """What the person's own words change, read once in the plan and honoured by every block."""
 
@@ -106,7 +122,7 @@ class Plan(BaseModel):
 
     # First, so everything after it is written for what it heard; a plan stored before it existed
     # reads as having heard nothing.
-    heard: Heard = Field(default_factory=lambda: Heard.model_validate(NOTHING_HEARD),
+    heard: Heard = Field(default_factory=nothing_heard,
                          description="What the person's own words say, in the profile's terms.")
     name: str = Field(min_length=1, max_length=120)
     summary: str = Field(max_length=600, description="Speakable, at most 60 words.")

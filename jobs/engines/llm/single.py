@@ -20,15 +20,17 @@ from app.coaching.policy import SUMMARY_WORDS
 from app.coaching.repairs import Fix, repair
 from app.coaching.telling import told_program
 from app.models import ProgramContent
-from jobs.engines.base import EngineError, ProgressReporter
+from jobs.engines.base import EngineError, ProgressReporter, StepStore
 from jobs.engines.llm import budget, prompt
 from jobs.engines.llm.answers import Answer, Tally, fatal
 from jobs.engines.llm.calls import Caller, response_format
+from jobs.engines.llm.hearing import hear, heard_in
+from jobs.engines.llm.plan import HeardProgram
 
 log = logging.getLogger(__name__)
 
 MAX_REPAIR_VIOLATIONS = 30
-FORMAT = response_format(ProgramContent, "training_program")
+FORMAT = response_format(HeardProgram, "training_program")
 
 
 class WeekCounter:
@@ -65,7 +67,7 @@ class WeekCounter:
 
 
 async def generate_single(caller: Caller, person: Person, report: ProgressReporter,
-                          tally: Tally) -> tuple[ProgramContent, list[Fix]]:
+                          tally: Tally, store: StepStore | None = None) -> tuple[ProgramContent, list[Fix]]:
     request = person.request
     weeks = request.duration_weeks
     await report(5, "prompting", f"Asking {caller.model} for a {weeks}-week program")
@@ -93,6 +95,9 @@ async def generate_single(caller: Caller, person: Person, report: ProgressReport
         return out
 
     out = await call(prompt.messages(person), True)
+    # What the model heard in the words, first in its answer: kept on the cautious side, stored and
+    # told, and the program judged (and repaired) for the person as heard (jobs/engines/llm/hearing.py).
+    person = await hear(heard_in(out.text), person, store)
     await report(92, "validating", "Checking the program")
     program, violations, fixes = _judge(out, person)
     if program is not None and not violations:

@@ -97,7 +97,7 @@ async def generate_stepwise(caller: Caller, person: Person, report: ProgressRepo
     plan = job.plan
     assert plan is not None
     # A stored plan's hearing is stored already (nothing new), unless the attempt died between the two.
-    job.person = await hear(plan, job.person, job.store)
+    job.person = await hear(plan.heard, job.person, job.store)
     person = job.person  # as the plan heard them: every block and check is for this person
     missing = [i for i in range(len(plan.blocks)) if i not in job.blocks]
     n = len(plan.blocks)
@@ -214,7 +214,7 @@ async def _plan(caller: Caller, job: _Job) -> asyncio.Task[Plan] | None:
 async def _announce_plan(job: _Job) -> None:
     assert job.plan is not None
     plan = job.plan
-    job.person = await hear(plan, job.person, job.store)  # what the plan heard goes out before the plan
+    job.person = await hear(plan.heard, job.person, job.store)  # what the plan heard goes out before the plan
     if job.store is not None:
         await job.store.save("plan", 0, plan.model_dump(mode="json"), plan.public().dump(), PLAN_DONE)
     else:
