@@ -62,9 +62,9 @@ CONDITION_WORDS = {"pregnancy": "your pregnancy", "postpartum": "your recovery a
 GEAR_WHY = "equipment we don't plan with"
 # The person's words, said back to them: "my spleen" is "your spleen" in the coach's mouth.
 PRONOUNS = {"i": "you", "i'm": "you're", "im": "you're", "i've": "you've", "ive": "you've", "i'd": "you'd",
-            "i'll": "you'll", "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "am": "are"}
+            "i'll": "you'll", "me": "you", "my": "your", "mine": "yours", "myself": "yourself"}
 FILLER = frozenset({"and", "but", "also", "so", "plus", "oh", "uh", "um", "like", "then"})
-QUOTE_WORDS = 8  # of one unplaced phrase, in the summary
+QUOTE_WORDS = 10  # of one unplaced phrase, in the summary
 QUOTES = 2  # unplaced phrases quoted at most; the rest are counted
 UNSPEAKABLE = re.compile(r"[*_#`\[\]<>|~{}\"“”\n]")  # markup the summary may not hold (rules/wording.py)
 
@@ -125,7 +125,9 @@ def _clean(text: str) -> str:
 
 def yours(words: str) -> str:
     """The person's phrase as the coach says it back: pronouns turned, markup dropped, a few words."""
-    said = [PRONOUNS.get(w.lower(), w) for w in _clean(words).split()]
+    said: list[str] = []
+    for w in _clean(words).split():  # "I am" is "you are"; "5 am" stays
+        said.append("are" if w.lower() == "am" and said and said[-1] == "you" else PRONOUNS.get(w.lower(), w))
     while said and said[0].lower().strip(",") in FILLER:  # "and a weird thing...": the clause's joint
         said = said[1:]
     return " ".join(said[:QUOTE_WORDS]) + ("..." if len(said) > QUOTE_WORDS else "")

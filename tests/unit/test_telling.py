@@ -9,7 +9,7 @@ from typing import Any
 from app.coaching.policy import SUMMARY_WORDS, TOLD_WORDS
 from app.coaching.profile import Profile, Unplaced
 from app.coaching.reading.reader import merge_heard
-from app.coaching.telling import for_summary
+from app.coaching.telling import for_summary, yours
 from app.coaching.validator import check_program
 from app.coaching.writer.program import build_program
 from app.models import GenerateRequest
@@ -30,6 +30,7 @@ def test_the_summary_says_what_was_adapted_for_and_what_was_not_accounted_for() 
     assert for_summary(p, [SPLEEN]) == ('Adapted for your left shoulder and 30-minute sessions. Not accounted for: '
                                         '"a weird thing with your spleen"; ask a clinician about it.')
     assert for_summary(None, [CHAIR]) == 'Not accounted for: "you train on a chair".'  # gear: no clinician
+    assert yours("I am up at 5 am, my jaw clicks") == "you are up at 5 am, your jaw clicks"
     assert for_summary(profile(injuries=[{"area": "knee", "side": "both", "status": "recovering"},
                                          {"area": "knee", "status": "past"}],
                                conditions=[{"kind": "hypertension"}], age=16, equipment=["kettlebell"]), []) == (
