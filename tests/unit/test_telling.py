@@ -72,6 +72,8 @@ def test_a_second_reading_is_merged_on_the_cautious_side() -> None:
     assert [(i.area, i.side, i.status) for i in calmer.injuries] == [
         ("knee", "left", "current"), ("elbow", "right", "current"), ("elbow", "left", "current")]
     assert merge_heard(merged, merged) is merged and merge_heard(merged, Profile()) is merged
+    both = merge_heard(merged, profile(injuries=[{"area": "knee", "side": "both", "status": "recovering"}]))
+    assert [(i.side, i.status) for i in both.injuries if i.area == "knee"] == [("both", "current")]
 
 
 def request(goal_raw: str, profile_fields: dict[str, Any] | None = None) -> GenerateRequest:

@@ -84,9 +84,10 @@ MAX_ITEMS = 20  # the profile's own bound on injuries and conditions
 def merge_heard(understood: Profile, heard: Profile) -> Profile:
     """What was understood, with a second reading of the same words (the model's, in the plan call)
     added on the cautious side: an injury or a condition either one finds is kept, and for the same
-    injury the more cautious status (current, then recovering, then past) and a side where one said
-    none. Plain fields (age, minutes) stay as understood (the caller's and the reader's win) and are
-    filled from the second reading only where empty. The same profile back when it adds nothing."""
+    injury the more cautious status (current, then recovering, then past) and the wider side (both
+    over one side; one where the other said none). Plain fields (age, minutes) stay as understood
+    (the caller's and the reader's win) and are filled from the second reading only where empty.
+    The same profile back when it adds nothing."""
     injuries = list(understood.injuries)
     for h in heard.injuries:
         same = next((k for k, i in enumerate(injuries) if i.area == h.area
@@ -96,7 +97,7 @@ def merge_heard(understood: Profile, heard: Profile) -> Profile:
             continue
         i = injuries[same]
         status = h.status if CAUTION[h.status] > CAUTION[i.status] else i.status
-        side = i.side or h.side
+        side = "both" if "both" in (i.side, h.side) else i.side or h.side  # "both knees" covers the left
         words = h.words if status != i.status and h.words else i.words
         injuries[same] = i.model_copy(update={"status": status, "side": side, "words": words})
     kinds = {_condition_key(c.kind, c.words) for c in understood.conditions}
