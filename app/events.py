@@ -56,10 +56,13 @@ class ProgressData(EventData):
 class UnderstoodData(EventData):
     """What was understood about the person, before the plan: the request's profile merged with what
     their words say, each item with the words it came from, and the words that named something that
-    could not be placed (docs/intake.md)."""
+    could not be placed (docs/intake.md). With a model, a second one may follow, `revised`, when the
+    plan call's own reading of the words found more (an injury or condition kept on the cautious side)."""
 
     profile: Profile
     unplaced: list[Unplaced] = Field(default_factory=list)
+    revised: bool = Field(default=False, description="The model's reading added to what was first understood; "
+                                                     "this profile replaces the earlier one.")
 
 
 class PlanBlockData(BaseModel):
@@ -176,6 +179,16 @@ EXAMPLES: tuple[dict[str, Any], ...] = (
                     "said": {"minutes_per_session": "45 minutes"}},
         "unplaced": [{"words": "a weird thing with my spleen",
                       "why": "a part of the body or a health matter we have no rules for"}]}},
+    {"job_id": _JOB, "seq": 5, "type": "understood", "data": {
+        "profile": {"minutes_per_session": 45, "equipment": ["dumbbells", "bench"],
+                    "injuries": [{"area": "shoulder", "side": "left", "status": "current",
+                                  "words": "bad left shoulder"},
+                                 {"area": "elbow", "side": "right", "status": "current",
+                                  "words": "my right elbow flares up when I press"}],
+                    "said": {"minutes_per_session": "45 minutes"}},
+        "unplaced": [{"words": "a weird thing with my spleen",
+                      "why": "a part of the body or a health matter we have no rules for"}],
+        "revised": True}},
     {"job_id": _JOB, "seq": 4, "type": "plan", "data": {
         "name": "12-Week Hypertrophy Program", "summary": "Four days a week of upper and lower sessions.",
         "split": [{"day": 1, "name": "Upper A"}],

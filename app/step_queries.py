@@ -49,6 +49,14 @@ async def save_understood(db: Executor, job_id: UUID, attempt: int, profile: dic
     return await db.fetchrow(QUERIES["save_understood"], job_id, attempt, profile, unplaced) is not None
 
 
+async def save_heard(db: Executor, job_id: UUID, attempt: int, profile: dict[str, Any],
+                     unplaced: list[dict[str, Any]]) -> bool:
+    """Store the profile the model's reading revised, what it left unplaced, and their second
+    `understood` event (only when the profile differs from the stored one); False when the attempt
+    was fenced out."""
+    return await db.fetchrow(QUERIES["save_heard"], job_id, attempt, profile, unplaced) is not None
+
+
 async def update_step(db: Executor, job_id: UUID, attempt: int, kind: str, index: int,
                       content: dict[str, Any]) -> bool:
     return await db.fetchval(QUERIES["update_step"], job_id, attempt, kind, index, content) is not None

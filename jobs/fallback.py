@@ -21,6 +21,8 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from app.coaching import validator
+from app.coaching.profile import Profile, Unplaced
+from app.coaching.reading.reader import merge_heard
 from app.coaching.words import read_constraints
 from app.coaching.writer.program import build_program
 from app.coaching.writer.to_plan import PlanWords, build_program_to_plan
@@ -40,15 +42,19 @@ def reserve_s(deadline_s: float) -> float:
     return min(RESERVE_S, deadline_s / 4)
 
 
-def builtin_program(request: GenerateRequest, plan: dict[str, Any] | None) -> tuple[ProgramContent, str]:
-    """The program to give, and which shape it took ("plan", "plan's weeks", "own") for the log."""
+def builtin_program(request: GenerateRequest, plan: dict[str, Any] | None,
+                    unplaced: Sequence[Unplaced] = ()) -> tuple[ProgramContent, str]:
+    """The program to give, and which shape it took ("plan", "plan's weeks", "own") for the log.
+    `request.profile`: what was understood; what the stored plan heard in the words is added to it,
+    as the model's engine did (it is the job's stored profile already)."""
+    request, unplaced = _as_heard(request, plan, unplaced)
     constraints = read_constraints(request)
     shape = _plan_shape(request, plan)
     if shape is not None:
         blocks, deloads, words = shape
         for how, told in (("plan", words), ("plan's weeks", None)):
             try:
-                program = build_program_to_plan(request, blocks, deloads, told, constraints)
+                program = build_program_to_plan(request, blocks, deloads, told, constraints, unplaced)
             except ValidationError as exc:  # words too long for the program's fields, say
                 log.info("the built-in writer could not fill the plan (%s): %s", how, exc)
                 continue
@@ -57,14 +63,32 @@ def builtin_program(request: GenerateRequest, plan: dict[str, Any] | None) -> tu
                 return program, how
             log.info("the built-in program in the %s breaks %d rules: %s", how, len(found),
                      validator.summarize(found, 3))
-    return build_program(request, constraints), "own"
+    return build_program(request, constraints, unplaced), "own"
 
 
-async def builtin_program_async(request: GenerateRequest,
-                                plan: dict[str, Any] | None) -> tuple[ProgramContent, str]:
+async def builtin_program_async(request: GenerateRequest, plan: dict[str, Any] | None,
+                                unplaced: Sequence[Unplaced] = ()) -> tuple[ProgramContent, str]:
     # Tens of milliseconds of CPU for a long program: off the event loop, which carries every
     # other job's streams.
-    return await asyncio.to_thread(builtin_program, request, plan)
+    return await asyncio.to_thread(builtin_program, request, plan, unplaced)
+
+
+def _as_heard(request: GenerateRequest, content: dict[str, Any] | None, unplaced: Sequence[Unplaced]
+              ) -> tuple[GenerateRequest, Sequence[Unplaced]]:
+    if not content or not content.get("heard"):
+        return request, unplaced
+    from jobs.engines.llm.hearing import placed  # only jobs that planned reach here
+    from jobs.engines.llm.plan import Heard
+
+    try:
+        heard = Heard.model_validate(content["heard"]).profile()
+    except ValidationError:
+        return request, unplaced
+    understood = request.profile or Profile()
+    merged = merge_heard(understood, heard)
+    if merged == understood:
+        return request, unplaced
+    return request.model_copy(update={"profile": merged}), [u for u in unplaced if not placed(u, heard)]
 
 
 def _plan_shape(request: GenerateRequest, content: dict[str, Any] | None

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -22,6 +23,7 @@ import asyncpg
 from app import queries as q
 from app import step_queries as steps_q
 from app import tracing
+from app.coaching.profile import Unplaced
 from app.logs import job_context
 from app.models import GenerateRequest
 from app.settings import Settings
@@ -88,7 +90,8 @@ async def _run_attempt(deps: WorkerDeps, job_id: UUID, row: asyncpg.Record, star
     attempt: int = row["attempt"]
     request = GenerateRequest.model_validate(row["request"])
     log.info("job %s attempt %d started (engine %s)", job_id, attempt, deps.engine.name)
-    request = await understand(pool, job_id, attempt, request)  # the `understood` event, before the plan
+    # The `understood` event, before the plan; a retry takes the profile as stored.
+    request, unplaced = await understand(pool, job_id, attempt, request, row["profile"], row["unplaced"])
 
     async def write(progress: int, stage: str, message: str) -> bool:
         return await q.record_progress(pool, job_id, attempt, max(0, min(99, progress)), stage, message)
@@ -110,14 +113,14 @@ async def _run_attempt(deps: WorkerDeps, job_id: UUID, row: asyncpg.Record, star
                 steps = DbSteps(pool, job_id, attempt, settings.job_deadline_s - reserve, deps.checkpoints,
                                 spent_usd=spent if isinstance(spent, (int, float)) else 0.0)
                 async with asyncio.timeout(max(0.0, budget)):
-                    result = await deps.engine.generate(request, report, steps)
+                    result = await deps.engine.generate(request, report, steps, unplaced)
             except (EngineError, TimeoutError) as exc:
                 if not falls_back:
                     raise
                 fell_back = "deadline" if isinstance(exc, TimeoutError) else getattr(exc, "reason", "invalid_answer")
                 await report.close()  # the model's last report, if any, before the fallback's
                 with tracing.span("fallback", {"nowva.fallback_reason": fell_back}):
-                    result = await _fall_back(deps, job_id, attempt, request, exc, fell_back)
+                    result = await _fall_back(deps, job_id, attempt, request, exc, fell_back, unplaced)
             finally:
                 await report.close()  # before the final event, so its seq comes last
     except asyncio.CancelledError:
@@ -148,7 +151,7 @@ async def _run_attempt(deps: WorkerDeps, job_id: UUID, row: asyncpg.Record, star
 
 
 async def _fall_back(deps: WorkerDeps, job_id: UUID, attempt: int, request: GenerateRequest, exc: Exception,
-                     reason: str) -> Generated:
+                     reason: str, unplaced: Sequence[Unplaced] = ()) -> Generated:
     """The built-in writer's program for the request, in the job's plan if it has one (jobs/fallback.py).
     A cancelled job never gets here: its attempt is cancelled, and every write is fenced anyway."""
     log.warning("job %s: the model failed for good (%s: %s); giving the built-in coach's program", job_id,
@@ -157,7 +160,7 @@ async def _fall_back(deps: WorkerDeps, job_id: UUID, attempt: int, request: Gene
                                    "The model could not finish; the built-in coach is writing the program"):
         raise Fenced()  # cancelled, or taken over by another attempt: no program from this one
     stored = [s for s in await steps_q.load_steps(deps.pool, job_id) if s.kind == "plan" and s.status == "done"]
-    program, shape = await fallback.builtin_program_async(request, stored[0].content if stored else None)
+    program, shape = await fallback.builtin_program_async(request, stored[0].content if stored else None, unplaced)
     log.info("job %s: the built-in program follows %s", job_id,
              "the plan the person heard" if shape == "plan" else "the plan's weeks" if shape != "own"
              else "its own plan")

@@ -47,6 +47,10 @@ class DbSteps:
                                  max(0, min(99, progress)), None):
             raise Fenced()
 
+    async def heard(self, profile: dict[str, Any], unplaced: list[dict[str, Any]]) -> None:
+        if not await steps_q.save_heard(self._pool, self._job_id, self._attempt, profile, unplaced):
+            raise Fenced()
+
     async def update(self, kind: str, index: int, content: dict[str, Any]) -> None:
         if not await steps_q.update_step(self._pool, self._job_id, self._attempt, kind, index, content):
             raise Fenced()

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 from uuid import UUID
 
 import asyncpg
+from pydantic import ValidationError
 
 from app import step_queries as steps_q
-from app.coaching.profile import Profile
+from app.coaching.profile import Profile, Unplaced
 from app.coaching.reading.pipeline import nlp
 from app.coaching.reading.reader import Reading, merge, read
 from app.models import GenerateRequest
@@ -31,17 +33,27 @@ async def warm() -> None:
     await asyncio.to_thread(nlp)
 
 
-async def understand(pool: asyncpg.Pool, job_id: UUID, attempt: int, request: GenerateRequest) -> GenerateRequest:
-    """The request with the merged profile in it; stored and announced the first time only."""
+async def understand(pool: asyncpg.Pool, job_id: UUID, attempt: int, request: GenerateRequest,
+                     stored: Any = None, stored_unplaced: Any = None) -> tuple[GenerateRequest, list[Unplaced]]:
+    """The request with the merged profile in it, and the unplaced words; stored and announced the
+    first time only. `stored`: the job's profile as an earlier attempt stored it (start_attempt), which
+    a retry takes as it is: the model's reading may have added to it (jobs/engines/llm/stepwise.py),
+    and re-reading the words would lose that."""
+    if stored is not None:
+        try:
+            return (request.model_copy(update={"profile": Profile.model_validate(stored)}),
+                    [Unplaced.model_validate(u) for u in stored_unplaced or []])
+        except ValidationError:  # stored by an older contract: read the words again below
+            log.warning("job %s: its stored profile no longer reads; reading its words again", job_id)
     try:
         reading = read(request.goal_raw)  # ~1 ms warm; the same words always give the same reading
     except Exception:  # a bug in reading must not cost the person their program: go on with what the caller sent
         log.exception("job %s: reading its words failed; going on with the request's profile", job_id)
         reading = Reading(Profile())
     profile = merge(request.profile, reading.profile)
-    stored = await steps_q.save_understood(pool, job_id, attempt, profile.model_dump(mode="json"),
-                                     [u.model_dump(mode="json") for u in reading.unplaced])
-    if stored:
+    stored_now = await steps_q.save_understood(pool, job_id, attempt, profile.model_dump(mode="json"),
+                                         [u.model_dump(mode="json") for u in reading.unplaced])
+    if stored_now:
         log.info("job %s understood: %d injuries, %d conditions, %d unplaced", job_id, len(profile.injuries),
                  len(profile.conditions), len(reading.unplaced))
-    return request.model_copy(update={"profile": profile})
+    return request.model_copy(update={"profile": profile}), list(reading.unplaced)

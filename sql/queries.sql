@@ -195,7 +195,7 @@ WITH job AS (
      WHERE id = $1 AND procrastinate_job_id = $2
        AND (status = 'pending' OR (status = 'in_progress' AND lease_expires_at < now()))
     RETURNING id, user_id, request, status, attempt, last_seq, started_at, created_at, error_message,
-              traceparent, last_attempt_end, usage
+              traceparent, last_attempt_end, usage, profile, unplaced
 ), event AS (
     INSERT INTO program_generation_events (job_id, seq, type, data)
     SELECT id, last_seq,
@@ -205,7 +205,8 @@ WITH job AS (
       FROM job
 )
 SELECT id, user_id, request, status, attempt, last_seq, started_at, created_at, error_message,
-       traceparent, last_attempt_end, usage, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified
+       traceparent, last_attempt_end, usage, profile, unplaced,
+       pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified
   FROM job;
 
 -- renew_lease --
@@ -431,6 +432,31 @@ WITH job AS (
     SELECT id, last_seq, 'understood', jsonb_build_object('profile', $3::jsonb, 'unplaced', $4::jsonb) FROM job
 )
 SELECT last_seq, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified FROM job;
+
+-- save_heard --
+-- The profile revised by the model's own reading of the words (the plan call's `heard`, merged on
+-- the cautious side) and the unplaced words it did not place ($4), stored over the first and
+-- announced as a second `understood` event with `revised: true`, fenced by attempt. A profile equal to the stored one writes nothing (a retried
+-- attempt hearing the same again); the row still says the attempt owns the job (`owned`), so only
+-- a fenced-out attempt gets no row.
+WITH owner AS (
+    SELECT id, profile FROM program_generation_jobs
+     WHERE id = $1 AND attempt = $2 AND status = 'in_progress'
+       FOR UPDATE
+), job AS (
+    UPDATE program_generation_jobs j
+       SET profile = $3::jsonb, unplaced = $4::jsonb, last_seq = j.last_seq + 1
+      FROM owner
+     WHERE j.id = owner.id AND owner.profile IS DISTINCT FROM $3::jsonb
+    RETURNING j.id, j.last_seq
+), event AS (
+    INSERT INTO program_generation_events (job_id, seq, type, data)
+    SELECT id, last_seq, 'understood', jsonb_build_object('profile', $3::jsonb, 'unplaced', $4::jsonb, 'revised', true)
+      FROM job
+)
+SELECT owner.id AS owned, job.last_seq,
+       CASE WHEN job.id IS NOT NULL THEN pg_notify('nowva_events', job.id::text || ':' || job.last_seq) END
+  FROM owner LEFT JOIN job ON true;
 
 -- add_usage --
 -- Add one LLM call's usage to its job as soon as the call ends (success or not), so the

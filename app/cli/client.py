@@ -229,7 +229,11 @@ async def _draw_events(source: EventSource, last: int) -> tuple[int, dict[str, A
             draw(data.progress, data.message or data.stage)
         elif isinstance(data, UnderstoodData):
             # What was read from the words, above the bar, so the person can check it (issue 24).
-            sys.stderr.write("\r\033[K" + render(data.profile, data.unplaced) + "\n")
+            # A second one, `revised`, is the model's reading added on the cautious side.
+            told = render(data.profile, data.unplaced)
+            if data.revised:
+                told = told.replace("Understood:", "Understood, with the model's reading:", 1)
+            sys.stderr.write("\r\033[K" + told + "\n")
             draw(0, "understood")
         elif isinstance(data, PlanData):
             # Above the bar: clear its line, print the plan, and draw the bar again below.

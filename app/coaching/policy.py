@@ -84,7 +84,12 @@ BALANCE_HOLD_SETS = 2
 
 # ---------------------------------------------------------------- words
 
-SUMMARY_WORDS = 60
+SUMMARY_WORDS = 60  # what the writer (or the model) says
+# What code appends after it: what the program was adapted for and what was not accounted for
+# (app/coaching/telling.py, issue 24). Its own budget, so neither writer loses its words to it and a
+# model is never asked to make room for a sentence it does not write; the spoken summary as a whole
+# is at most SUMMARY_WORDS + TOLD_WORDS (about 35 s read aloud).
+TOLD_WORDS = 30
 VERBATIM_WORDS = 5  # this many of the person's words in a row, read back, is reading them back
 
 # ---------------------------------------------------------------- health (issue 25)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from app.coaching.profile import Unplaced
 from app.models import GenerateRequest, ProgramContent
 
 
@@ -56,6 +58,11 @@ class StepStore(Protocol):
 
     async def update(self, kind: str, index: int, content: dict[str, Any]) -> None: ...
 
+    async def heard(self, profile: dict[str, Any], unplaced: list[dict[str, Any]]) -> None:
+        """Store the job's profile as the model's reading revised it (merged on the cautious side), and
+        the unplaced words it did not place, and announce them as a second `understood` event;
+        nothing when the profile is the stored one already."""
+
     async def attach(self, kind: str, index: int, response_id: str) -> None:
         """Remember the background response now writing this step (Responses API)."""
 
@@ -101,4 +108,7 @@ class Engine(Protocol):
     name: str
 
     async def generate(self, request: GenerateRequest, report: ProgressReporter,
-                       steps: StepStore | None = None) -> Generated: ...
+                       steps: StepStore | None = None, unplaced: Sequence[Unplaced] = ()) -> Generated:
+        """`request.profile` is what was understood of the person; `unplaced`, what their words named
+        that could not be placed (jobs/understanding.py): the program's summary tells both."""
+        ...

@@ -7,9 +7,11 @@ a yield to the event loop between weeks, so a long program never holds the worke
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from app.coaching.profile import Unplaced
 from app.coaching.writer.periodization import plan_weeks
 from app.coaching.writer.profile import read_profile
 from app.coaching.writer.sessions import build_week
@@ -29,7 +31,7 @@ class BuiltinEngine:
         self._week_delay = week_delay
 
     async def generate(self, request: GenerateRequest, report: ProgressReporter,
-                       steps: StepStore | None = None) -> Generated:
+                       steps: StepStore | None = None, unplaced: Sequence[Unplaced] = ()) -> Generated:
         profile = read_profile(request)
         plans = plan_weeks(profile)
         n = len(plans)
@@ -45,7 +47,7 @@ class BuiltinEngine:
                 # Always yield, so a long program never holds the event loop for its whole build.
                 await asyncio.sleep(self._week_delay if done < n else 0)
             program = ProgramContent(name=program_name(profile), description=description(profile, plans),
-                                     summary=summary(profile, plans), weeks=weeks)
+                                     summary=summary(profile, plans, unplaced), weeks=weeks)
         except ValidationError as exc:
             raise EngineError(f"The built-in engine produced an invalid program: {exc}") from exc
         await report(98, "finalizing", "Program ready")

@@ -179,7 +179,10 @@ async def test_request_carries_model_and_strict_schema(fake: FakeOpenAI, setting
     schema = fmt["json_schema"]["schema"]
     assert schema["additionalProperties"] is False
     objects = _objects(schema)
-    assert len(objects) == 4  # program, week, day, exercise
+    # What was heard (an injury, a condition), then the program, week, day, exercise.
+    assert {o.get("title") for o in objects} >= {"HeardInjury", "HeardCondition", "TrainingWeek", "TrainingDay",
+                                                 "Exercise"}
+    assert next(iter(schema["properties"])) == "heard"  # first: everything after it is written for it
     for obj in objects:
         assert obj["additionalProperties"] is False
         assert sorted(obj["required"]) == sorted(obj["properties"])

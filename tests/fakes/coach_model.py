@@ -19,12 +19,13 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from app.coaching.telling import for_summary
 from app.models import GenerateRequest, ProgramContent, TrainingWeek
 from jobs.engines.builtin import BuiltinEngine
 from tests.fakes.openai_server import Reply, Request, Text
 
 BLOCK_WEEKS = 4
-DATA = re.compile(r"^The (request|plan|block to write) as data: (.*)$", re.MULTILINE)
+DATA = re.compile(r"^The (request|plan|block to write|person as understood),? as data: (.*)$", re.MULTILINE)
 
 
 def schema_name(request: Request) -> str:
@@ -35,7 +36,7 @@ def schema_name(request: Request) -> str:
 
 
 def data(request: Request) -> dict[str, Any]:
-    """The JSON lines of the engine's first user turn: request, plan, block to write."""
+    """The JSON lines of the engine's first user turn: request, person as understood, plan, block to write."""
     user = next((m for m in request.messages if m.get("role") == "user"), {})
     return {m.group(1): json.loads(m.group(2)) for m in DATA.finditer(str(user.get("content") or ""))}
 
@@ -70,33 +71,74 @@ def row(sets: int, reps: int | str, intensity: str) -> str:
 
 
 class CoachModel:
-    """The responder. `programs` caches the built-in program of each request."""
+    """The responder. `programs` caches the built-in program of each request.
 
-    def __init__(self, block_weeks: int = BLOCK_WEEKS) -> None:
+    Its plan's `heard` says back the injuries and conditions of the person as the prompt gives them
+    (a model that agrees with the reader), plus `hears`: what this model finds in the words that the
+    reader did not (a test's way to have it hear more). Its program is written for the person as
+    understood and heard, as a model that honours the profile would."""
+
+    def __init__(self, block_weeks: int = BLOCK_WEEKS, hears: dict[str, Any] | None = None,
+                 adapts: bool = True) -> None:
         self.block_weeks = block_weeks
+        self.hears = hears or {}
+        self.adapts = adapts  # False: it hears, but writes for the request's numbers alone, as before issue 24
         self._programs: dict[str, ProgramContent] = {}
 
-    async def program(self, inputs: dict[str, Any]) -> ProgramContent:
-        key = json.dumps(inputs, sort_keys=True)
+    def heard(self, person: dict[str, Any]) -> dict[str, Any]:
+        extra = self.hears
+        return {"injuries": [{"area": i["area"], "side": i.get("side"), "status": i.get("status", "current"),
+                              "words": ""} for i in person.get("injuries", [])] + list(extra.get("injuries", [])),
+                "conditions": [{"kind": c["kind"], "words": ""} for c in person.get("conditions", [])]
+                + list(extra.get("conditions", [])),
+                "age": person.get("age", extra.get("age")),
+                "minutes_per_session": person.get("minutes_per_session", extra.get("minutes_per_session"))}
+
+    def person(self, found: dict[str, Any]) -> dict[str, Any]:
+        """The profile this model writes for: the one in the prompt, with what it hears added."""
+        person = dict(found.get("person as understood") or {})
+        if not self.adapts:
+            return {}
+        heard = self.heard(person)
+        areas = {i["area"] for i in person.get("injuries", [])}
+        kinds = {c["kind"] for c in person.get("conditions", [])}
+        injuries = [*person.get("injuries", []), *({k: v for k, v in i.items() if k != "words"}
+                                                  for i in heard["injuries"] if i["area"] not in areas)]
+        conditions = [*person.get("conditions", []), *({"kind": c["kind"]} for c in heard["conditions"]
+                                                      if c["kind"] not in kinds)]
+        return {**person, **({"injuries": injuries} if injuries else {}),
+                **({"conditions": conditions} if conditions else {})}
+
+    async def program(self, inputs: dict[str, Any], profile: dict[str, Any] | None = None) -> ProgramContent:
+        key = json.dumps([inputs, profile], sort_keys=True)
         if key not in self._programs:
-            request = GenerateRequest.model_validate({**inputs, "user_id": str(uuid.UUID(int=0))})
+            request = GenerateRequest.model_validate({**inputs, "user_id": str(uuid.UUID(int=0)),
+                                                      **({"profile": profile} if profile else {})})
 
             async def ignore(progress: int, stage: str, message: str) -> None:
                 return None
 
-            self._programs[key] = (await BuiltinEngine().generate(request, ignore)).program
+            program = (await BuiltinEngine().generate(request, ignore)).program
+            # The coach's own summary: what was adapted for is code's to say, after the model's words.
+            told = for_summary(request.profile, ())
+            if told and program.summary.endswith(told):
+                program = program.model_copy(update={"summary": program.summary[:-len(told)].rstrip()})
+            self._programs[key] = program
         return self._programs[key]
 
     async def __call__(self, request: Request) -> Reply:
         found = data(request)
-        program = await self.program(found["request"])
+        person = self.person(found)
+        program = await self.program(found["request"], person)
         kind = schema_name(request)
         if kind == "training_plan":
-            return Text(json.dumps(self.plan(program)))
+            return Text(json.dumps({"heard": self.heard(dict(found.get("person as understood") or {})),
+                                    **self.plan(program)}))
         if kind == "training_block":
             plan, spec = found["plan"], found["block to write"]
             return Text(json.dumps(self.block(program, plan, int(spec["index"]))))
-        return Text(program.model_dump_json())
+        return Text(json.dumps({"heard": self.heard(dict(found.get("person as understood") or {})),
+                                **program.model_dump(mode="json")}))
 
     def spans(self, program: ProgramContent) -> list[tuple[int, int]]:
         """The blocks a coach would see in the program: runs of weeks with the same exercises

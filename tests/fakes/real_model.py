@@ -135,6 +135,20 @@ def kit_of(goal_raw: str) -> list[str]:
     return ["gym", "db", "bw"]
 
 
+def heard_in(goal_raw: str) -> dict[str, Any]:
+    """What this model hears in the words, in the profile's terms: a crude reading of its own (an age,
+    minutes a session, a joint that hurts), so a test sees its reading merged with the reader's."""
+    words = goal_raw.lower()
+    age = re.search(r"\bi'?m (\d{2})\b", words)
+    minutes = re.search(r"\b(\d{2,3})[- ]minute", words)
+    hurts = re.finditer(r"\bmy (?:(left|right) )?(knee|shoulder|elbow)s? (?:hurts|is sore|aches)", words)
+    return {"injuries": [{"area": m.group(2), "side": m.group(1), "status": "current", "words": m.group(0)}
+                         for m in hurts],
+            "conditions": [{"kind": "asthma", "words": "asthma"}] if "asthma" in words else [],
+            "age": int(age.group(1)) if age else None,
+            "minutes_per_session": int(minutes.group(1)) if minutes else None}
+
+
 def _pick(pattern: str, kits: list[str], turn: int, taken: set[str], main: bool) -> Move | None:
     """A day's main lifts come from the heaviest kit the person has; the rest vary across it, body
     weight only where nothing else fits (a full gym's squat is never a bodyweight squat)."""
@@ -192,6 +206,7 @@ class RealModel:
                    f"split. {effort}Each block builds on the last{lighter}.")
         equipment = ["dumbbells", "bench"] if kits[0] == "db" else ["bodyweight"] if kits[0] == "bw" else []
         return {
+            "heard": heard_in(r["goal_raw"]),
             "name": f"{weeks}-Week {style} {goal.title()}"[:120], "summary": summary,
             "blocks": [{"weeks": f"{a}-{b}" if b > a else str(a),
                         "focus": ("Accumulation: volume at moderate effort", "Intensification: heavier, fewer reps",
@@ -282,8 +297,8 @@ class RealModel:
                 deload = week in plan["deload_weeks"]
                 weeks.append({"week": week, "focus": "Deload week" if deload else b["focus"], "deload": deload,
                               "days": days})
-        return {"name": plan["name"], "description": plan["description"], "summary": plan["summary"],
-                "weeks": weeks}
+        return {"heard": plan["heard"], "name": plan["name"], "description": plan["description"],
+                "summary": plan["summary"], "weeks": weeks}
 
 
 def _spans(weeks: int) -> list[tuple[int, int]]:

@@ -130,7 +130,7 @@ async def test_blocks_that_stay_invalid_fall_back_into_the_plan_the_person_heard
     program = assert_fell_back(events, status, program, "invalid_answer", request_of(user))
     plan = next(e["data"] for e in events if e["type"] == "plan")
     # What the person heard stays true: the plan's name, summary, blocks and deload weeks.
-    assert program["name"] == plan["name"] and program["summary"] == plan["summary"]
+    assert program["name"] == plan["name"] and program["summary"].startswith(plan["summary"])
     deloads = [w for b in plan["blocks"] for w in b["deload_weeks"]]
     assert [w["week"] for w in program["weeks"] if w["deload"]] == deloads
     assert len(program["weeks"]) == 12 and all(len(w["days"]) == 4 for w in program["weeks"])

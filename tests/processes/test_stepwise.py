@@ -295,7 +295,8 @@ async def test_plan_and_block_events_in_order_on_sse(settings: Settings, db_url:
     assert types.index("plan") < types.index("block")
     assert [e["id"] for e in events] == list(range(1, len(events) + 1))
     plan = next(e["data"] for e in events if e["type"] == "plan")
-    assert plan["name"] == program["name"] and plan["summary"] == program["summary"]
+    # The program's summary is the plan's, then what it was adapted for (code's: app/coaching/telling.py).
+    assert plan["name"] == program["name"] and program["summary"] == plan["summary"] + " Adapted for more arms."
     assert [b["weeks"] for b in plan["blocks"]] == [[1, 4], [5, 8], [9, 12]]
     blocks = [e["data"] for e in events if e["type"] == "block"]
     assert [b["done"] for b in blocks] == [1, 2, 3] and sorted(b["index"] for b in blocks) == [0, 1, 2]

@@ -75,3 +75,43 @@ def merge(explicit: Profile | None, reading: Profile) -> Profile:
                     if merged[k.split(".")[0]] == getattr(reading, k.split(".")[0])}
     merged["said"] = {**from_reading, **explicit.said}
     return Profile.model_validate(merged)
+
+
+CAUTION: dict[str, int] = {"past": 0, "recovering": 1, "current": 2}
+MAX_ITEMS = 20  # the profile's own bound on injuries and conditions
+
+
+def merge_heard(understood: Profile, heard: Profile) -> Profile:
+    """What was understood, with a second reading of the same words (the model's, in the plan call)
+    added on the cautious side: an injury or a condition either one finds is kept, and for the same
+    injury the more cautious status (current, then recovering, then past) and the wider side (both
+    over one side; one where the other said none). Plain fields (age, minutes) stay as understood
+    (the caller's and the reader's win) and are filled from the second reading only where empty.
+    The same profile back when it adds nothing."""
+    injuries = list(understood.injuries)
+    for h in heard.injuries:
+        same = next((k for k, i in enumerate(injuries) if i.area == h.area
+                     and (i.side == h.side or None in (i.side, h.side) or "both" in (i.side, h.side))), None)
+        if same is None:
+            injuries.append(h)
+            continue
+        i = injuries[same]
+        status = h.status if CAUTION[h.status] > CAUTION[i.status] else i.status
+        side = "both" if "both" in (i.side, h.side) else i.side or h.side  # "both knees" covers the left
+        words = h.words if status != i.status and h.words else i.words
+        injuries[same] = i.model_copy(update={"status": status, "side": side, "words": words})
+    kinds = {_condition_key(c.kind, c.words) for c in understood.conditions}
+    conditions = [*understood.conditions,
+                  *(c for c in heard.conditions if _condition_key(c.kind, c.words) not in kinds)]
+    update: dict[str, object] = {"injuries": injuries[:MAX_ITEMS], "conditions": conditions[:MAX_ITEMS]}
+    if understood.age is None and heard.age is not None:
+        update["age"] = heard.age
+    if understood.minutes_per_session is None and heard.minutes_per_session is not None:
+        update["minutes_per_session"] = heard.minutes_per_session
+    merged = understood.model_copy(update=update)
+    return understood if merged == understood else Profile.model_validate(merged.model_dump())
+
+
+def _condition_key(kind: str, words: str | None) -> str:
+    # Two conditions of kind "other" are one only when they are the same words.
+    return kind if kind != "other" else f"other:{(words or '').lower().strip()}"

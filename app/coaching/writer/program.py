@@ -11,6 +11,9 @@ the writer never imports the validator: the numbers both use come from policy.py
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from app.coaching.profile import Unplaced
 from app.coaching.words import (
     Constraints,
 )
@@ -23,10 +26,11 @@ from app.models import GenerateRequest, ProgramContent
 # ---------------------------------------------------------------- the engine
 
 
-def build_program(request: GenerateRequest, constraints: Constraints | None = None) -> ProgramContent:
+def build_program(request: GenerateRequest, constraints: Constraints | None = None,
+                  unplaced: Sequence[Unplaced] = ()) -> ProgramContent:
     """The whole program at once, without progress reports: what tests and the review use."""
     profile = read_profile(request, constraints)
     plans = plan_weeks(profile)
     weeks = [build_week(profile, plan) for plan in plans]
     return ProgramContent(name=program_name(profile), description=description(profile, plans),
-                          summary=summary(profile, plans), weeks=weeks)
+                          summary=summary(profile, plans, unplaced), weeks=weeks)

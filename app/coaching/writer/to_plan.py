@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
+from app.coaching.profile import Unplaced
+from app.coaching.telling import for_summary, with_summary
 from app.coaching.words import Constraints
 from app.coaching.writer.periodization import PHASES, WeekKind, WeekPlan, plan_weeks
 from app.coaching.writer.profile import Profile, read_profile
@@ -56,7 +58,8 @@ def weeks_to_plan(profile: Profile, blocks: Sequence[tuple[int, int]], deload_we
 
 def build_program_to_plan(request: GenerateRequest, blocks: Sequence[tuple[int, int]],
                           deload_weeks: Collection[int], words: PlanWords | None,
-                          constraints: Constraints | None = None) -> ProgramContent:
+                          constraints: Constraints | None = None, unplaced: Sequence[Unplaced] = ()
+                          ) -> ProgramContent:
     """The built-in program in the plan's blocks and deloads. `words`: the plan's name, summary and
     description; None: the built-in writer's own words for these weeks."""
     profile = read_profile(request, constraints)
@@ -64,6 +67,9 @@ def build_program_to_plan(request: GenerateRequest, blocks: Sequence[tuple[int, 
     weeks = [build_week(profile, plan) for plan in plans]
     if words is None:
         return ProgramContent(name=program_name(profile), description=description(profile, plans),
-                              summary=summary(profile, plans), weeks=weeks)
-    return ProgramContent(name=words.name, summary=words.summary,
+                              summary=summary(profile, plans, unplaced), weeks=weeks)
+    # The plan's summary is the model's; what was adapted and not accounted for is code's, as in the
+    # OpenAI engine's own programs.
+    told = for_summary(request.profile, unplaced)
+    return ProgramContent(name=words.name, summary=with_summary(words.summary, told),
                           description=words.description or description(profile, plans), weeks=weeks)

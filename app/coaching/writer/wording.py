@@ -3,6 +3,8 @@ and what the program does about it, claiming only what the weeks contain."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from app.coaching import health
 from app.coaching.kinds import DUMBBELLS_ONLY, HOME, Equipment, Movement, Pattern
 from app.coaching.policy import (
@@ -10,6 +12,8 @@ from app.coaching.policy import (
     SUMMARY_WORDS,
     YOUTH_AGE,
 )
+from app.coaching.profile import Unplaced
+from app.coaching.telling import for_summary, with_summary
 from app.coaching.words import (
     Emphasis,
     EventKind,
@@ -138,7 +142,9 @@ def program_name(profile: Profile) -> str:
     return f"{base}: {' and '.join(tags[:2])}" if tags else base
 
 
-def summary(profile: Profile, plans: list[WeekPlan]) -> str:
+def summary(profile: Profile, plans: list[WeekPlan], unplaced: Sequence[Unplaced] = ()) -> str:
+    """The coach's sentences by priority, within SUMMARY_WORDS; then what the program was adapted for
+    and what was not accounted for (app/coaching/telling.py), in its own budget."""
     r, c = profile.request, profile.constraints
     core = (f"Your {r.duration_weeks} week {r.goal_category.value} program trains {NUMBER_WORDS[r.days_per_week]} "
             f"day{'s' if r.days_per_week > 1 else ''} a week, {SHORT_SPLITS[r.days_per_week]}.")
@@ -164,7 +170,7 @@ def summary(profile: Profile, plans: list[WeekPlan]) -> str:
     for sentence in wanted:
         if len(" ".join([*kept, sentence]).split()) <= SUMMARY_WORDS:
             kept.append(sentence)
-    return " ".join(kept)
+    return with_summary(" ".join(kept), for_summary(r.profile, unplaced))
 
 
 def description(profile: Profile, plans: list[WeekPlan]) -> str:

@@ -16,6 +16,7 @@ EXERCISES_PER_DAY = 8  # the most a day usually holds
 TOKENS_PER_EXERCISE = 60  # one exercise of one week, in the whole-program JSON
 BLOCK_TOKENS_PER_EXERCISE = 50  # name, rest, notes and the JSON around them, once per block
 BLOCK_TOKENS_PER_ROW = 12  # one week's "4x6-8 @ RPE 8"
+HEARD_TOKENS = 150  # the plan's `heard`: about 20 when the words say nothing of the body, 25 an item
 
 
 def _cap(expected: int) -> int:
@@ -27,7 +28,7 @@ def single_tokens(request: GenerateRequest) -> int:
 
 
 def plan_tokens(request: GenerateRequest) -> int:
-    return _cap(500 + 20 * request.duration_weeks + 20 * request.days_per_week)
+    return _cap(500 + HEARD_TOKENS + 20 * request.duration_weeks + 20 * request.days_per_week)
 
 
 def block_tokens(request: GenerateRequest, spec: PlanBlock) -> int:

@@ -19,10 +19,12 @@ Maximum number of HTTP calls to OpenAI for one job, with the defaults
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import openai
 
 from app.coaching.person import read_person
+from app.coaching.profile import Unplaced
 from app.models import GenerateRequest
 from app.settings import Settings
 from jobs.engines.base import EngineError, Generated, ProgressReporter, StepStore
@@ -81,15 +83,15 @@ class OpenAIEngine:
         await self._caller.aclose()
 
     async def generate(self, request: GenerateRequest, report: ProgressReporter,
-                       steps: StepStore | None = None) -> Generated:
+                       steps: StepStore | None = None, unplaced: Sequence[Unplaced] = ()) -> Generated:
         tally = Tally(model=self._caller.model, store=steps, ceiling=self._settings.job_max_cost_usd,
                       spent_before=steps.spent_usd if steps is not None else 0.0)
-        person = read_person(request)  # the person's words, read once for every prompt and check
+        person = read_person(request, unplaced)  # the person's words, read once for every prompt and check
         try:
             if not self._settings.openai_api_key:
                 raise EngineError("The OpenAI engine is selected but OPENAI_API_KEY is not set.")
             if self.strategy == "single":
-                program, fixes = await generate_single(self._caller, person, report, tally)
+                program, fixes = await generate_single(self._caller, person, report, tally, steps)
             else:
                 program, fixes = await generate_stepwise(self._caller, person, report, tally, steps)
         except EngineError as exc:

@@ -15,8 +15,9 @@ import re
 import jiter
 from pydantic import BaseModel, Field, ValidationError
 
+from app.coaching.profile import Area, Condition, ConditionKind, Injury, Profile, Side, Status
 from app.events import PlanBlockData, PlanDayData, PlanStep
-from app.models import FitnessLevel, GenerateRequest
+from app.models import FitnessLevel, GenerateRequest, TrainingWeek
 
 MAX_BLOCK_WEEKS = 6
 MAX_BLOCKS = 26
@@ -51,6 +52,61 @@ class PlanBlock(BaseModel):
         return f"week {self.first_week}" if self.length == 1 else f"weeks {self.first_week}-{self.last_week}"
 
 
+class HeardInjury(BaseModel):
+    area: Area
+    side: Side | None
+    status: Status = Field(description="current (hurts now), recovering (healing, in rehab) or past (healed).")
+    words: str = Field(max_length=200, description="The person's words it came from.")
+
+
+class HeardCondition(BaseModel):
+    kind: ConditionKind
+    words: str = Field(max_length=200, description="The person's words it came from.")
+
+
+class Heard(BaseModel):
+    """What the model read in the person's words, in the profile's terms (app/coaching/profile.py):
+    a second reading beside the offline reader's, merged with it on the cautious side
+    (reader.merge_heard). No bounds in the schema: a value out of the profile's range is dropped
+    here rather than failing the plan."""
+
+    injuries: list[HeardInjury] = Field(max_length=10)
+    conditions: list[HeardCondition] = Field(max_length=10)
+    age: int | None = Field(description="Their age, if their words say it.")
+    minutes_per_session: int | None = Field(description="Minutes a session, if their words say it.")
+
+    def profile(self) -> Profile:
+        def fits(value: int | None, low: int, high: int) -> int | None:
+            return value if value is not None and low <= value <= high else None
+
+        def words(text: str) -> str | None:
+            return " ".join(text.replace("\x00", " ").split())[:200] or None
+
+        return Profile(
+            injuries=[Injury(area=i.area, side=i.side, status=i.status, words=words(i.words)) for i in self.injuries],
+            conditions=[Condition(kind=c.kind, words=words(c.words)) for c in self.conditions],
+            age=fits(self.age, 10, 100), minutes_per_session=fits(self.minutes_per_session, 10, 240))
+
+
+NOTHING_HEARD: dict[str, object] = {"injuries": [], "conditions": [], "age": None, "minutes_per_session": None}
+
+
+def nothing_heard() -> Heard:
+    return Heard.model_validate(NOTHING_HEARD)
+
+
+class HeardProgram(BaseModel):
+    """The one-call strategy's answer: what the model heard, first, then the program (ProgramContent's
+    fields; app.models), which is read from the same text without it."""
+
+    heard: Heard = Field(default_factory=nothing_heard,
+                         description="What the person's own words say, in the profile's terms.")
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field(max_length=2000)
+    summary: str = Field(max_length=600, description="Speakable, at most 60 words.")
+    weeks: list[TrainingWeek] = Field(min_length=1, max_length=52)
+
+
 class Constraints(BaseModel):
     """What the person's own words change, read once in the plan and honoured by every block."""
 
@@ -64,6 +120,10 @@ class Plan(BaseModel):
     """The fields in the order the model writes them: what the person hears first comes first,
     and the description last, so the blocks can start while it is still being written."""
 
+    # First, so everything after it is written for what it heard; a plan stored before it existed
+    # reads as having heard nothing.
+    heard: Heard = Field(default_factory=nothing_heard,
+                         description="What the person's own words say, in the profile's terms.")
     name: str = Field(min_length=1, max_length=120)
     summary: str = Field(max_length=600, description="Speakable, at most 60 words.")
     blocks: list[PlanBlock] = Field(min_length=1, max_length=MAX_BLOCKS)

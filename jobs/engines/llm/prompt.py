@@ -26,7 +26,7 @@ Output rules:
 - Every exercise has a name, sets (1-10), reps (a number, a range such as "8-12", or a time such as \
 "30s" for holds), an intensity (such as "RPE 8" or "75% 1RM"), rest_seconds and short notes.
 - "summary" is speakable: at most 60 words, plain sentences, no lists or markup.
-- Answer with the JSON object only."""
+{heard}- Answer with the JSON object only."""
 
 SYSTEM = ("You are Nowva's strength and conditioning coach. You write safe, effective, multi-week "
           "training programs as JSON that matches the given schema.\n\n" + COACHING_RULES)
@@ -72,12 +72,22 @@ def brief(p: Person) -> str:
 
 
 def data_line(request: GenerateRequest) -> str:
-    return f"The request as data: {json.dumps(inputs(request))}"
+    line = f"The request as data: {json.dumps(inputs(request))}"
+    profile = request.profile
+    if profile is None or profile.is_empty():
+        return line
+    # What the caller said and the words were read into (jobs/understanding.py), so every call writes
+    # for the same person; the words each item came from stay out (they are the person's, quoted above).
+    understood = profile.model_dump(mode="json", exclude_defaults=True, exclude={"said"})
+    for items in ("injuries", "conditions"):
+        for item in understood.get(items, []):
+            item.pop("words", None)
+    return f"{line}\nThe person as understood, as data: {json.dumps(understood)}"
 
 
 def user_prompt(p: Person) -> str:
     request = p.request
-    output = FORMAT_RULES.format(weeks=request.duration_weeks, days=request.days_per_week)
+    output = FORMAT_RULES.format(weeks=request.duration_weeks, days=request.days_per_week, heard=HEARD_RULE)
     return f"{brief(p)}\n\n{output}\n\n{data_line(request)}"
 
 
@@ -91,15 +101,26 @@ def repair_messages(p: Person, previous: str, violations: list[str]) -> list[dic
     problems = "\n".join(f"- {v}" for v in violations)
     fix = (f"That program has these problems:\n{problems}\n\n"
            "Write the whole program again with every problem fixed, keeping what was right. "
-           + FORMAT_RULES.format(weeks=request.duration_weeks, days=request.days_per_week))
+           + FORMAT_RULES.format(weeks=request.duration_weeks, days=request.days_per_week, heard=HEARD_RULE))
     return [*messages(p), {"role": "assistant", "content": previous}, {"role": "user", "content": fix}]
 
 
 # ---------------------------------------------------------------- stepwise: the plan
 
+# The model's own reading of the words, first in its answer (jobs/engines/llm/hearing.py).
+HEARD_RULE = """\
+- "heard" (first): what the person's own words (goal_raw) say about their body, read for what they mean: each \
+injury with its body area, side (null when not said) and status (current: it hurts or limits them now; \
+recovering: healing or in rehab; past: healed, "had", "years ago", "fully cleared"), each health \
+condition (pregnancy, after birth, high blood pressure, diabetes, a heart condition, asthma, \
+osteoporosis, arthritis, post-viral fatigue such as long COVID, or other), their age and the minutes a \
+session they have, each item with the words it came from. Only what the words say: nothing denied \
+("no knee problems"), nothing about someone else, null and empty lists when they say nothing of it.
+"""
+
 PLAN_RULES = """\
 Write the PLAN of the program only, not its exercises, in this order:
-- "name", then a speakable "summary" (at most 60 words, plain sentences, no lists or markup) that says \
+{heard}- "name", then a speakable "summary" (at most 60 words, plain sentences, no lists or markup) that says \
 what the blocks are, the way a coach would say it on a call.
 - "blocks": consecutive runs of weeks ("1-4", "5-8"...), 2-{max_weeks} weeks each (a 1-week program \
 has one block "1"), covering weeks 1 to {weeks} in order without gaps, each with a short focus. Vary \
@@ -119,7 +140,8 @@ it), cautions (injuries, conditions, age 60+, pregnancy or postpartum) and the e
 
 def plan_prompt(p: Person) -> str:
     request = p.request
-    rules = PLAN_RULES.format(days=request.days_per_week, weeks=request.duration_weeks, max_weeks=MAX_BLOCK_WEEKS)
+    rules = PLAN_RULES.format(days=request.days_per_week, weeks=request.duration_weeks, max_weeks=MAX_BLOCK_WEEKS,
+                              heard=HEARD_RULE)
     return f"{brief(p)}\n\n{rules}\n\n{data_line(request)}"
 
 

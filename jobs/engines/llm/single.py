@@ -16,17 +16,21 @@ import jiter
 
 from app.coaching import validator as checks
 from app.coaching.person import Person
+from app.coaching.policy import SUMMARY_WORDS
 from app.coaching.repairs import Fix, repair
+from app.coaching.telling import told_program
 from app.models import ProgramContent
-from jobs.engines.base import EngineError, ProgressReporter
+from jobs.engines.base import EngineError, ProgressReporter, StepStore
 from jobs.engines.llm import budget, prompt
 from jobs.engines.llm.answers import Answer, Tally, fatal
 from jobs.engines.llm.calls import Caller, response_format
+from jobs.engines.llm.hearing import hear, heard_in
+from jobs.engines.llm.plan import HeardProgram
 
 log = logging.getLogger(__name__)
 
 MAX_REPAIR_VIOLATIONS = 30
-FORMAT = response_format(ProgramContent, "training_program")
+FORMAT = response_format(HeardProgram, "training_program")
 
 
 class WeekCounter:
@@ -63,7 +67,7 @@ class WeekCounter:
 
 
 async def generate_single(caller: Caller, person: Person, report: ProgressReporter,
-                          tally: Tally) -> tuple[ProgramContent, list[Fix]]:
+                          tally: Tally, store: StepStore | None = None) -> tuple[ProgramContent, list[Fix]]:
     request = person.request
     weeks = request.duration_weeks
     await report(5, "prompting", f"Asking {caller.model} for a {weeks}-week program")
@@ -91,6 +95,9 @@ async def generate_single(caller: Caller, person: Person, report: ProgressReport
         return out
 
     out = await call(prompt.messages(person), True)
+    # What the model heard in the words, first in its answer: kept on the cautious side, stored and
+    # told, and the program judged (and repaired) for the person as heard (jobs/engines/llm/hearing.py).
+    person = await hear(heard_in(out.text), person, store)
     await report(92, "validating", "Checking the program")
     program, violations, fixes = _judge(out, person)
     if program is not None and not violations:
@@ -125,5 +132,10 @@ def _judge(out: Answer, person: Person) -> tuple[ProgramContent | None, list[str
     program, problems = checks.parse_program(out.text)
     if program is None:
         return None, problems, []
+    # The model's own words within their budget; code's sentences about what was heard come after
+    # them (app/coaching/telling.py), and the validator judges the summary as it will be read.
+    words = len(program.summary.split())
+    own = [f"the summary has {words} words; it is spoken, so at most {SUMMARY_WORDS}"] if words > SUMMARY_WORDS else []
+    program = told_program(program, person.request.profile, person.unplaced)
     program, fixes = repair(program, person)
-    return program, checks.check_program(program, person.request, person.constraints), fixes
+    return program, own + checks.check_program(program, person.request, person.constraints), fixes

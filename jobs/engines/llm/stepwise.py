@@ -42,6 +42,7 @@ from jobs.engines.llm import budget, prompt
 from jobs.engines.llm.answers import Tally, fatal
 from jobs.engines.llm.blocks import Block, block_problems, blocks_named, expand, parse_block, tidy_block
 from jobs.engines.llm.calls import BLOCK_PRIORITY, PLAN_PRIORITY, REPAIR_PRIORITY, Caller, response_format
+from jobs.engines.llm.hearing import hear, told
 from jobs.engines.llm.plan import HeadWatcher, Plan, parse_plan, plan_problems
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,9 @@ async def generate_stepwise(caller: Caller, person: Person, report: ProgressRepo
     describing = await _plan(caller, job) if job.plan is None else _reread(caller, job)
     plan = job.plan
     assert plan is not None
+    # A stored plan's hearing is stored already (nothing new), unless the attempt died between the two.
+    job.person = await hear(plan.heard, job.person, job.store)
+    person = job.person  # as the plan heard them: every block and check is for this person
     missing = [i for i in range(len(plan.blocks)) if i not in job.blocks]
     n = len(plan.blocks)
     if job.reused:
@@ -106,7 +110,7 @@ async def generate_stepwise(caller: Caller, person: Person, report: ProgressRepo
 
     await report(92, "validating", "Checking the program")
     with tracing.span("expand and check"):
-        program, fixes = repair(expand(plan, job.blocks), person)  # code repairs first
+        program, fixes = repair(told(expand(plan, job.blocks), person), person)  # code repairs first
         found = checks.validate(program, person.request, person.constraints)
     if not found:
         return program, job.fixes + fixes
@@ -125,7 +129,7 @@ async def generate_stepwise(caller: Caller, person: Person, report: ProgressRepo
     await report(97, "validating", "Checking the repaired program")
     assert job.plan is not None  # the words' repair replaces it
     with tracing.span("expand and check"):
-        program, fixes = repair(expand(job.plan, job.blocks), person)
+        program, fixes = repair(told(expand(job.plan, job.blocks), person), person)
         violations = checks.check_program(program, person.request, person.constraints)
     if violations:
         raise EngineError("The generated program did not pass validation: " + checks.summarize(violations))
@@ -210,6 +214,7 @@ async def _plan(caller: Caller, job: _Job) -> asyncio.Task[Plan] | None:
 async def _announce_plan(job: _Job) -> None:
     assert job.plan is not None
     plan = job.plan
+    job.person = await hear(plan.heard, job.person, job.store)  # what the plan heard goes out before the plan
     if job.store is not None:
         await job.store.save("plan", 0, plan.model_dump(mode="json"), plan.public().dump(), PLAN_DONE)
     else:
