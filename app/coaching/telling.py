@@ -98,9 +98,8 @@ def adapted(profile: Profile | None) -> list[str]:
         out.append("the equipment you have")
     if p.avoid:
         out.append("leaving out what you ruled out")
-    if p.sport is not None:
-        season = {"off": " off-season", "pre": " pre-season", "in": " season"}.get(p.sport.season or "", "")
-        out.append(f"your {_clean(p.sport.name)}{season}")
+    # A sport is not in this list: no writer plans around it yet (issue 25, item 7), so the
+    # summary says so (`for_summary`) rather than claim it.
     if p.event is not None:
         out.append(f"your {_words(p.event.kind)}")
     if p.emphasis:
@@ -139,14 +138,22 @@ def for_summary(profile: Profile | None, unplaced: Sequence[Unplaced], limit: in
     is about health). At most `limit` words: at least the first adaptation (safety first) and the
     unplaced words, as many of each as fit; empty when there is nothing to tell."""
     items = adapted(profile)
+    sport = _sport_not_planned(profile)
     for quotes in range(min(QUOTES, len(unplaced)), -1, -1):
-        last = _not_accounted(unplaced, quotes)
+        last = " ".join(filter(None, [_not_accounted(unplaced, quotes), sport]))
         room = limit - len(last.split())
         for n in range(len(items), 0 if items else -1, -1):
             first = _adapted_sentence(items, n)
             if len(first.split()) <= room:
                 return " ".join(filter(None, [first, last]))
-    return _not_accounted(unplaced, 0)
+    return " ".join(filter(None, [_not_accounted(unplaced, 0), sport]))
+
+
+def _sport_not_planned(profile: Profile | None) -> str:
+    if profile is None or profile.sport is None:
+        return ""
+    season = {"off": " off-season", "pre": " pre-season", "in": " season"}.get(profile.sport.season or "", "")
+    return f"Not yet planned around: your {_clean(profile.sport.name)}{season}."
 
 
 def _adapted_sentence(items: list[str], n: int) -> str:
