@@ -41,6 +41,7 @@ from app.coaching.policy import (
     INJURY_MAX_RPE,
     LOAD_MIN_REPS,
     MAX_SETS,
+    SESSION_SETS,
     STRENGTH_PATTERNS,
     WEEKLY_SETS,
     session_limit_min,
@@ -100,6 +101,24 @@ def set_ceiling(program: ProgramContent, person: Person) -> list[Fix]:
         if ex.sets > cap:
             fixes.append(Fix("dose", _where(week, day, ex), f"{ex.sets} sets -> {cap}"))
             ex.sets = cap
+    return fixes
+
+
+def session_sets(program: ProgramContent, person: Person) -> list[Fix]:
+    """A session over its level's set cap loses a set at a time from its biggest exercises after the
+    first (the main lift keeps its sets), never below two: a model's 23-set beginner day becomes 20."""
+    cap = SESSION_SETS[person.request.fitness_level]
+    fixes = []
+    for week in program.weeks:
+        for day in week.days:
+            rest = day.exercises[1:]
+            while sum(ex.sets for ex in day.exercises) > cap:
+                biggest = max(rest, key=lambda ex: ex.sets, default=None)
+                if biggest is None or biggest.sets <= 2:
+                    break
+                biggest.sets -= 1
+                fixes.append(Fix("session-volume", _where(week, day.day, biggest), f"{biggest.sets + 1} sets -> "
+                                 f"{biggest.sets}"))
     return fixes
 
 
@@ -240,8 +259,8 @@ def session_rests(program: ProgramContent, person: Person) -> list[Fix]:
     return fixes
 
 
-REPAIRS: tuple[Repair, ...] = (names, set_ceiling, strength_rests, loadable_reps, effort_ceiling, weekly_volume,
-                               session_rests, health_words)
+REPAIRS: tuple[Repair, ...] = (names, set_ceiling, session_sets, strength_rests, loadable_reps, effort_ceiling,
+                               weekly_volume, session_rests, health_words)
 
 
 def _broken(program: ProgramContent, person: Person) -> Counter[str]:
