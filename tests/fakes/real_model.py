@@ -14,8 +14,9 @@ from block to block. It writes:
 * sets from the goal and level, not counted against each muscle's weekly band, so volumes land
   a few sets off it, as a model's do.
 
-On a repair turn it does what a careful model does: every prescription in the asked format, and
-each name the problems quote replaced by the catalogue's spelling of the same exercise.
+On a repair turn it does what a careful model does: every prescription in the asked format, each
+name the problems quote replaced by the catalogue's spelling of the same exercise, and, told a day
+has no heavy lift, its first compounds in low reps.
 
     fake = FakeOpenAI(default=RealModel(), pace=Pace())
 """
@@ -149,6 +150,18 @@ def heard_in(goal_raw: str) -> dict[str, Any]:
             "minutes_per_session": int(minutes.group(1)) if minutes else None}
 
 
+def _loadable(move: Move) -> bool:
+    """What a model knows of a lift: a dumbbell split squat or bench press can be loaded for low reps,
+    a goblet squat cannot (the catalogue says which, as the exercise list it is given does)."""
+    from app.coaching.catalogue import heavy_with
+    from app.coaching.kinds import Equipment
+    from app.coaching.names import lookup
+
+    entry = lookup(move.canonical)
+    kit = {Equipment.dumbbell, Equipment.bench, Equipment.bodyweight} if move.kit == "db" else {Equipment.bodyweight}
+    return entry is not None and heavy_with(entry, kit)
+
+
 def _pick(pattern: str, kits: list[str], turn: int, taken: set[str], main: bool) -> Move | None:
     """A day's main lifts come from the heaviest kit the person has; the rest vary across it, body
     weight only where nothing else fits (a full gym's squat is never a bodyweight squat)."""
@@ -231,7 +244,9 @@ class RealModel:
             exercises = []
             for role, move in enumerate(self.day(r, d, index, patterns)):
                 name = move.canonical if repair and move.spelled in named else move.spelled
-                rows = [self.row(r, move, role, k, w in deloads, repair, name) for k, w in enumerate(weeks)]
+                # Told that a day lacks a heavy lift, a careful model loads its first compounds heavily.
+                heavier = repair and "heavy compound lift" in problems
+                rows = [self.row(r, move, role, k, w in deloads, repair, name, heavier) for k, w in enumerate(weeks)]
                 cue = "Controlled lowering, full range." if move.compound else "Squeeze at the top."
                 exercises.append({"name": name, "rest_seconds": 150 if move.compound and role < 2 else 75,
                                   "notes": cue, "weeks": rows})
@@ -251,10 +266,11 @@ class RealModel:
         return out
 
     def row(self, r: dict[str, Any], move: Move, role: int, k: int, deload: bool, canonical: bool,
-            name: str) -> str:
+            name: str, heavier: bool = False) -> str:
         goal, level = r["goal_category"], r["fitness_level"]
-        # Low reps only on what can be loaded heavily: a barbell or machine compound.
-        heavy = move.compound and role < 2 and move.kit == "gym"
+        # Low reps only on what can be loaded heavily: a barbell or machine compound (any compound
+        # when a repair asks for heavy work).
+        heavy = move.compound and role < 2 and (move.kit == "gym" or (heavier and _loadable(move)))
         if move.pattern == "power":
             sets, reps = 4, "3"
         elif goal == "strength" and heavy:
