@@ -59,8 +59,12 @@ RULES: list[Rule] = [
     (FAMILY, "BIDIRECTIONAL", ("my son|daughter|kid|kids|wife|husband|partner|mom|mum|dad|brother|sister|friend",
                                "son|daughter|wife|husband|mother|father|grandpa|grandma|grandfather|grandmother",
                                "son 's|daughter 's|wife 's|husband 's", "family history"), None),
+    # A terminator's own scope is one token each side (max_scope 1): medspaCy cuts a trigger's
+    # scope only where the two scopes "overlap", and its test misses a scope that lies wholly inside
+    # the other's; a terminator scoped to its sentence therefore never cut a denial whose 6-token
+    # window ended before the sentence did ("I never get injured, but my lower back is tight").
     ("TERMINATE", "TERMINATE", ("but", "though", "although", "however", "except", "plus", "while",
-                                "whereas", "; ", "which", "so", "because"), None),
+                                "whereas", "; ", "which", "so", "because"), 1),
     # A comma ends a denial and a wish, not a history (ConText's terminating types, app/coaching/reading/pipeline).
-    (COMMA, "PSEUDO", (",", "and i", "and my"), None),
+    (COMMA, "PSEUDO", (",", "and i", "and my"), 1),
 ]

@@ -18,6 +18,10 @@ NOT_PLURAL = frozenset({"achilles", "abs", "glutes", "hamstrings", "calves", "la
 PLURAL_AREAS = frozenset({"knee", "shoulder", "elbow", "wrist_hand", "hip", "ankle_foot"})
 AREA_LABELS = ("BODY", "INJURY")
 LOOK_AHEAD = 2  # clauses
+# Words that may stand between the areas of a coordination: "my neck and shoulders",
+# "neck, shoulders and upper back", "my wrist and my lower back", "left shoulder and elbow".
+JOINERS = frozenset({",", "and", "or", "&", "/", "n", "nor"})
+BETWEEN = JOINERS | frozenset({"my", "the", "both", "left", "right", "also"})
 
 
 def status_of(cats: frozenset[str]) -> Status:
@@ -55,11 +59,44 @@ def _side(f: Found, m: Mention, window: list[int]) -> tuple[Side | None, int]:
                 best = (distance, SIDES[token], clause)
     if best is not None:
         return best[1], best[2]
+    return _plural_side(m), m.clause
+
+
+def _plural_side(m: Mention) -> Side | None:
     last = m.text.lower().split()[-1]
     plural = m.meta.get("plural") or (last.endswith("s") and last not in NOT_PLURAL and not last.endswith("ss"))
-    if plural and m.meta.get("area") in PLURAL_AREAS:
-        return "both", m.clause
-    return None, m.clause
+    return "both" if plural and m.meta.get("area") in PLURAL_AREAS else None
+
+
+def _is_area(m: Mention) -> bool:
+    return m.label == "BODY" and "area" in m.meta
+
+
+def coordinations(f: Found) -> list[list[Mention]]:
+    """Body areas said together ("my neck and shoulders hurt"), in order; an area said alone is a
+    group of one. The areas of one group share what is wrong with them, and a side said before the
+    first ("left shoulder and elbow") unless one says its own."""
+    groups: list[list[Mention]] = []
+    for m in (m for m in f.mentions if _is_area(m)):
+        if groups:
+            prev = groups[-1][-1]
+            between = f.tokens[prev.end:m.start]
+            if between and set(between) <= BETWEEN and set(between) & JOINERS:
+                groups[-1].append(m)
+                continue
+        groups.append([m])
+    return groups
+
+
+def _shared_side(f: Found, group: list[Mention], k: int) -> Side | None:
+    """The side the k-th area of a coordination gets from the words between the areas."""
+    own = [t for t in f.tokens[group[k - 1].end:group[k].start] if t in ("left", "right")]
+    if own:
+        return SIDES[own[-1]]
+    first = group[0]
+    lead = f.tokens[max(0, first.start - 2):first.start]
+    said = [t for t in lead if t in ("left", "right", "both")]
+    return SIDES[said[-1]] if said else None
 
 
 def _problem(f: Found, window: list[int], claimed: set[int]) -> Mention | None:
@@ -73,26 +110,39 @@ def _problem(f: Found, window: list[int], claimed: set[int]) -> Mention | None:
 def injuries(f: Found) -> list[Injury]:
     found: dict[tuple[Area, Status], Injury] = {}
     claimed: set[int] = set()
+    group_of = {m.start: (g, k) for g in coordinations(f) for k, m in enumerate(g)}
+    shared: dict[int, Mention | None] = {}  # a coordination's problem, by its first area's start
     for m in f.mentions:
         if not _names_area(m):
             continue
         window = _window(f, m)
         cats = m.cats
         last = m.clause  # the last clause that said something about it: its words run to there
+        group, k = group_of.get(m.start, ([m], 0))
         if m.label == "BODY":
-            if f.in_clause(m.clause, "EMPH", "DEEMPH") and not f.in_clause(m.clause, "PROBLEM"):
+            clauses = {g.clause for g in group}
+            if any(f.in_clause(c, "EMPH", "DEEMPH") for c in clauses) and not any(
+                    f.in_clause(c, "PROBLEM") for c in clauses):
                 continue  # "I want a bigger back": a wish, not a complaint
-            problem = _problem(f, window, claimed)
+            if len(group) == 1:
+                problem = _problem(f, window, claimed)
+            elif group[0].start in shared:
+                problem = shared[group[0].start]
+            else:  # the problem said after the last area ("X and Y hurt"), or with the first ("sore X and Y")
+                problem = _problem(f, _window(f, group[-1]), claimed) or _problem(f, _window(f, group[0]), claimed)
+                shared[group[0].start] = problem
             if problem is None:
                 continue
             claimed.add(problem.start)
             cats = cats | problem.cats
-            last = problem.clause
+            last = max(problem.clause, group[-1].clause)
         if cats & {context.NEGATED, context.HYPOTHETICAL, context.FAMILY}:
             continue
         area: Area = m.meta["area"]
         status = status_of(cats)
         side, side_clause = _side(f, m, window)
+        if k:  # a later area of a coordination: its own side, the first's, or its plural
+            side, side_clause = _shared_side(f, group, k) or _plural_side(m), m.clause
         words = ", ".join(f.clauses[c] for c in range(m.clause, max(last, side_clause) + 1) if f.clauses[c])
         key = (area, status)
         if key in found:  # "shin splints and a sore left ankle": one ankle, the side said
