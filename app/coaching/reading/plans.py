@@ -90,7 +90,8 @@ EVENTS: list[Entry] = [
     ("EVENT", ("physique|bikini show|contest", "contest"), {"kind": "show"}),
     ("EVENT", ("show",), {"kind": "show", "weak": True}),
     ("EVENT", ("season starts|begins|opens", "preseason starts|begins"), {"kind": "season"}),
-    ("EVENT", ("season",), {"kind": "season", "weak": True}),  # "for the ski season in December"
+    # "for the ski season in December", not "the season is long"
+    ("EVENT", ("season",), {"kind": "season", "weak": True, "timed": True}),
     ("EVENT", ("tryout|tryouts", "trials", "combine", "selection"), {"kind": "tryout"}),
     ("EVENT", ("fitness|physical|pt|entrance|army|police|fire test|exam|assessment", "pft", "beep test"),
      {"kind": "test"}),
