@@ -72,7 +72,8 @@ PROBLEMS: list[Entry] = [
                  # what a joint does when it is bad: "locks up", "gives out", "goes out", "seizes"
                  "lock|locks|locked|locking up?", "seize|seizes|seized|seizing up?", "give|gives|gave|giving out|way",
                  "go|goes|went|going out", "act|acted|flare|flared|flaring up", "flare ups?|up",
-                 "replaced|replacement", "cranky|grumpy|tender|swollen|swelling|inflamed|irritated|aggravated",
+                 "replaced|replacement", "operated on?", "scoped",
+                 "cranky|grumpy|tender|swollen|swelling|inflamed|irritated|aggravated",
                  "numb|numbness|tingling|tingly", "spasm|spasms|spasming", "throbs|throbbing",
                  "bothers|bothered", "catches|catching", "pops|popping", "injured|injuring"), {}),
 ]
