@@ -11,12 +11,12 @@ from pydantic import ValidationError
 from app.coaching.profile import Injury, Profile
 from app.coaching.reading.reader import merge, read
 from tests.intake_bench import score
-from tests.intake_cases import CASES, FRESH, HELD_OUT, UNSEEN
+from tests.intake_cases import CASES, FRESH, HELD_OUT, NEXT, UNSEEN
 
 
 def test_the_bench_has_two_hundred_phrasings() -> None:
     assert len(CASES) >= 200
-    every = CASES + HELD_OUT + UNSEEN + FRESH
+    every = CASES + HELD_OUT + UNSEEN + FRESH + NEXT
     assert len({c.text for c in every}) == len(every)
 
 
