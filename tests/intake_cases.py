@@ -359,3 +359,116 @@ UNSEEN: list[Case] = [
     C("powerlifting comp in 16 weeks", event="competition:16", sport="powerlifting:"),
     C("I'm 24, healthy, full gym", age=24),
 ]
+
+# A third held-out set (issue 24, the reader's general misses on UNSEEN): written before any change
+# made for UNSEEN's failures, without looking at the reader's vocabulary, and scored once as the
+# reader stood (the first score is in docs/intake.md). Its later score is no longer unseen.
+FRESH: list[Case] = [
+    # ---- injuries with sides and statuses
+    C("my right shoulder clicks when I press overhead", inj="shoulder:right:current"),
+    C("left knee's been aching since last week", inj="knee:left:current"),
+    C("I fractured my left wrist two years ago, it healed fine", inj="wrist_hand:left:past"),
+    C("still rehabbing a sprained right ankle", inj="ankle_foot:right:recovering"),
+    C("my elbows hurt when I do curls", inj="elbow:both:current"),
+    C("I had back surgery in 2015 and it's been fine since", inj="lower_back::past"),
+    C("recovering from a torn left hamstring", inj="hip:left:recovering"),
+    C("I had my knee replaced back in 2018", inj="knee::past"),
+    C("my lower back goes out every few months", inj="lower_back::current"),
+    # ---- coordinations of areas
+    C("my knees and ankles ache by the end of the day", inj="knee:both:current; ankle_foot:both:current"),
+    C("left shoulder and elbow are both sore", inj="shoulder:left:current; elbow:left:current"),
+    C("my wrist and my lower back are bothering me", inj="wrist_hand::current; lower_back::current"),
+    C("neck, shoulders and upper back are stiff from sitting at a desk",
+      inj="neck::current; shoulder:both:current; upper_back::current"),
+    # ---- a denial, then a real problem
+    C("I can't do lunges, my knees hurt", avoid="lunges", inj="knee:both:current"),
+    C("no pain in my back, but my right hip aches", inj="hip:right:current"),
+    C("please no jumping, my left ankle is still sore", avoid="jumping", inj="ankle_foot:left:current"),
+    C("I never get injured, but my lower back has been tight lately", inj="lower_back::current"),
+    # ---- conditions
+    C("I'm on medication for high blood pressure", cond="hypertension"),
+    C("I have a heart condition, my cardiologist okayed exercise", cond="heart_condition", cleared=True),
+    C("twelve weeks postpartum", cond="postpartum"),
+    C("I'm diabetic, type 2", cond="diabetes"),
+    C("exercise-induced asthma, I carry an inhaler", cond="asthma"),
+    C("my bone density is low, osteopenia", cond="osteoporosis"),
+    C("I've got arthritis in my fingers", cond="arthritis"),
+    C("I'm three months pregnant with twins", cond="pregnancy"),
+    # ---- ages
+    C("I'm fifty-two", age=52),
+    C("I'll be 65 in March", age=65),
+    C("just turned sixty", age=60),
+    C("a 47-year-old guy who sits all day", age=47),
+    C("at 73 I want to keep my balance", age=73),
+    # ---- minutes
+    C("I can spare about 25 minutes", mins=25),
+    C("forty-five minutes tops", mins=45),
+    C("I have an hour and a half on Saturdays", mins=90),
+    C("twenty minutes during my lunch break", mins=20),
+    # ---- equipment
+    C("I have a barbell, a bench and some plates in my garage", eq="barbell, bench"),
+    C("a pair of kettlebells and a bench", eq="kettlebell, bench"),
+    C("cable machine, dumbbells and a leg press at my work gym", eq="cable, dumbbells, machines"),
+    C("I only have a stationary bike and resistance bands", eq="cardio_machine, resistance_bands"),
+    C("nothing but my bodyweight", eq="bodyweight"),
+    # ---- sports, seasons and events
+    C("I row, and racing season starts in 10 weeks", sport="rowing:pre", event="season:10"),
+    C("I play in a Sunday soccer league", sport="soccer:in"),
+    C("hockey player, our season just ended", sport="hockey:off"),
+    C("getting ready for ski season in January", sport="skiing:pre", event="season:"),
+    C("I swim competitively and we're mid-season", sport="swimming:in"),
+    C("I play tennis twice a week", sport="tennis:in"),
+    C("my first marathon is in 18 weeks", event="race:18", sport="running:"),
+    C("getting married in four months", event="wedding:17"),
+    C("army fitness test in 6 weeks", event="test:6"),
+    # ---- clearance
+    C("my physio cleared me to squat again", cleared=True),
+    C("I haven't been cleared by my doctor yet", cleared=False),
+    C("the surgeon gave me the green light after my knee op last year", inj="knee::past", cleared=True),
+    # ---- emphasis
+    C("I really want to grow my shoulders", emph="shoulders"),
+    C("less leg work please, they're big enough", de="quads, hamstrings, glutes, calves"),
+    # ---- typos, filler, hypotheticals, several at once
+    C("my kneee hurts when i squat", inj="knee::current"),
+    C("i hav a kettlebel and some bands", eq="kettlebell, resistance_bands"),
+    C("um, yeah, so I'm like thirty or something", age=30),
+    C("honestly just wanna feel better, nothing hurts"),
+    C("I am pregant", cond="pregnancy"),
+    C("my shoudlers are sore all the time", inj="shoulder:both:current"),
+    C("if my shoulder flares up I'll let you know"),
+    C("no joint pain, no heart stuff, all good"),
+    C("I'm 36, 40 minutes, kettlebells only, my right knee is cranky",
+      age=36, mins=40, eq="kettlebell", inj="knee:right:current"),
+]
+
+# A fourth set, written after the reader was changed for UNSEEN and FRESH (by the same hand, who by
+# then knew its vocabulary: if anything, kinder to it than a stranger's words) and scored once, with no
+# change for it: the honest measure after that round (docs/intake.md).
+NEXT: list[Case] = [
+    C("my left hip pinches when I squat deep", inj="hip:left:current"),
+    C("both my ankles roll easily", inj="ankle_foot:both:current"),
+    C("I can't run anymore, my knees are toast", inj="knee:both:current", avoid="run"),
+    C("my shoulders and elbows get achy after pressing", inj="shoulder:both:current; elbow:both:current"),
+    C("I broke my collarbone as a teenager", unplaced=True),
+    C("my mid back and neck feel tight every morning", inj="upper_back::current; neck::current"),
+    C("I'm sixty seven and on blood thinners", age=67, cond="other"),
+    C("I have type two diabetes, well controlled", cond="diabetes"),
+    C("just found out I'm pregnant", cond="pregnancy"),
+    C("my baby is three months old", cond="postpartum"),
+    C("I'm 41 next week", age=41),
+    C("a 29 year old mom of two", age=29),
+    C("I've got 35 mins on a good day", mins=35),
+    C("an hour, hour and a half max", mins=60),
+    C("I have a squat rack, a barbell and some bumper plates", eq="squat_rack, barbell"),
+    C("dumbbells up to 20 kg and a pull-up bar", eq="dumbbells, pull_up_bar"),
+    C("I play lacrosse in the spring", sport="lacrosse:"),
+    C("rugby preseason is in 4 weeks", sport="rugby:pre", event="season:4"),
+    C("I'm doing a triathlon next summer", sport="triathlon:", event="race"),
+    C("my GP is happy for me to exercise", cleared=True),
+    C("my surgeon hasn't given me the all clear yet", cleared=False),
+    C("I'd like stronger glutes", emph="glutes"),
+    C("I'm not bothered about abs", de="core"),
+    C("my knee's been playing up since the marathon", inj="knee::current", sport="running:"),
+    C("had a bad fall last month, my wrist is still sore", inj="wrist_hand::current"),
+    C("my lower back seized up last week and it's still stiff", inj="lower_back::current"),
+]

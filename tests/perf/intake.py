@@ -2,8 +2,9 @@
 
     python -m tests.perf intake
 
-Reads every phrasing of tests/intake_cases.py (the bench, then the held-out set) with the offline
-reader (app/coaching/reading), warm: the pipeline is built once before the clock starts.
+Reads every phrasing of tests/intake_cases.py (the bench, then the held-out, unseen, fresh
+and next sets) with the offline reader (app/coaching/reading), warm: the pipeline is built once before
+the clock starts.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import statistics
 import time
 
 from tests.intake_bench import FIELDS, STRICT, score
-from tests.intake_cases import CASES, HELD_OUT, UNSEEN
+from tests.intake_cases import CASES, FRESH, HELD_OUT, NEXT, UNSEEN
 from tests.perf.harness import Table
 
 
@@ -23,8 +24,11 @@ async def run(quick: bool = False) -> list[Table]:
     nlp()
     build_s = time.perf_counter() - started
     tables = []
-    # UNSEEN: written after everything else passed and never tuned for: the honest score.
-    for title, cases in (("bench", CASES), ("held-out", HELD_OUT), ("unseen set", UNSEEN)):
+    # UNSEEN: written after everything else passed and never tuned for: the honest score. FRESH: written
+    # before the reader was changed for UNSEEN's misses, scored once as it stood (docs/intake.md). NEXT:
+    # written after that change, never tuned for.
+    for title, cases in (("bench", CASES), ("held-out", HELD_OUT), ("unseen set", UNSEEN),
+                         ("fresh set", FRESH), ("next set", NEXT)):
         result = score(cases=cases)
         table = Table(f"Intake reader on the {title} ({len(cases)} phrasings)",
                       ["field", "precision", "recall", "target (P / R)", "found", "wrong", "missed"])

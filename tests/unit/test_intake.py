@@ -11,12 +11,13 @@ from pydantic import ValidationError
 from app.coaching.profile import Injury, Profile
 from app.coaching.reading.reader import merge, read
 from tests.intake_bench import score
-from tests.intake_cases import CASES, HELD_OUT
+from tests.intake_cases import CASES, FRESH, HELD_OUT, NEXT, UNSEEN
 
 
 def test_the_bench_has_two_hundred_phrasings() -> None:
     assert len(CASES) >= 200
-    assert len({c.text for c in CASES + HELD_OUT}) == len(CASES) + len(HELD_OUT)
+    every = CASES + HELD_OUT + UNSEEN + FRESH + NEXT
+    assert len({c.text for c in every}) == len(every)
 
 
 def test_the_reader_meets_the_targets_on_the_bench() -> None:
@@ -41,6 +42,28 @@ def test_the_issues_examples() -> None:
     reading = read("a weird thing with my spleen")
     assert reading.profile.is_empty() and [u.words for u in reading.unplaced] == ["a weird thing with my spleen"]
     assert read("uh, so, I just wanna get jacked").unplaced == []  # filler is not unplaced
+
+
+def _injuries(text: str) -> list[tuple[str, str | None, str]]:
+    return [(i.area, i.side, i.status) for i in read(text).profile.injuries]
+
+
+def test_the_mechanisms_behind_the_unseen_sets_misses() -> None:
+    # every denial ends at a comma or a "but", however short its window
+    assert _injuries("won't do lunges, my hip hurts") == [("hip", None, "current")]
+    assert _injuries("I never had problems, but now my elbow aches a lot") == [("elbow", None, "current")]
+    # the areas of a coordination share what is wrong, and a side said once
+    assert _injuries("my hips and lower back are stiff") == [
+        ("hip", "both", "current"), ("lower_back", None, "current")]
+    assert _injuries("right wrist and elbow hurt") == [
+        ("wrist_hand", "right", "current"), ("elbow", "right", "current")]
+    assert _injuries("no hip or knee issues") == []
+    # a muscle wished for is not a complaint
+    assert _injuries("I want bigger shoulders and my knee aches") == [("knee", None, "current")]
+    # a history said of another area stays with it
+    assert _injuries("my ankle is sore, broke my wrist years ago") == [
+        ("ankle_foot", None, "current"), ("wrist_hand", None, "past")]
+    assert _injuries("had my shoulder operated on in 2016") == [("shoulder", None, "past")]
 
 
 def test_each_item_carries_its_words() -> None:

@@ -17,18 +17,18 @@ UPPER = ["chest", "back", "shoulders", "arms"]
 BODY: list[Entry] = [
     # area, the muscle groups the same words name (for emphasis), and whether the words are plural
     ("BODY", ("~knee",), {"area": "knee"}),
-    ("BODY", ("knees", "kneez"), {"area": "knee", "plural": True}),
+    ("BODY", ("~knees", "kneez"), {"area": "knee", "plural": True}),
     ("BODY", ("lower|low back", "lower|low bak", "lumbar", "lower spine"), {"area": "lower_back"}),
     ("BODY", ("back",), {"area": "lower_back", "muscles": ["back"]}),
     ("BODY", ("upper|mid back", "between the shoulder blades", "thoracic"),
      {"area": "upper_back", "muscles": ["back"]}),
     ("BODY", ("~shoulder", "rotator cuff?", "ac joint"), {"area": "shoulder", "muscles": ["shoulders"]}),
-    ("BODY", ("shoulders", "delts"), {"area": "shoulder", "muscles": ["shoulders"], "plural": True}),
+    ("BODY", ("~shoulders", "delts"), {"area": "shoulder", "muscles": ["shoulders"], "plural": True}),
     ("BODY", ("neck", "cervical spine?"), {"area": "neck"}),
     ("BODY", ("~elbow",), {"area": "elbow"}),
-    ("BODY", ("elbows",), {"area": "elbow", "plural": True}),
+    ("BODY", ("~elbows",), {"area": "elbow", "plural": True}),
     ("BODY", ("~wrist", "hand", "thumb", "finger|fingers"), {"area": "wrist_hand"}),
-    ("BODY", ("wrists", "hands"), {"area": "wrist_hand", "plural": True}),
+    ("BODY", ("~wrists", "hands"), {"area": "wrist_hand", "plural": True}),
     ("BODY", ("hip", "hip flexor", "groin", "~hamstring"), {"area": "hip", "muscles": ["hamstrings"]}),
     ("BODY", ("hips", "hip flexors"), {"area": "hip", "plural": True}),
     ("BODY", ("~ankle", "foot", "heel", "achilles", "calf", "shin", "toe|toes"), {"area": "ankle_foot"}),
@@ -68,7 +68,14 @@ PROBLEMS: list[Entry] = [
                  "beat up", "acting|acts up", "killing me", "clicks|clicking|grinds|grinding", "stiff|stiffness",
                  "tight|tightness", "tendonitis|tendinitis|bursitis|arthroscopy", "wrong", "unstable|gives out",
                  "niggle|niggly|twinge", "rehab|rehabbing", "surgeries", "bugging|bothering me",
-                 "trouble", "flares|flaring up", "playing up", "wreck|wrecks|kills|kill"), {}),
+                 "trouble", "flares|flaring up", "playing up", "wreck|wrecks|kills|kill",
+                 # what a joint does when it is bad: "locks up", "gives out", "goes out", "seizes"
+                 "lock|locks|locked|locking up?", "seize|seizes|seized|seizing up?", "give|gives|gave|giving out|way",
+                 "go|goes|went|going out", "act|acted|flare|flared|flaring up", "flare ups?|up",
+                 "replaced|replacement", "operated on?", "scoped",
+                 "cranky|grumpy|tender|swollen|swelling|inflamed|irritated|aggravated",
+                 "numb|numbness|tingling|tingly", "spasm|spasms|spasming", "throbs|throbbing",
+                 "bothers|bothered", "catches|catching", "pops|popping", "injured|injuring"), {}),
 ]
 
 CONDITIONS: list[Entry] = [
@@ -99,9 +106,15 @@ CONDITIONS: list[Entry] = [
                    "vertigo", "anemia|anaemia"), {"kind": "other", "chronic": True, "lasting": True}),
 ]
 
+CLINICIAN = ("doctor|doc|dr|gp|physician|physio|physiotherapist|pt|therapist|surgeon|cardiologist|ortho|"
+             "orthopedist|chiro|chiropractor|midwife|ob|obgyn|specialist|nurse|consultant")
 CLEARANCE: list[Entry] = [
     ("CLEARED", ("cleared", "fully cleared", "all clear", "good to go", "signed off", "green light",
-                 "doctor|physio|doc wants me", "doctor|physio|doc says|said it 's|i 'm? fine|ok|okay"), {}),
+                 f"{CLINICIAN} wants me", f"{CLINICIAN} says|said it 's|is fine|ok|okay|safe",
+                 f"{CLINICIAN} says|said|thinks i 'm|am fine|ok|okay|good|safe",
+                 f"{CLINICIAN} says|said|thinks i can", f"{CLINICIAN} okayed|approved|allowed|ok'd",
+                 f"{CLINICIAN} is|'s fine|ok|okay|happy with", f"{CLINICIAN} gave me the ok|okay|go ahead",
+                 "okayed|approved by", "got the ok|okay|go ahead"), {}),
 ]
 
 # Named, but nothing we can plan around: told back as unplaced ("a weird thing with my spleen").

@@ -35,10 +35,14 @@ RULES: list[Rule] = [
     ("PSEUDO", "PSEUDO", ("no longer than", "no more than", "not sure", "not too much", "do n't care about",
                           "not interested in", "no need for", "do n't need", "do n't want big", "not building",
                           "not only", "no matter", "not just", "nothing like that",
-                          "never been", "no problem doing", "year|years|yr|yrs old"), None),
+                          "never been", "no problem doing", "year|years|yr|yrs old",
+                          # school said in the present is no history: "I'm 19 and I row in college"
+                          "i 'm|am in college|school|uni|university",
+                          "i|we row|swim|run|ski|box|wrestle|compete|race|play in college|school|uni|university"),
+     None),
     (HISTORICAL, "BIDIRECTIONAL", ("years|yrs|ages ago", "# years|yrs ago", "#+ years ago", "a few years ago",
                                    "a year ago", "last year", "used to", "back in", "in high school",
-                                   "in college|school|uni|university",
+                                   "in college|school|uni|university", "in @year", "when i was in",
                                    "when i was younger|young|a kid|a teenager", "as a kid|teen|teenager",
                                    "history of", "previous|previously|prior", "years back",
                                    "in my last pregnancy", "last pregnancy", "a while ago|back"), None),
@@ -59,8 +63,12 @@ RULES: list[Rule] = [
     (FAMILY, "BIDIRECTIONAL", ("my son|daughter|kid|kids|wife|husband|partner|mom|mum|dad|brother|sister|friend",
                                "son|daughter|wife|husband|mother|father|grandpa|grandma|grandfather|grandmother",
                                "son 's|daughter 's|wife 's|husband 's", "family history"), None),
+    # A terminator's own scope is one token each side (max_scope 1): medspaCy cuts a trigger's
+    # scope only where the two scopes "overlap", and its test misses a scope that lies wholly inside
+    # the other's; a terminator scoped to its sentence therefore never cut a denial whose 6-token
+    # window ended before the sentence did ("I never get injured, but my lower back is tight").
     ("TERMINATE", "TERMINATE", ("but", "though", "although", "however", "except", "plus", "while",
-                                "whereas", "; ", "which", "so", "because"), None),
+                                "whereas", "; ", "which", "so", "because"), 1),
     # A comma ends a denial and a wish, not a history (ConText's terminating types, app/coaching/reading/pipeline).
-    (COMMA, "PSEUDO", (",", "and i", "and my"), None),
+    (COMMA, "PSEUDO", (",", "and i", "and my"), 1),
 ]

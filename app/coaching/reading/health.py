@@ -18,6 +18,13 @@ NOT_PLURAL = frozenset({"achilles", "abs", "glutes", "hamstrings", "calves", "la
 PLURAL_AREAS = frozenset({"knee", "shoulder", "elbow", "wrist_hand", "hip", "ankle_foot"})
 AREA_LABELS = ("BODY", "INJURY")
 LOOK_AHEAD = 2  # clauses
+# Words that may stand between the areas of a coordination: "my neck and shoulders",
+# "neck, shoulders and upper back", "my wrist and my lower back", "left shoulder and elbow".
+JOINERS = frozenset({",", "and", "or", "&", "/", "n", "nor"})
+BETWEEN = JOINERS | frozenset({"my", "the", "both", "left", "right", "also"})
+AFTER = frozenset({"weak", "lagging"})  # wishes said after the muscle ("my hamstrings are weak")
+LINKS = frozenset({"is", "are", "'s", "has", "have", "been", "feel", "feels", "kinda", "really", "so", "still",
+                   "always", "a", "bit", "pretty", "very", "getting", "gets", "get"})
 
 
 def status_of(cats: frozenset[str]) -> Status:
@@ -55,11 +62,89 @@ def _side(f: Found, m: Mention, window: list[int]) -> tuple[Side | None, int]:
                 best = (distance, SIDES[token], clause)
     if best is not None:
         return best[1], best[2]
+    return _plural_side(m), m.clause
+
+
+def _plural_side(m: Mention) -> Side | None:
     last = m.text.lower().split()[-1]
     plural = m.meta.get("plural") or (last.endswith("s") and last not in NOT_PLURAL and not last.endswith("ss"))
-    if plural and m.meta.get("area") in PLURAL_AREAS:
-        return "both", m.clause
-    return None, m.clause
+    return "both" if plural and m.meta.get("area") in PLURAL_AREAS else None
+
+
+def _is_area(m: Mention) -> bool:
+    return m.label == "BODY" and "area" in m.meta
+
+
+def wished(f: Found, m: Mention) -> bool:
+    """An area said as what the person wants more or less of ("I want bigger shoulders and my knee
+    is sore": the shoulders are a wish): a wish before it in its clause with nothing wrong said
+    between, and nothing wrong said right after it ("I want to fix my back pain" is a complaint).
+    A wish reaches a second possessive ("...arms and shoulders and my knee") no further. Only
+    words that name muscles can be wished for ("my ankle is weak" is a complaint)."""
+    if "muscles" not in m.meta:
+        return False
+    after = [o for o in f.mentions if m.end <= o.start <= m.end + 3 and o.label in ("PROBLEM", "BODY", "EMPH")]
+    if after and after[0].label == "EMPH" and after[0].text.lower() in AFTER and set(
+            f.tokens[m.end:after[0].start]) <= LINKS:
+        return True  # "my hamstrings are weak"
+    cues = [c for c in f.in_clause(m.clause, "EMPH", "DEEMPH") if c.end <= m.start and c.text.lower() not in AFTER]
+    if not cues:
+        return False
+    cue = cues[-1]
+    between = [o for o in f.mentions if cue.end <= o.start < m.start]
+    if any(o.label == "PROBLEM" for o in between):
+        return False
+    if any(o.label == "BODY" for o in between) and "my" in f.tokens[max(0, m.start - 2):m.start]:
+        return False
+    attached = after and after[0].label == "PROBLEM" and set(f.tokens[m.end:after[0].start]) <= LINKS
+    return not attached
+
+
+def coordinations(f: Found) -> list[list[Mention]]:
+    """Body areas said together ("my neck and shoulders hurt"), in order; an area said alone is a
+    group of one. The areas of one group share what is wrong with them, and a side said before the
+    first ("left shoulder and elbow") unless one says its own. An area wished for is in none."""
+    groups: list[list[Mention]] = []
+    for m in (m for m in f.mentions if _is_area(m) and not wished(f, m)):
+        if groups:
+            prev = groups[-1][-1]
+            between = f.tokens[prev.end:m.start]
+            if between and set(between) <= BETWEEN and set(between) & JOINERS:
+                groups[-1].append(m)
+                continue
+        groups.append([m])
+    return groups
+
+
+def _shared_side(f: Found, group: list[Mention], k: int) -> Side | None:
+    """The side of the k-th area of a coordination: its own ("left knee and right hip"), the one
+    said before the first ("left shoulder and elbow"), or one said after the last in its clause
+    ("knee and ankle pain on the left side"); else none, or both for a plural."""
+    first, last = group[0], group[-1]
+    start = group[k - 1].end if k else max(0, first.start - 2)
+    own = [t for t in f.tokens[start:group[k].start] if t in SIDES]
+    if own or group[k].meta["area"] not in PLURAL_AREAS:
+        return SIDES[own[-1]] if own else None  # "both knees and my lower back": a back has no sides
+    lead = [t for t in f.tokens[max(0, first.start - 2):first.start] if t in ("left", "right")]
+    trail = [t for t, c in zip(f.tokens[last.end:], f.clause_of[last.end:], strict=True)
+             if c == last.clause and t in ("left", "right")]
+    said = own or lead or trail[:1]
+    return SIDES[said[-1]] if said else _plural_side(group[k])
+
+
+STATUSES = frozenset({context.HISTORICAL, context.RECOVERING, context.RESOLVED})
+
+
+def _own_cats(f: Found, m: Mention, areas: set[int]) -> frozenset[str]:
+    """What ConText says of a mention, less a history, healing or recovery said in another clause
+    that names an area of its own: "my knee is killing me, had shoulder surgery years ago" puts the
+    shoulder in the past, not the knee. `areas` are the starts of the mention's own areas."""
+    def elsewhere(clause: int) -> bool:
+        return clause != m.clause and any(
+            _names_area(o) and o.start not in areas for o in f.in_clause(clause, *AREA_LABELS))
+    moved = {cat for cat, clause in m.triggers if cat in STATUSES and elsewhere(clause)}
+    kept = {cat for cat, clause in m.triggers if not (cat in STATUSES and elsewhere(clause))}
+    return frozenset(m.cats - (moved - kept))
 
 
 def _problem(f: Found, window: list[int], claimed: set[int]) -> Mention | None:
@@ -73,26 +158,40 @@ def _problem(f: Found, window: list[int], claimed: set[int]) -> Mention | None:
 def injuries(f: Found) -> list[Injury]:
     found: dict[tuple[Area, Status], Injury] = {}
     claimed: set[int] = set()
+    group_of = {m.start: (g, k) for g in coordinations(f) for k, m in enumerate(g)}
+    shared: dict[int, Mention | None] = {}  # a coordination's problem, by its first area's start
     for m in f.mentions:
         if not _names_area(m):
             continue
         window = _window(f, m)
-        cats = m.cats
+        group, k = group_of.get(m.start, ([m], 0))
+        areas = {g.start for g in group}
+        cats = _own_cats(f, m, areas)
         last = m.clause  # the last clause that said something about it: its words run to there
+        if m.label == "BODY" and m.start not in group_of:
+            continue  # wished for, not a complaint
         if m.label == "BODY":
-            if f.in_clause(m.clause, "EMPH", "DEEMPH") and not f.in_clause(m.clause, "PROBLEM"):
+            clauses = {g.clause for g in group}
+            if any(f.in_clause(c, "EMPH", "DEEMPH") for c in clauses) and not any(
+                    f.in_clause(c, "PROBLEM") for c in clauses):
                 continue  # "I want a bigger back": a wish, not a complaint
-            problem = _problem(f, window, claimed)
+            if len(group) == 1:
+                problem = _problem(f, window, claimed)
+            elif group[0].start in shared:
+                problem = shared[group[0].start]
+            else:  # the problem said after the last area ("X and Y hurt"), or with the first ("sore X and Y")
+                problem = _problem(f, _window(f, group[-1]), claimed) or _problem(f, _window(f, group[0]), claimed)
+                shared[group[0].start] = problem
             if problem is None:
                 continue
             claimed.add(problem.start)
-            cats = cats | problem.cats
-            last = problem.clause
+            cats = cats | _own_cats(f, problem, areas)
+            last = max(problem.clause, group[-1].clause)
         if cats & {context.NEGATED, context.HYPOTHETICAL, context.FAMILY}:
             continue
         area: Area = m.meta["area"]
         status = status_of(cats)
-        side, side_clause = _side(f, m, window)
+        side, side_clause = _side(f, m, window) if len(group) == 1 else (_shared_side(f, group, k), m.clause)
         words = ", ".join(f.clauses[c] for c in range(m.clause, max(last, side_clause) + 1) if f.clauses[c])
         key = (area, status)
         if key in found:  # "shin splints and a sore left ankle": one ankle, the side said

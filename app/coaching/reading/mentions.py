@@ -27,6 +27,7 @@ class Mention:
     meta: dict[str, Any]
     cats: frozenset[str]  # ConText categories that modify it
     numbers: tuple[str, ...] = ()  # the number words inside it
+    triggers: tuple[tuple[str, int], ...] = ()  # each ConText category with the clause its trigger is in
     after: str = ""  # the word right after it, lower-cased
 
     @property
@@ -80,6 +81,7 @@ def found(doc: Any) -> Found:
             label=ent.label_, text=ent.text, start=ent.start, end=ent.end, clause=clause_of[ent.start],
             sentence=sentence_of[ent.start], meta=dict(rule.metadata or {}),
             cats=frozenset(m.category for m in ent._.modifiers),
-            numbers=_numbers(ent), after=after))
+            numbers=_numbers(ent), after=after,
+            triggers=tuple((m.category, clause_of[m.modifier_span[0]]) for m in ent._.modifiers)))
     return Found(mentions=mentions, clauses=["".join(t).strip() for t in texts],
                  tokens=[t.lower_ for t in doc], clause_of=clause_of)

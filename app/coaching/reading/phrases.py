@@ -2,7 +2,7 @@
 
 "pull|chin up bar" is three tokens, the first either word; a token ending in "?" is optional;
 "~shoulder" matches the word with a typo or two (spaCy's FUZZY); "#" is any number ("45",
-"forty"), "#+" one or more of them ("thirty five"). Between two tokens an optional hyphen is
+"forty"), "#+" one or more of them ("thirty five"), "@year" a year ("2019"). Between two tokens an optional hyphen is
 allowed, so "pull up bar" also matches "pull-up bar", and "off season" "off-season".
 """
 
@@ -22,10 +22,14 @@ def _token(word: str) -> dict[str, Any]:
         token = {"LIKE_NUM": True}
     elif word == "#+":
         token = {"LIKE_NUM": True, "OP": "+"}
+    elif word == "@year":
+        token = {"TEXT": {"REGEX": r"^(19|20)\d\d$"}}
     elif word.startswith("~"):
         # FUZZY1 for short words: a two-edit fuzz on "knee" would match "keen" and "kne" both.
+        # The word's other number is not a typo of it: "~shoulder" is not "shoulders", which says both.
         stem = word[1:]
-        token = {"LOWER": {"FUZZY2" if len(stem) >= 8 else "FUZZY1": stem}}
+        other = stem[:-1] if stem.endswith("s") else stem + "s"
+        token = {"LOWER": {"FUZZY2" if len(stem) >= 8 else "FUZZY1": stem, "NOT_IN": [other]}}
     elif "|" in word:
         token = {"LOWER": {"IN": word.split("|")}}
     else:

@@ -22,6 +22,9 @@ VOCABULARY: list[body.Entry] = [
     *plans.IGNORED,
 ]
 # Which triggers end at a comma: a denial, not a history ("tore it last year, still rehabbing it").
+# Given to each rule as its `terminated_by`: medspaCy's own `terminating_types` setting goes through
+# spaCy's config validation, which turns each list into a one-pass iterator, so only the first rule
+# of a category ever got it ("no" ended at a comma, "can't do" did not).
 COMMA_ENDS = {context.NEGATED: [context.COMMA], context.HYPOTHETICAL: [context.COMMA],
               context.POSSIBLE: [context.COMMA], context.FAMILY: [context.COMMA]}
 
@@ -37,7 +40,7 @@ def _context_rules() -> list[Any]:
     from medspacy.context import ConTextRule
 
     return [ConTextRule(literal=phrase, category=category, direction=direction, pattern=pattern(phrase),
-                        max_scope=scope)
+                        max_scope=scope, terminated_by=set(COMMA_ENDS.get(category, ())))
             for category, direction, phrases, scope in context.RULES for phrase in phrases]
 
 
@@ -54,6 +57,6 @@ def nlp() -> Any:
     language.add_pipe("sentencizer")
     matcher: Any = language.add_pipe("medspacy_target_matcher")
     matcher.add(_target_rules())
-    ctx: Any = language.add_pipe("medspacy_context", config={"rules": None, "terminating_types": COMMA_ENDS})
+    ctx: Any = language.add_pipe("medspacy_context", config={"rules": None})
     ctx.add(_context_rules())
     return language

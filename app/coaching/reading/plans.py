@@ -59,18 +59,26 @@ SPORTS: list[Entry] = [
     ("SPORT", ("bodybuilding", "bodybuilder"), {"name": "bodybuilding"}),
     ("SPORT", ("triathlete", "triathlons"), {"name": "triathlon"}),
     ("SPORT", ("crossfit",), {"name": "crossfit"}),
-    ("SPORT", ("rowing crew?", "crew"), {"name": "rowing"}),
-    ("SPORT", ("ski|skiing", "snowboarding"), {"name": "skiing"}),
+    ("SPORT", ("rowing crew?", "crew", "i|we row"), {"name": "rowing"}),
+    ("SPORT", ("ski|skiing", "snowboarding", "skier|snowboarder", "i|we snowboard"), {"name": "skiing"}),
+    # a sport said as a verb of oneself ("I swim competitively", "I box")
+    ("SPORT", ("i|we swim",), {"name": "swimming"}),
+    ("SPORT", ("i|we box",), {"name": "boxing"}),
+    ("SPORT", ("i|we cycle|ride|race bikes?",), {"name": "cycling"}),
+    ("SPORT", ("i|we wrestle|spar|fight",), {"name": "combat sport"}),
     ("SPORT", ("lacrosse", "netball", "handball", "cricket", "badminton", "squash"), {"name": "_as_said"}),
 ]
 
 SEASONS: list[Entry] = [
-    ("SEASON", ("off season", "offseason", "season is over", "season ended|finished", "between seasons"),
+    ("SEASON", ("off season", "offseason", "season is|'s over", "season just? ended|finished|over",
+                "between seasons"),
      {"season": "off"}),
     ("SEASON", ("pre season", "preseason"), {"season": "pre"}),
     ("SEASON", ("in season", "in-season", "during the season", "season right now", "on weekends|saturdays|sundays",
                 "in a league", "every weekend", "weekly games|matches", "in full swing",
-                "mid season", "midseason"), {"season": "in"}),
+                "mid season", "midseason",
+                # playing regularly: a league, games every week
+                "league|leagues", "twice|once a|per week", "#+ times a|per week", "every week"), {"season": "in"}),
 ]
 
 EVENTS: list[Entry] = [
@@ -82,10 +90,12 @@ EVENTS: list[Entry] = [
     ("EVENT", ("physique|bikini show|contest", "contest"), {"kind": "show"}),
     ("EVENT", ("show",), {"kind": "show", "weak": True}),
     ("EVENT", ("season starts|begins|opens", "preseason starts|begins"), {"kind": "season"}),
+    # "for the ski season in December", not "the season is long"
+    ("EVENT", ("season",), {"kind": "season", "weak": True, "timed": True}),
     ("EVENT", ("tryout|tryouts", "trials", "combine", "selection"), {"kind": "tryout"}),
     ("EVENT", ("fitness|physical|pt|entrance|army|police|fire test|exam|assessment", "pft", "beep test"),
      {"kind": "test"}),
-    ("EVENT", ("wedding", "big day"), {"kind": "wedding"}),
+    ("EVENT", ("wedding", "big day", "getting|get married", "marrying"), {"kind": "wedding"}),
     ("EVENT", ("holiday", "vacation", "beach trip"), {"kind": "holiday"}),
     ("EVENT", ("trip",), {"kind": "holiday", "weak": True}),
 ]
@@ -110,7 +120,9 @@ TIME: list[Entry] = [
     ("MINUTES", ("quarter of an hour",), {"minutes": 15}),
     # age: a number said of oneself
     ("AGE", (f"i 'm|am|m {FILLER}? {FILLER}? {FILLER}? #+", "i 'm|am a #+", "age|aged #+", "turning #+",
-             "turned #+", "be #+ this year", "gon na be #+", "going to be #+"), {}),
+             "turned #+", "be #+ this year", "gon na be #+", "going to be #+",
+             # a coming birthday ("about to turn 40", "I'll be 65 in March"), an age said first ("at 73, I")
+             "turn #+", "i 'll|will be #+", "at #+ i|,"), {}),
     ("AGE", ("#+ year|years|yr|yrs old", "#+ yo", "#+ y/o", "a #+ year old", "#+ year old"), {}),
 ]
 
@@ -140,5 +152,5 @@ IGNORED: list[Entry] = [
     ("IGNORE", ("back squat|squats", "back day", "back yard|garden", "backyard", "back in", "weeks|days|months back",
                 "come|get|got|go back", "back to", "bench max|pr|number", "bench 's",
                 "build muscle", "muscle gain", "lose weight", "weigh #+", "#+ kg|kgs|lbs|pounds|kilos",
-                "#+ days|times a|per week", "#+ years of", "for #+ years", "type #"), {}),
+                "#+ days a|per week", "#+ years of", "for #+ years", "type #"), {}),
 ]

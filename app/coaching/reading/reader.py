@@ -9,6 +9,7 @@ an injury or a condition either one names is kept: the cautious side.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from app.coaching.profile import Profile, Unplaced
@@ -17,6 +18,9 @@ from app.coaching.reading.mentions import found
 from app.coaching.reading.pipeline import nlp
 
 MAX_CHARS = 2000  # the request allows 500; a guard for any other caller
+# "fifty-two", "forty-five": spaCy splits them at the hyphen; said as two words they are one number
+# to app/coaching/reading/numbers ("fifty two"), where "30-45 minutes" stays a range of digits.
+TENS_HYPHEN = re.compile(r"\b(twenty|thirty|forty|fourty|fifty|sixty|seventy|eighty|ninety)-(?=[a-z])", re.I)
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,7 @@ class Reading:
 
 
 def read(text: str) -> Reading:
-    text = " ".join(text.replace("’", "'").replace("‘", "'")[:MAX_CHARS].split())
+    text = " ".join(TENS_HYPHEN.sub(r"\1 ", text.replace("’", "'").replace("‘", "'")[:MAX_CHARS]).split())
     if not text:
         return Reading(Profile())
     f = found(nlp()(text))

@@ -89,7 +89,7 @@ def event(f: Found) -> Event | None:
             continue
         if m.meta.get("weak"):  # "meet", "show", "race": only with a time or "a/my/the" before it
             has_time = any(t.label == "WHEN" and t.sentence == m.sentence for t in f.mentions)
-            if not has_time and (m.start == 0 or f.tokens[m.start - 1] not in DETERMINERS):
+            if not has_time and (m.meta.get("timed") or m.start == 0 or f.tokens[m.start - 1] not in DETERMINERS):
                 continue
         return Event(kind=m.meta["kind"], in_weeks=_when(f, m), words=f.clauses[m.clause][:200])
     return None
