@@ -56,7 +56,7 @@ from app.coaching.writer.splits import Role
 from app.models import Exercise, FitnessLevel, GoalCategory, ProgramContent, TrainingWeek
 
 STRENGTH_REST_S = 150  # the low end of the 150-300 s a heavy strength set needs
-NUDGE_MAX_SETS = 2  # a weekly-volume repair moves an exercise by at most this many sets
+NUDGE_MAX_SETS = 4  # a weekly-volume repair moves an exercise by at most this many sets
 _RPE = re.compile(r"^\s*RPE\s*(\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(\d+(?:\.\d+)?))?\s*$", re.IGNORECASE)
 
 
@@ -178,8 +178,9 @@ def _muscle_sets(week: TrainingWeek) -> dict[Muscle, float]:
 
 
 def weekly_volume(program: ProgramContent, person: Person) -> list[Fix]:
-    """A muscle a set or two outside its band is nudged in: over the ceiling, its accessories lose a
-    set first; under a hypertrophy floor, its own exercises gain one. Farther off is the model's."""
+    """A muscle a few sets outside its band is nudged in: over the ceiling, its accessories lose sets
+    first; under a hypertrophy floor, its own exercises gain some (at most NUDGE_MAX_SETS each, and
+    at most twice that for the muscle). Farther off is the model's."""
     request = person.request
     minutes = request.profile.minutes_per_session if request.profile is not None else None
     low = weekly_floor(request.fitness_level, request.days_per_week, minutes)
