@@ -8,7 +8,7 @@ before the model is asked again, each recorded as a `Fix` (which rule, where, wh
 - reps an exercise cannot be loaded for: a lift that cannot be loaded heavily, written for fewer
   than 6 reps, gets 6-8;
 - effort above the person's ceiling: "RPE 9" for someone whose ceiling is RPE 8 becomes "RPE 8";
-- weekly sets per muscle: nudged by a set or two into the level's band (accessories first);
+- weekly sets per muscle: nudged by a few sets into the level's band (accessories first);
 - sessions longer than the person's minutes allow: rests shortened towards the shortest the goal
   allows (heavy sets keep 150 s), the longest first; fewer exercises are the model's to choose.
 
