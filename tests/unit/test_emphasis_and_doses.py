@@ -20,6 +20,10 @@ from app.models import GenerateRequest, ProgramContent
 from tests.unit.test_checks import each_exercise, request
 
 NO_LEGS = {"emphasis": ["arms", "shoulders"], "de_emphasis": ["quads", "glutes", "hamstrings", "calves"]}
+# Not yet (18 of 756 programs in a wider sample of 12 profiles, all rule emphasis, the writer short of the floor):
+# chest alone on bodyweight at 4+ days (push-up variations run out), core or calves emphasised at 7
+# days, arms and shoulders around a sore shoulder at 1-3 days, chest and back together at 5 and 7 days,
+# arms at 70 for a one-day beginner.
 PROFILES: dict[str, dict[str, Any]] = {
     "arms and shoulders, not legs": NO_LEGS,
     "glutes and hamstrings, not arms or chest": {"emphasis": ["glutes", "hamstrings"],
@@ -29,6 +33,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     "long covid, back, not chest": {"conditions": [{"kind": "post_viral_fatigue"}], "emphasis": ["back"],
                                     "de_emphasis": ["chest"]},
     "15, a swimmer": {"age": 15, "sport": {"name": "swimming"}},
+    "16, a footballer, quads": {"age": 16, "sport": {"name": "soccer", "season": "pre"}, "emphasis": ["quads"]},
     "67": {"age": 67},
 }
 

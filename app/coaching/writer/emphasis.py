@@ -31,7 +31,7 @@ from app.coaching.writer.splits import Role
 from app.coaching.writer.volume import MAX_ROUNDS, Band, Entry, Make, _fits, day_sets, totals
 from app.models import GoalCategory
 
-MAKE_TRIES = 12
+MAKE_TRIES = 40
 GAIN = 2  # an emphasised muscle gets at least this many sets a week more than without the emphasis
 _MIN = {Role.accessory: 0, Role.core: 2, Role.secondary: 2, Role.main: 2, Role.explosive: 99, Role.recovery: 99}
 
