@@ -43,9 +43,9 @@ HARDER_NOTE = "Make it hard: a weight vest or a loaded backpack, or a slow three
 
 
 def light(sets: int, kept: int) -> int:
-    """Sets in a lighter week (deload, taper, test): one set is no dose, so an exercise that would be
-    left with one leaves the day instead (0: not written); the week is lighter by fewer exercises."""
-    return kept if kept >= MIN_SETS else 0
+    """Sets in a lighter week (deload, taper, test): one set is no dose, so an exercise keeps two
+    (writer/lighter.py leaves one out where the week must be lighter still)."""
+    return max(kept, min(sets, MIN_SETS))
 
 
 def _reps(lo: int, hi: int, unit: Unit, level: int) -> int | str:
