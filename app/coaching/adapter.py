@@ -3,8 +3,9 @@
 A bridge until issue 25 makes the writer and the validator use the profile itself. It adds what the
 profile says to what `read_constraints` found in the words, on the cautious side: an injury or a
 condition either names is kept, with the bans that come with it. The profile's equipment, when
-given, is what the person has. Profile items the old terms cannot say (an elbow, an ankle, an
-emphasis on hamstrings) are left for issue 25; the profile keeps them all the same.
+given, is what the person has. Profile items the old terms cannot say (an elbow, an ankle) are read
+from the profile itself by the writer and the rules; so is the emphasis on muscle groups
+(app/coaching/emphasis.py), which is not bridged here.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from app.coaching.words import (
     MOVEMENT_WORDS,
     Ban,
     Constraints,
-    Emphasis,
     EventKind,
     Injury,
     Population,
@@ -42,7 +42,6 @@ CONDITIONS: dict[str, tuple[Population, str, tuple[Movement, ...]]] = {
     "postpartum": (Population.postpartum, "recovery after birth", (Movement.impact, Movement.spinal_flexion)),
 }
 MEDICAL = (Population.medical, "a medical condition", (Movement.high_impact,))
-EMPHASIS = {"arms": Emphasis.arms, "glutes": Emphasis.glutes}
 EVENTS = {"competition": EventKind.meet, "show": EventKind.show, "season": EventKind.season,
           "tryout": EventKind.season, "race": EventKind.race, "test": EventKind.test}
 
@@ -77,11 +76,10 @@ def with_profile(c: Constraints, profile: Profile | None) -> Constraints:
     if profile.equipment:
         have = {E.bodyweight} | {e for name in profile.equipment for e in EQUIPMENT[name]}
         equipment = tuple(sorted(have))
-    emphasis = list(c.emphasis) + [EMPHASIS[m] for m in profile.emphasis if m in EMPHASIS]
     event = c.event if profile.event is None else EVENTS.get(profile.event.kind, c.event)
     return c.model_copy(update={
         "equipment": equipment, "bans": tuple(Ban(movement=m, because=why) for m, why in bans.items()),
         "injuries": tuple(injuries), "populations": tuple(populations),
         "age": profile.age if profile.age is not None else c.age,
-        "emphasis": tuple(dict.fromkeys(emphasis)), "event": event,
+        "event": event,
     })

@@ -42,7 +42,13 @@ at most {c.SESSION_LANDINGS[BEG]} (beginner), \
 {c.SESSION_LANDINGS[ADV]} (advanced) jump landings a session.
 - Doses that can be done as written: an exercise that cannot be loaded heavily (a goblet squat, a push-up, \
 a lateral raise) is never prescribed for fewer than {c.LOAD_MIN_REPS} reps; a squat or lunge with no \
-added weight stays at RPE 7 or below; 1RM tests only on the main lifts, at most {c.MAX_TESTS_PER_WEEK} a week.
+added weight stays at RPE 7 or below; 1RM tests only on the main lifts, at most {c.MAX_TESTS_PER_WEEK} a week. \
+Nothing is prescribed for a single set except a test, a bout of cardio or a mobility drill (a lighter week \
+leaves an exercise out rather than give it one set). A beginner weighing {c.HEAVY_PULL_KG} kg or more gets no \
+pull-ups or chin-ups, even band-assisted (a pulldown, an inverted row or a row instead). An easy bodyweight move \
+(push-up, incline push-up, inverted row) for an intermediate or advanced lifter is either loaded (a vest, a \
+backpack, a band), slowed (a three-second lowering, said in the notes) or done for {c.EASY_BODYWEIGHT_MIN_REPS} \
+reps or more. Nordic curls and the like: at most {c.LOW_REPS_MAX} controlled reps a set.
 - Volume: no muscle above {c.WEEKLY_SETS[BEG][1]} (beginner), \
 {c.WEEKLY_SETS[INT][1]} (intermediate) or {c.WEEKLY_SETS[ADV][1]} \
 (advanced) hard sets a week; at most {c.SESSION_SETS[BEG]}, \
@@ -146,7 +152,39 @@ def for_health(profile: Profile | None) -> str:
     if spared or profile.conditions:
         lines.append("- The description tells the person to check with a physiotherapist or doctor"
                      + (" (they are cleared: say so briefly)." if profile.cleared_by_clinician else "."))
-    return "\n".join(["Rules for this person's health (checked too):", *lines]) if lines else ""
+    lines += for_emphasis_and_age(profile)
+    return "\n".join(["Rules for this person's health and body (checked too):", *lines]) if lines else ""
+
+
+def for_emphasis_and_age(profile: Profile) -> list[str]:
+    """What the person asked to grow or cares less about, and their age (issue 25; rules/emphasis.py and
+    rules/people.py check them)."""
+    lines: list[str] = []
+    if profile.emphasis:
+        lines.append(f"- The person wants more {', '.join(profile.emphasis)}: in every loading week each of these "
+                     "gets at least the middle of the level's weekly band of hard sets in a hypertrophy plan "
+                     f"({c.band_middle(BEG):g} beginner, {c.band_middle(INT):g} intermediate, {c.band_middle(ADV):g} "
+                     "advanced; the low end in a strength or power plan; scaled down under "
+                     f"{c.EMPHASIS_FULL_DAYS} days a week), and more than it would get otherwise; the other muscles "
+                     "keep theirs.")
+    less = [g for g in profile.de_emphasis if g not in profile.emphasis]
+    if less:
+        lines.append(f"- The person cares less about {', '.join(less)}: fewer sets for these than usual, at most the "
+                     f"middle of the level's band, and never under a maintenance dose of {c.MAINTENANCE_SETS} hard "
+                     "sets a week in a hypertrophy plan.")
+    if profile.age is not None and profile.age < c.YOUTH_AGE:
+        lines.append(f"- Aged {profile.age}: no 1RM tests; the summary says each lift is learned with a coach "
+                     "watching, technique first.")
+        if profile.sport is not None:
+            lines.append(f"- Beside {profile.sport.name}: {c.YOUTH_SPORT_MAX_DAYS} lifting sessions a week at most "
+                         "(write that many days if more were asked for: the sport has the others), and "
+                         f"no muscle above {c.YOUTH_SPORT_VOLUME_SHARE:.0%} of the level's weekly most: the sport is "
+                         "training too.")
+    if profile.age is not None and profile.age >= c.OLDER_ADULT_AGE:
+        lines.append(f"- Aged {profile.age}: balance work every week, nothing that lands from a height, and power as "
+                     f"moderate loads moved fast (explosive work at RPE {c.OLDER_POWER_MAX_RPE:g} or "
+                     f"{c.OLDER_POWER_MAX_PCT:g}% 1RM at most, never all-out).")
+    return lines
 
 
 @functools.lru_cache(maxsize=256)  # every prompt of a job has it, and most people share a few

@@ -124,3 +124,55 @@ def session_sets_in(minutes: int, goal: str) -> int:
 def session_limit_min(minutes: int) -> float:
     """The longest a session may run for someone with this many minutes."""
     return minutes * (1 + SESSION_SLACK)
+
+
+# ---------------------------------------------------------------- emphasis and doses (issue 25)
+
+# An emphasised muscle gets at least the middle of its level's weekly band in a hypertrophy plan
+# (the low end in a strength or power plan; scaled down under four days a week); a de-emphasised one
+# no more than that middle and, in a hypertrophy plan, never under a maintenance dose: about a third
+# of a growing dose keeps what was built if the sets stay hard (Bickel 2011; Iversen 2021), i.e. 4
+# hard sets a week.
+MAINTENANCE_SETS = 4
+DE_EMPHASIS_SHARE = 0.5  # the writer halves a de-emphasised muscle's sets, down to maintenance
+
+
+def band_middle(level: FitnessLevel) -> float:
+    low, high = WEEKLY_SETS[level]
+    return (low + high) / 2
+
+
+EMPHASIS_FULL_DAYS = 4  # fewer sessions must cover the whole body first: the emphasis floor scales down
+
+
+def emphasis_floor(level: FitnessLevel, days: int, hypertrophy: bool = True) -> int:
+    """Hard sets a week an emphasised muscle gets at least: the band's middle in a hypertrophy plan; in
+    a strength or power plan, whose heavy and explosive work fill the sessions, the level's growing dose
+    (the band's low end). Below four days a week it scales with the days (a whole body in one or two
+    sessions leaves room for a little more of a muscle, not for its full dose)."""
+    sets = band_middle(level) if hypertrophy else WEEKLY_SETS[level][0]
+    return math.floor(sets * min(1.0, days / EMPHASIS_FULL_DAYS))
+
+
+def maintenance(level: FitnessLevel, days: int) -> int:
+    """Hard sets a week a de-emphasised muscle keeps in a hypertrophy plan (never more than its floor)."""
+    return min(MAINTENANCE_SETS, weekly_floor(level, days))
+
+
+MIN_SETS = 2  # nothing is prescribed for one set, except a test, a bout of cardio or mobility
+# Bodyweight doses that can be done: a band takes ~15-30 kg off a pull-up, so a beginner this heavy
+# pulls a cable or a row instead; an easy bodyweight move (tier 1) for an intermediate or advanced
+# lifter is made harder (a vest, a pack, a band, a slow lowering) or done for many reps.
+HEAVY_PULL_KG = 100
+EASY_BODYWEIGHT_MIN_REPS = 15
+HARDER = r"\b(weight(ed)?|vest|backpack|pack|plate|load(ed)?|band|tempo|slow|pause[d]?|deficit|elevat\w*|lowering)\b"
+# A few moves (Nordic curls, pistols, handstand push-ups) are so hard for the body weight alone that
+# a set is a handful of controlled reps; sets of 12-15 are not done as written.
+LOW_REPS_MAX = 8
+# Under 18 with a sport: lifting leaves room for the sport (NSCA youth position): at most three
+# sessions a week and no muscle above three quarters of the level's weekly most.
+YOUTH_SPORT_MAX_DAYS = 3
+YOUTH_SPORT_VOLUME_SHARE = 0.75
+# From 65, power is moderate loads moved fast: explosive work at RPE 7 or 60% 1RM at most.
+OLDER_POWER_MAX_RPE = 7.0
+OLDER_POWER_MAX_PCT = 60.0

@@ -10,7 +10,10 @@ before the model is asked again, each recorded as a `Fix` (which rule, where, wh
 - effort above the person's ceiling: "RPE 9" for someone whose ceiling is RPE 8 becomes "RPE 8";
 - weekly sets per muscle: nudged by a few sets into the level's band (accessories first);
 - sessions longer than the person's minutes allow: rests shortened towards the shortest the goal
-  allows (heavy sets keep 150 s), the longest first; fewer exercises are the model's to choose.
+  allows (heavy sets keep 150 s), the longest first; fewer exercises are the model's to choose;
+- doses a person cannot do as written (issue 25): one set becomes two (not a test, cardio or
+  mobility); Nordic curls and the like written for many reps get a handful; an easy bodyweight move
+  for a trained lifter gets the note that makes it hard (a vest, a backpack, a slow lowering).
 
 Names follow the person's equipment list: "Bodyweight reverse lunge" stays so for someone without
 dumbbells, rather than becoming the catalogue's "Dumbbell reverse lunge".
@@ -30,24 +33,27 @@ from dataclasses import dataclass
 from app.coaching import health
 from app.coaching.catalogue import LibraryExercise, contributions, heavy_with
 from app.coaching.equipment import listed, written_name
-from app.coaching.kinds import MAJOR_MUSCLES, NON_VOLUME_PATTERNS, Muscle
+from app.coaching.kinds import MAJOR_MUSCLES, NON_VOLUME_PATTERNS, Load, Muscle, Pattern
 from app.coaching.names import lookup
 from app.coaching.person import Person
 from app.coaching.policy import (
     BEGINNER_MAX_SETS,
+    EASY_BODYWEIGHT_MIN_REPS,
     GENTLE_MAX_RPE,
     HEAVY_MIN_REST_S,
     HEAVY_REPS,
     INJURY_MAX_RPE,
     LOAD_MIN_REPS,
+    LOW_REPS_MAX,
     MAX_SETS,
+    MIN_SETS,
     SESSION_SETS,
     STRENGTH_PATTERNS,
     WEEKLY_SETS,
     session_limit_min,
     weekly_floor,
 )
-from app.coaching.prescription import parse_reps
+from app.coaching.prescription import parse_reps, rpe_of
 from app.coaching.timing import session_minutes
 from app.coaching.validator import validate
 from app.coaching.writer.fitting import Item as FitItem
@@ -219,6 +225,53 @@ def weekly_volume(program: ProgramContent, person: Person) -> list[Fix]:
     return fixes
 
 
+ONE_BOUT = frozenset({Pattern.conditioning, Pattern.mobility})
+UPPER = frozenset({Pattern.h_push, Pattern.v_push, Pattern.h_pull, Pattern.v_pull, Pattern.triceps, Pattern.biceps,
+                   Pattern.delts, Pattern.chest_fly})
+HARDER_NOTE = "Make it hard: a weight vest or a loaded backpack, or a slow three-second lowering."
+
+
+def whole_sets(program: ProgramContent, person: Person) -> list[Fix]:
+    fixes = []
+    for week, day, ex, entry in _exercises(program):
+        if entry is None or ex.sets != 1 or entry.pattern in ONE_BOUT or entry.load is Load.cardio:
+            continue
+        reps, rpe = parse_reps(ex.reps), rpe_of(ex, entry)
+        if reps is not None and reps.high == 1 and rpe is not None and rpe >= 9.5:
+            continue  # a test is one set
+        fixes.append(Fix("single-set", _where(week, day, ex), f"1 set -> {MIN_SETS}"))
+        ex.sets = MIN_SETS
+    return fixes
+
+
+def few_hard_reps(program: ProgramContent, person: Person) -> list[Fix]:
+    fixes = []
+    for week, day, ex, entry in _exercises(program):
+        reps = parse_reps(ex.reps)
+        if (entry is None or "low_reps" not in entry.tags or reps is None or reps.unit == "hold"
+                or reps.high <= LOW_REPS_MAX):
+            continue
+        new = f"{LOAD_MIN_REPS}-{LOW_REPS_MAX}" + (" per side" if reps.unit == "per side" else "")
+        fixes.append(Fix("low-reps", _where(week, day, ex), f"{ex.reps} reps -> {new}"))
+        ex.reps = new
+    return fixes
+
+
+def harder_bodyweight(program: ProgramContent, person: Person) -> list[Fix]:
+    if person.request.fitness_level is FitnessLevel.beginner:
+        return []
+    fixes = []
+    for week, day, ex, entry in _exercises(program):
+        reps = parse_reps(ex.reps)
+        if (entry is None or entry.load is not Load.bodyweight or entry.tier != 1 or entry.pattern not in UPPER
+                or reps is None or reps.unit == "hold" or reps.low >= EASY_BODYWEIGHT_MIN_REPS
+                or HARDER_NOTE in ex.notes):
+            continue
+        fixes.append(Fix("bodyweight-fit", _where(week, day, ex), "added how to make it hard"))
+        ex.notes = f"{ex.notes} {HARDER_NOTE}".strip()[:300]
+    return fixes
+
+
 HEALTH_WORDS = frozenset({"injury-words", "clinician", "condition-words"})
 
 
@@ -261,7 +314,8 @@ def session_rests(program: ProgramContent, person: Person) -> list[Fix]:
 
 
 REPAIRS: tuple[Repair, ...] = (names, set_ceiling, session_sets, strength_rests, loadable_reps, effort_ceiling,
-                               weekly_volume, session_rests, health_words)
+                               whole_sets, few_hard_reps, harder_bodyweight, weekly_volume, session_rests,
+                               health_words)
 
 
 def _broken(program: ProgramContent, person: Person) -> Counter[str]:

@@ -13,6 +13,8 @@ from pydantic import ValidationError
 
 # Importing a rules module registers its rules (listed in the order of `Rule`, whatever the import order).
 from app.coaching.rules import (  # noqa: F401
+    doses,
+    emphasis,
     equipment,
     exercises,
     goals,

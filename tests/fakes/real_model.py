@@ -285,7 +285,7 @@ class RealModel:
             sets, reps = 3, "12-15"
         rpe = min(9.0, (6.5 if level == "beginner" and goal != "hypertrophy" else 7.0) + 0.5 * k)
         if deload:
-            sets, rpe = max(1, sets - 2), 6.0
+            sets, rpe = max(2, sets - 2), 6.0  # never one set (rule single-set)
         return _fmt(name, sets, reps, rpe, canonical)
 
     # ---- the single strategy: the whole program at once

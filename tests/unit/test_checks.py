@@ -104,6 +104,25 @@ ELBOW = {"injuries": [{"area": "elbow", "side": "right", "status": "current"}]}
 COVID = {"conditions": [{"kind": "post_viral_fatigue"}]}
 BP = {"conditions": [{"kind": "hypertension"}]}
 PREGNANT = {"conditions": [{"kind": "pregnancy"}]}
+ARMS = {"emphasis": ["arms"]}
+NO_LEGS = {"emphasis": ["arms", "shoulders"], "de_emphasis": ["quads", "glutes", "hamstrings", "calves"]}
+
+
+def drop_pattern(patterns: set[Pattern]) -> Break:
+    """Every exercise of these patterns left out (the day keeps its first exercise if nothing else)."""
+    def apply(program: ProgramContent) -> None:
+        for week in program.weeks:
+            for day in week.days:
+                day.exercises = [e for e in day.exercises if by_name(e.name).pattern not in patterns] or day.exercises
+    return apply
+
+
+def more_sets(patterns: set[Pattern]) -> Break:
+    def apply(program: ProgramContent) -> None:
+        for e in each_exercise(program):
+            if by_name(e.name).pattern in patterns:
+                e.sets = min(10, e.sets * 2)
+    return apply
 
 
 def drop_words(*words: str) -> Break:
@@ -284,6 +303,27 @@ CASES: list[tuple[str, dict[str, Any], Break, Rule, str]] = [
      "spinal flexion"),
     ("no glucose check with diabetes", {"profile": {"conditions": [{"kind": "diabetes"}]}},
      drop_words("glucose"), Rule.condition_words, "blood glucose"),
+    # Emphasis, doses that can be done and age (issue 25, items 4, 5 and 8).
+    ("bigger arms, no arm work", {"profile": ARMS, "goal_category": "hypertrophy"},
+     drop_pattern({Pattern.biceps, Pattern.triceps}), Rule.emphasis, "asked to emphasise"),
+    ("legs de-emphasised, legs doubled", {"profile": NO_LEGS, "goal_category": "hypertrophy"},
+     more_sets({Pattern.squat, Pattern.lunge, Pattern.hinge, Pattern.quads, Pattern.hamstrings, Pattern.glutes}),
+     Rule.emphasis, "cares less about"),
+    ("a row for one set", {}, one_set_of({Pattern.h_pull}), Rule.single_set, "single set"),
+    ("band-assisted pull-ups at 120 kg", {"fitness_level": "beginner", "weight_kg": 120},
+     first_exercise(lambda: ex("Band-assisted pull-up", reps="6-8")), Rule.bodyweight_fit, "more than a beginner"),
+    ("push-ups at RPE 7 for an advanced lifter", {"fitness_level": "advanced"},
+     first_exercise(lambda: ex("Push-up", reps="8-12")), Rule.bodyweight_fit, "easy bodyweight move"),
+    ("Nordic curls for 12-15", {}, first_exercise(lambda: ex("Nordic hamstring curl", reps="12-15")),
+     Rule.low_reps, "at most 8"),
+    ("a 16-year-old footballer lifting five days", {"profile": {"age": 16, "sport": {"name": "soccer"}}}, add_day,
+     Rule.youth, "beside soccer"),
+    ("a 16-year-old footballer at full volume", {"profile": {"age": 16, "sport": {"name": "soccer"}},
+                                                 "goal_category": "hypertrophy"}, double_sets, Rule.youth,
+     "a quarter below"),
+    ("all-out power cleans at 70", {"goal_raw": "I'm 70", "goal_category": "power", "fitness_level": "advanced"},
+     first_exercise(lambda: ex("Kettlebell swing", reps=5, intensity="Maximal effort", rest=120)),
+     Rule.older_adult, "moderate load moved fast"),
 ]
 
 

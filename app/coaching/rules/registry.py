@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from app.coaching.kinds import BodyArea
+from app.coaching.policy import YOUTH_AGE
 from app.coaching.rules.walk import Walk
 from app.coaching.words import Constraints
 from app.models import GenerateRequest, ProgramContent
@@ -40,10 +41,14 @@ class Rule(enum.StrEnum):
     post_viral = "post-viral"
     blood_pressure = "blood-pressure"
     condition_movements = "condition-movements"
+    single_set = "single-set"
+    bodyweight_fit = "bodyweight-fit"
+    low_reps = "low-reps"
     session_volume = "session-volume"
     session_length = "session-length"
     weekly_volume = "weekly-volume"
     muscle_coverage = "muscle-coverage"
+    emphasis = "emphasis"
     recovery = "recovery"
     strength_fit = "strength-fit"
     power_fit = "power-fit"
@@ -98,6 +103,12 @@ class Subject:
     def conditions(self) -> frozenset[str]:
         p = self.request.profile
         return frozenset(c.kind for c in p.conditions) if p else frozenset()
+
+
+def youth_sport(s: Subject) -> bool:
+    """Under 18 with a sport in the profile: lifting leaves room for the sport (rule youth)."""
+    p, age = s.request.profile, s.constraints.age
+    return p is not None and p.sport is not None and age is not None and age < YOUTH_AGE
 
 
 Check = Callable[[Subject], Iterable[str]]

@@ -7,8 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from app.coaching.kinds import Pattern
-from app.coaching.policy import BEGINNER_MAX_EXERCISES, POST_VIRAL_MAX_DAYS, SESSION_LANDINGS, SESSION_SETS
-from app.coaching.rules.registry import Rule, Subject, rule
+from app.coaching.policy import (
+    BEGINNER_MAX_EXERCISES,
+    POST_VIRAL_MAX_DAYS,
+    SESSION_LANDINGS,
+    SESSION_SETS,
+    YOUTH_SPORT_MAX_DAYS,
+)
+from app.coaching.rules.registry import Rule, Subject, rule, youth_sport
 from app.coaching.rules.walk import weekly_sets
 from app.models import FitnessLevel
 
@@ -24,6 +30,8 @@ def shape(s: Subject) -> Iterator[str]:
     days_asked = request.days_per_week
     if request.profile and any(c.kind == "post_viral_fatigue" for c in request.profile.conditions):
         days_asked = min(days_asked, POST_VIRAL_MAX_DAYS)  # fewer sessions is the point (rule post-viral)
+    if youth_sport(s):
+        days_asked = min(days_asked, YOUTH_SPORT_MAX_DAYS)  # the sport has the other days (rule youth)
     for week in program.weeks:
         if len(week.days) != days_asked:
             yield f"week {week.week} has {len(week.days)} training days, expected {days_asked}"

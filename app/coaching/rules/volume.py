@@ -8,8 +8,9 @@ import functools
 from collections.abc import Iterator
 
 from app.coaching.catalogue import EXERCISES, LibraryExercise, contributions, rules_out, usable
+from app.coaching.emphasis import de_emphasised
 from app.coaching.kinds import MAJOR_MUSCLES, NON_VOLUME_PATTERNS, BodyArea, Equipment, Movement, Muscle
-from app.coaching.policy import WEEKLY_SETS, weekly_floor
+from app.coaching.policy import WEEKLY_SETS, maintenance, weekly_floor
 from app.coaching.rules.registry import Rule, Subject, rule
 from app.coaching.rules.walk import muscle_sets, weekly_sets
 from app.models import FitnessLevel, GoalCategory, TrainingWeek
@@ -53,6 +54,8 @@ def weekly_volume(s: Subject) -> Iterator[str]:
     floor = weekly_floor(level, days, s.request.profile.minutes_per_session if s.request.profile else None)
     if "post_viral_fatigue" in s.conditions:
         floor = 0  # pacing comes first (rule post-viral): symptoms, not a hypertrophy floor, set the dose
+    # A muscle the person cares less about owes only a maintenance dose (rule emphasis checks it).
+    less = dict.fromkeys(de_emphasised(s.request.profile), min(floor, maintenance(level, days)))
     for week in s.program.weeks:
         sets = muscle_sets(s.walk.week(week))
         for muscle, n in sorted(sets.items()):
@@ -62,9 +65,10 @@ def weekly_volume(s: Subject) -> Iterator[str]:
             continue
         trained = {m for it in s.walk.week(week) if it.entry is not None for m in it.entry.muscles}
         for muscle in MAJOR_MUSCLES:
-            if muscle in trained and sets.get(muscle, 0.0) < floor and _trainable(s, muscle):
+            owed = less.get(muscle, floor)
+            if muscle in trained and sets.get(muscle, 0.0) < owed and _trainable(s, muscle):
                 yield (f"week {week.week}: only {sets.get(muscle, 0.0):g} hard sets for the {muscle}; hypertrophy "
-                       f"needs at least {floor:g} a week at {days} days")
+                       f"needs at least {owed:g} a week at {days} days")
 
 
 @rule(Rule.muscle_coverage)

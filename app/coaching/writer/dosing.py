@@ -9,7 +9,13 @@ from dataclasses import dataclass, replace
 
 from app.coaching.catalogue import LibraryExercise, heavy_with
 from app.coaching.kinds import LOWER_BODY, Equipment, Load, Pattern, Unit
-from app.coaching.policy import HYPERTENSION_MIN_REPS, POST_VIRAL_VOLUME_SHARE
+from app.coaching.policy import (
+    EASY_BODYWEIGHT_MIN_REPS,
+    HYPERTENSION_MIN_REPS,
+    LOW_REPS_MAX,
+    MIN_SETS,
+    POST_VIRAL_VOLUME_SHARE,
+)
 from app.coaching.writer.periodization import WeekKind, WeekPlan
 from app.coaching.writer.profile import Profile
 from app.coaching.writer.splits import Role
@@ -31,6 +37,15 @@ SETS = {Role.explosive: (3, 4, 5), Role.main: (3, 4, 5), Role.secondary: (3, 3, 
         Role.accessory: (2, 3, 3), Role.core: (2, 3, 3), Role.recovery: (2, 2, 2)}
 HOLD_SECONDS = (20, 30, 40)
 PERCENT_LOADS = frozenset({Load.barbell, Load.machine})
+UPPER = frozenset({Pattern.h_push, Pattern.v_push, Pattern.h_pull, Pattern.v_pull, Pattern.triceps, Pattern.biceps,
+                   Pattern.delts, Pattern.chest_fly})
+HARDER_NOTE = "Make it hard: a weight vest or a loaded backpack, or a slow three-second lowering."
+
+
+def light(sets: int, kept: int) -> int:
+    """Sets in a lighter week (deload, taper, test): one set is no dose, so an exercise keeps two
+    (writer/lighter.py leaves one out where the week must be lighter still)."""
+    return max(kept, min(sets, MIN_SETS))
 
 
 def _reps(lo: int, hi: int, unit: Unit, level: int) -> int | str:
@@ -129,12 +144,24 @@ def dose_recovery(ex: LibraryExercise) -> Dose:
 def dose(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan, test_ok: bool = False,
          delta: int = 0) -> Dose:
     """The exercise's dose this week; delta is the volume balancer's set change for the block."""
+    d = _dose(profile, role, ex, plan, test_ok, delta)
+    if (profile.level > 0 and ex.load is Load.bodyweight and ex.tier == 1 and ex.pattern in UPPER
+            and _low(d.reps) < EASY_BODYWEIGHT_MIN_REPS):
+        d = replace(d, note=f"{d.note} {HARDER_NOTE}".strip())  # push-ups are easy for a trained lifter
+    return d
+
+
+def _dose(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan, test_ok: bool, delta: int) -> Dose:
     cap = profile.cap(plan)
     heavy = heavy_with(ex, profile.filters.equipment)
     if role is Role.recovery or ex.pattern is Pattern.conditioning:
         d = dose_recovery(ex)
-        light = plan.kind in (WeekKind.deload, WeekKind.taper, WeekKind.test)
-        return replace(d, sets=max(1, d.sets // 2)) if light else d
+        easy = plan.kind in (WeekKind.deload, WeekKind.taper, WeekKind.test)
+        if not easy:
+            return d
+        # A bout of cardio or a mobility drill may be one; anything else keeps two or leaves the day.
+        one = ex.pattern in (Pattern.conditioning, Pattern.mobility)
+        return replace(d, sets=max(1, d.sets // 2) if one else light(d.sets, d.sets // 2))
     if role is Role.explosive or ex.pattern.explosive:
         d = dose_explosive(profile, ex, plan, cap)
     elif role is Role.core or ex.pattern in (Pattern.core, Pattern.carry):
@@ -149,9 +176,13 @@ def dose(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan, test
     if unloaded:
         # Without added load a squat or lunge is hard only in high reps: dose it that way.
         d = replace(d, reps=_reps(12, 15, ex.unit, profile.level), intensity=_rpe(7.0, 7.0, plan.ramp, cap))
-    d = replace(d, sets=max(1, d.sets + delta))
+    if "low_reps" in ex.tags and ex.unit is not Unit.hold and not ex.pattern.explosive:
+        d = replace(d, reps=_reps(6, LOW_REPS_MAX, ex.unit, profile.level))  # a Nordic curl is a few slow reps
     if profile.paced:
-        d = replace(d, sets=max(1, math.floor(d.sets * POST_VIRAL_VOLUME_SHARE)))
+        # A third less, but never one set: a paced week has fewer exercises before it has single sets
+        # (the balancer's change is in paced sets already: it was made from these doses).
+        d = replace(d, sets=max(MIN_SETS, math.floor(d.sets * POST_VIRAL_VOLUME_SHARE)))
+    d = replace(d, sets=max(1, d.sets + delta))
     if profile.no_low_reps and not ex.pattern.explosive and _low(d.reps) < HYPERTENSION_MIN_REPS:
         d = replace(d, reps=_reps(HYPERTENSION_MIN_REPS, HYPERTENSION_MIN_REPS + 2, ex.unit, profile.level),
                     intensity=_rpe(6.5, 7.5, plan.ramp, cap))
@@ -159,10 +190,10 @@ def dose(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan, test
     measurable = role is Role.main and profile.level > 0 and ex.load in PERCENT_LOADS and heavy
     if plan.kind is WeekKind.deload:
         floor = 2 if role is Role.main else 1
-        return Dose(max(floor, d.sets // 2), d.reps, _deload_intensity(role, ex, measurable), d.rest,
+        return Dose(light(d.sets, max(floor, d.sets // 2)), d.reps, _deload_intensity(role, ex, measurable), d.rest,
                     "Deload: leave plenty in reserve.")
     if plan.kind is WeekKind.taper:
-        return Dose(max(1, round(d.sets * 0.6)), d.reps, d.intensity, d.rest, "Taper: fewer sets, same loads.")
+        return Dose(light(d.sets, round(d.sets * 0.6)), d.reps, d.intensity, d.rest, "Taper: fewer sets, same loads.")
     if plan.kind is WeekKind.test:
         return _test_dose(role, ex, d, measurable and test_ok and ex.testable, heavy and not unloaded)
     return d
@@ -182,4 +213,4 @@ def _test_dose(role: Role, ex: LibraryExercise, d: Dose, single: bool, heavy: bo
         return Dose(2, _reps(3, 5, ex.unit, 1), "RPE 8, heaviest clean set", 180, "Test day: note load and reps.")
     if role is Role.explosive or ex.pattern.explosive:
         return Dose(3, 1, "Maximal intent, measured", 180, "Test: record your best attempt.")
-    return Dose(max(1, d.sets // 2), d.reps, d.intensity, d.rest, "Reduced volume for test week.")
+    return Dose(light(d.sets, d.sets // 2), d.reps, d.intensity, d.rest, "Reduced volume for test week.")

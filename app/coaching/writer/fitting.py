@@ -45,8 +45,11 @@ MIN_EXERCISES = 4  # a short full-body session still squats, pushes, pulls and h
 SHORT_SESSION_SETS = 12  # a session holding fewer working sets than this is short
 REST_STEP_S = 15  # rests shorten by this much at a time, the longest above its floor first
 LIGHT_REPS, LIGHT_REST_S = "6-8", 90  # a heavy secondary lift made lighter, when time is short
-MIN_SETS = {Role.explosive: 2, Role.main: 2, Role.secondary: 2, Role.accessory: 2, Role.core: 1, Role.recovery: 1}
-DELOAD_MIN_SETS = {**{role: 1 for role in Role}, Role.main: 2}  # a deload may keep a single easy set
+# Never one set (rule single-set), but for a bout of cardio or a mobility drill: a session that must
+# be shorter loses an exercise first (_drop_one), then sets down to two.
+MIN_SETS = {role: 2 for role in Role}
+DELOAD_MIN_SETS = MIN_SETS
+ONE_BOUT = frozenset({Pattern.conditioning, Pattern.mobility})
 EASY_PATTERNS = frozenset({Pattern.core, Pattern.carry, Pattern.mobility, Pattern.conditioning})
 
 
@@ -167,7 +170,22 @@ def fit_session(items: list[Item], minutes: int, share: float = 1.0, budget: Bud
     _superset(items, limit)  # an exercise gone may leave a new pair
     while _minutes(items) > limit and _trim_one(items, budget, DELOAD_MIN_SETS if share < 1 else MIN_SETS):
         pass
+    while _minutes(items) > limit and _drop_extra(items, budget):
+        pass
     return items
+
+
+def _drop_extra(items: list[Item], budget: Budget) -> bool:
+    """Where two sets each is still too long: trunk work or an accessory leaves the day (never one set)."""
+    for it in reversed(items):
+        if (it.kept or it.role not in (Role.accessory, Role.core, Role.recovery) or it.entry is None
+                or not budget.spares(items, it, it.ex.sets)):
+            continue
+        others = {m for o in items if o is not it and o.entry is not None for m in o.entry.muscles}
+        if set(it.entry.muscles) - others <= {Muscle.core}:
+            items.remove(it)
+            return True
+    return False
 
 
 def shorten_rests(items: list[Item], minutes: float) -> None:
@@ -234,7 +252,8 @@ def _drop_one(items: list[Item], budget: Budget) -> bool:
 def _trim_one(items: list[Item], budget: Budget, floor: dict[Role, int]) -> bool:
     """One set less, from the exercise with the most sets, accessories before main lifts."""
     # Trunk work and carries give up sets first: the working sets are the goal itself.
-    options = [it for it in items if it.ex.sets > floor[it.role] and budget.spares(items, it, 1)]
+    options = [it for it in items if it.ex.sets > (1 if it.entry is not None and it.entry.pattern in ONE_BOUT
+                                                   else floor[it.role]) and budget.spares(items, it, 1)]
     if not options:
         return False
     order = {Role.accessory: 0, Role.core: 0, Role.recovery: 0, Role.secondary: 1, Role.explosive: 2, Role.main: 2}

@@ -8,12 +8,16 @@ from typing import TYPE_CHECKING
 
 from app.coaching import health
 from app.coaching.catalogue import LibraryExercise, tagged
+from app.coaching.emphasis import de_emphasised, emphasised
 from app.coaching.kinds import Movement, Pattern
 from app.coaching.policy import (
     GENTLE_MAX_RPE,
+    HEAVY_PULL_KG,
     INJURY_MAX_RPE,
     OLDER_ADULT_AGE,
     POST_VIRAL_MAX_DAYS,
+    YOUTH_AGE,
+    YOUTH_SPORT_MAX_DAYS,
 )
 from app.coaching.words import (
     Constraints,
@@ -54,7 +58,14 @@ class Profile:
 
     @property
     def emphasis(self) -> frozenset[Emphasis]:
-        return frozenset(self.constraints.emphasis)
+        """What the words ask to improve; when the profile names muscle groups, they (not the words'
+        arms or glutes) set the muscles' sets (writer/emphasis.py), and the lifts and sport stay."""
+        found = frozenset(self.constraints.emphasis)
+        return found - {Emphasis.arms, Emphasis.glutes} if self.muscles_named else found
+
+    @property
+    def muscles_named(self) -> bool:
+        return bool(emphasised(self.request.profile) or de_emphasised(self.request.profile))
 
     def cap(self, plan: WeekPlan) -> float | None:
         """The highest RPE this week may hold, or None for no ceiling beyond the goal's own."""
@@ -71,9 +82,18 @@ class Profile:
         return "post_viral_fatigue" in self.conditions
 
     @property
+    def youth_sport(self) -> bool:
+        """Under 18 with a sport: lifting leaves room for it (NSCA youth position)."""
+        return youth_sport(self.request, self.constraints)
+
+    @property
     def no_low_reps(self) -> bool:
         """High blood pressure: no heavy singles, every loaded set six reps or more."""
         return "hypertension" in self.conditions
+
+
+def youth_sport(request: GenerateRequest, c: Constraints) -> bool:
+    return c.age is not None and c.age < YOUTH_AGE and request.profile is not None and request.profile.sport is not None
 
 
 def read_profile(request: GenerateRequest, constraints: Constraints | None = None) -> Profile:
@@ -81,6 +101,8 @@ def read_profile(request: GenerateRequest, constraints: Constraints | None = Non
     conditions = health.condition_kinds(request.profile)
     if "post_viral_fatigue" in conditions and request.days_per_week > POST_VIRAL_MAX_DAYS:
         request = request.model_copy(update={"days_per_week": POST_VIRAL_MAX_DAYS})  # rest days are part of it
+    if youth_sport(request, c) and request.days_per_week > YOUTH_SPORT_MAX_DAYS:
+        request = request.model_copy(update={"days_per_week": YOUTH_SPORT_MAX_DAYS})  # the sport has the other days
     bmi = request.weight_kg / (request.height_cm / 100) ** 2
     heavy = request.weight_kg > 110 or bmi > 32
     level = LEVEL_INDEX[request.fitness_level]
@@ -91,6 +113,8 @@ def read_profile(request: GenerateRequest, constraints: Constraints | None = Non
         banned |= {Movement.spinal_flexion, Movement.high_impact}
     if conditions & {"pregnancy", "postpartum"}:
         banned |= {Movement.impact, Movement.jump}  # a jump is a landing, whatever box it lands on
+    if level == 0 and request.weight_kg >= HEAVY_PULL_KG:
+        banned.add(Movement.pull_up)  # even band-assisted, a pull-up lifts most of a heavy body: pull a cable
     if level == 0 or (c.age is not None and c.age >= OLDER_ADULT_AGE):
         # Beginners learn to land before they bound or depth-jump; from 65, nothing lands from a height.
         banned.add(Movement.high_impact)

@@ -17,6 +17,7 @@ from app.coaching.profile import Unplaced
 from app.coaching.words import (
     Constraints,
 )
+from app.coaching.writer.lighter import lighten
 from app.coaching.writer.periodization import plan_weeks
 from app.coaching.writer.profile import read_profile
 from app.coaching.writer.sessions import build_week
@@ -31,6 +32,6 @@ def build_program(request: GenerateRequest, constraints: Constraints | None = No
     """The whole program at once, without progress reports: what tests and the review use."""
     profile = read_profile(request, constraints)
     plans = plan_weeks(profile)
-    weeks = [build_week(profile, plan) for plan in plans]
+    weeks = lighten([build_week(profile, plan) for plan in plans], list(plans), profile.constraints.event is not None)
     return ProgramContent(name=program_name(profile), description=description(profile, plans),
                           summary=summary(profile, plans, unplaced), weeks=weeks)

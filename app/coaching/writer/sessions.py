@@ -8,13 +8,16 @@ from dataclasses import replace
 
 from app.coaching.catalogue import TEST_ORDER, LibraryExercise, by_name, contributions, tagged
 from app.coaching.kinds import Movement, Muscle, Pattern
+from app.coaching.names import lookup
 from app.coaching.policy import (
     BALANCE_HOLD_SETS,
     MAX_TESTS_PER_WEEK,
+    MIN_SETS,
     OLDER_ADULT_AGE,
     POST_VIRAL_VOLUME_SHARE,
     SESSION_SETS,
     WEEKLY_SETS,
+    YOUTH_SPORT_VOLUME_SHARE,
     session_sets_in,
     weekly_floor,
 )
@@ -23,12 +26,13 @@ from app.coaching.words import (
     Injury,
 )
 from app.coaching.writer.dosing import dose
+from app.coaching.writer.emphasis import shift, targets
 from app.coaching.writer.fitting import MIN_EXERCISES, fit_week, minutes_of, one_lead_when_short
 from app.coaching.writer.periodization import WeekKind, WeekPlan, week_focus
 from app.coaching.writer.profile import Profile
 from app.coaching.writer.selection import pick
 from app.coaching.writer.splits import ONE_A, ONE_B, POWER_WORK, SPLITS, A, C, DayTemplate, Role, S, Slot
-from app.coaching.writer.volume import PATTERNS_FOR, Band, Entry, balance
+from app.coaching.writer.volume import PATTERNS_FOR, Band, Entry, balance, whole_sets
 from app.coaching.writer.wording import clip
 from app.models import Exercise, GoalCategory, TrainingDay, TrainingWeek
 
@@ -141,8 +145,12 @@ def choose_exercises(profile: Profile, template: DayTemplate, number: int, block
 
 
 def _exercise(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan, test_ok: bool,
-              delta: int) -> Exercise:
+              delta: int, least: int = 0) -> Exercise | None:
     d = dose(profile, role, ex, plan, test_ok, delta)
+    if d.sets < least:
+        d = replace(d, sets=least)  # the only work of its muscle this week keeps two sets
+    if d.sets <= 0:
+        return None  # a lighter week leaves it out rather than give it one set
     lead = {Role.main: "Main lift.", Role.explosive: "Explosive: full speed, full rest."}.get(role, "")
     text = " ".join(part for part in (lead, d.note, ex.cue, *profile_notes(profile, ex)) if part)
     return Exercise(name=ex.name, sets=min(d.sets, 12), reps=d.reps, intensity=d.intensity,
@@ -172,10 +180,12 @@ def band_for(profile: Profile) -> Band:
     high = WEEKLY_SETS[level][1]
     if profile.paced:  # post-viral fatigue: a third less, the floor too
         high, floor = math.floor(high * POST_VIRAL_VOLUME_SHARE), max(1, math.floor(floor * POST_VIRAL_VOLUME_SHARE))
+    if profile.youth_sport:  # under 18 beside a sport: a quarter below the level's most
+        high = min(high, math.floor(high * YOUTH_SPORT_VOLUME_SHARE))
     cap = SESSION_SETS[level]
     if minutes is not None:  # a short session holds fewer sets
         cap = min(cap, session_sets_in(minutes, profile.goal.value))
-    return Band(floor, high, cap, 4 if profile.level == 0 else 6)
+    return Band(floor, high, cap, 4 if profile.level == 0 else 6, lean=profile.paced)
 
 
 def balanced_week(profile: Profile, templates: tuple[DayTemplate, ...], block: int) -> list[Chosen]:
@@ -204,9 +214,15 @@ def balanced_week(profile: Profile, templates: tuple[DayTemplate, ...], block: i
             ex = pick(pattern, profile.filters, exclude=used)
             if ex is not None and contributions(ex) and contributions(ex)[0][0] is muscle:
                 return entry(day, Role.accessory, ex)
+            if ex is not None and muscle is Muscle.core:
+                return entry(day, Role.core, ex)  # trunk work counts no hard sets: asked for, it is added
         return None
 
-    balance(entries, band_for(profile), len(templates), make)
+    band = band_for(profile)
+    balance(entries, band, len(templates), make)
+    if profile.muscles_named:
+        shift(entries, targets(profile, band), band, len(templates), make)
+    whole_sets(entries, band)
     days: list[Chosen] = []
     for i in range(len(templates)):
         mine = sorted((e for e in entries if e.day == i and e.sets(False) > 0), key=lambda e: e.role)
@@ -227,22 +243,47 @@ def build_week(profile: Profile, plan: WeekPlan) -> TrainingWeek:
     tested: set[str] = set()
     days: list[TrainingDay] = []
     roles: list[list[Role]] = []
+    dropped: list[tuple[int, Role, LibraryExercise, int]] = []
     for i, (template, chosen) in enumerate(zip(templates, balanced, strict=True)):
         number = i + 1
-        exercises = []
+        exercises, kept = [], []
         for role, ex, delta in chosen:
             test_ok = role is Role.main and ex.name in testing and ex.name not in tested
             exercise = _exercise(profile, role, ex, plan, test_ok, delta)
+            if exercise is None:
+                dropped.append((i, role, ex, delta))  # a lighter week leaves it out rather than give it one set
+                continue
             if exercise.reps == 1 and "single" in exercise.intensity:
                 tested.add(ex.name)
             exercises.append(exercise)
+            kept.append(role)
         days.append(TrainingDay(day=number, name=template.name, exercises=exercises))
-        roles.append([role for role, _, _ in chosen])
+        roles.append(kept)
+    _keep_every_muscle(profile, plan, days, roles, dropped)
     _balance_work(profile, days)
     # The profile's equipment list and minutes (nothing without a profile).
     fit_week(profile, days, roles, plan.kind is WeekKind.deload)
     return TrainingWeek(week=plan.number, focus=clip(week_focus(plan, profile), 200),
                         deload=plan.kind is WeekKind.deload, days=days)
+
+
+def _keep_every_muscle(profile: Profile, plan: WeekPlan, days: list[TrainingDay], roles: list[list[Role]],
+                       dropped: list[tuple[int, Role, LibraryExercise, int]]) -> None:
+    """A test or taper week that left out an exercise (rather than give it one set) keeps two sets of
+    it where nothing else that week trains its prime mover: every muscle is trained every week. A
+    deload may leave it out (it is the week off)."""
+    if plan.kind is WeekKind.deload:
+        return
+    trained = {m for d in days for e in d.exercises if (entry := lookup(e.name)) is not None for m in entry.muscles}
+    for i, role, ex, delta in dropped:
+        c = contributions(ex)
+        if not c or c[0][0] in trained:
+            continue
+        exercise = _exercise(profile, role, ex, plan, False, delta, least=MIN_SETS)
+        if exercise is not None:
+            days[i].exercises.append(exercise)
+            roles[i].append(role)
+            trained |= set(ex.muscles)
 
 
 def _balance_work(profile: Profile, days: list[TrainingDay]) -> None:

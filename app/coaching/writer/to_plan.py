@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from app.coaching.profile import Unplaced
 from app.coaching.telling import for_summary, with_summary
 from app.coaching.words import Constraints
+from app.coaching.writer.lighter import lighten
 from app.coaching.writer.periodization import PHASES, WeekKind, WeekPlan, plan_weeks
 from app.coaching.writer.profile import Profile, read_profile
 from app.coaching.writer.sessions import build_week
@@ -64,7 +65,7 @@ def build_program_to_plan(request: GenerateRequest, blocks: Sequence[tuple[int, 
     description; None: the built-in writer's own words for these weeks."""
     profile = read_profile(request, constraints)
     plans = weeks_to_plan(profile, blocks, deload_weeks)
-    weeks = [build_week(profile, plan) for plan in plans]
+    weeks = lighten([build_week(profile, plan) for plan in plans], list(plans), profile.constraints.event is not None)
     if words is None:
         return ProgramContent(name=program_name(profile), description=description(profile, plans),
                               summary=summary(profile, plans, unplaced), weeks=weeks)

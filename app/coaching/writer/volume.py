@@ -31,7 +31,7 @@ class Entry:
     keep: bool = False  # work for a muscle the person asked to emphasise: trimmed last
 
     def sets(self, peak: bool) -> int:
-        return (self.high if peak else self.low) + self.delta
+        return max(0, (self.high if peak else self.low) + self.delta)
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class Band:
     ceiling: float  # hard sets no muscle may pass
     session_cap: int  # sets in one session
     max_sets: int  # sets of one exercise
+    lean: bool = False  # paced weeks (post-viral fatigue): a secondary lift may leave the day whole
 
 
 Make = Callable[[int, Muscle, frozenset[str]], Entry | None]  # an accessory for a muscle on a day
@@ -60,12 +61,25 @@ def day_sets(entries: list[Entry], day: int) -> int:
 # Who gives up a set first when a muscle is over: accessories, then secondaries, then main lifts.
 _SHED_ORDER = {Role.accessory: 0, Role.core: 0, Role.secondary: 1, Role.main: 2}
 # An accessory may be trimmed away entirely (a week already full of presses needs no extra fly).
-_MIN_SETS = {Role.accessory: 0, Role.core: 1, Role.secondary: 1, Role.main: 2}
+# Nothing is left at one set (policy.MIN_SETS): an accessory at two goes whole, the others stop at two.
+_MIN_SETS = {Role.accessory: 0, Role.core: 2, Role.secondary: 2, Role.main: 2}
 
 
-def _shed(entries: list[Entry], muscle: Muscle | None, day: int | None, floor: float) -> bool:
+def _least(e: Entry, band: Band) -> int:
+    return 0 if band.lean and e.role is Role.secondary else _MIN_SETS[e.role]
+
+
+def _take(e: Entry, band: Band) -> None:
+    if _least(e, band) == 0 and e.sets(False) <= 2:
+        e.delta = -e.high  # leaves the day whole, its peak week too
+    else:
+        e.delta -= 1
+
+
+def _shed(entries: list[Entry], muscle: Muscle | None, day: int | None, band: Band) -> bool:
     """Take one set from the best candidate; False when nobody can give one up."""
-    options = [e for e in entries if e.role in _SHED_ORDER and e.sets(False) > _MIN_SETS[e.role]
+    floor = band.floor
+    options = [e for e in entries if e.role in _SHED_ORDER and e.sets(False) > _least(e, band)
                and (day is None or e.day == day)
                and (muscle is None or any(m is muscle for m, _ in contributions(e.ex)))]
     if not options:
@@ -80,7 +94,7 @@ def _shed(entries: list[Entry], muscle: Muscle | None, day: int | None, floor: f
     # it on the side (a curl before a row when the biceps are over), isolation before main lifts.
     best = min(options, key=lambda e: (e.keep, contributions(e.ex)[0][0] is not muscle if muscle else False,
                                        _SHED_ORDER[e.role], -share[id(e)], -e.sets(True)))
-    best.delta -= 1
+    _take(best, band)
     return True
 
 
@@ -94,11 +108,13 @@ def _fits(entries: list[Entry], entry: Entry, band: Band) -> bool:
 
 def balance(entries: list[Entry], band: Band, days: int, make: Make) -> list[Entry]:
     for _ in range(MAX_ROUNDS):
-        over = [(n - band.ceiling, m) for m, n in totals(entries, True).items() if n > band.ceiling]
-        if not over or not _shed(entries, max(over)[1], None, band.floor):
+        over = sorted(((n - band.ceiling, m) for m, n in totals(entries, True).items() if n > band.ceiling),
+                      reverse=True)
+        # The muscle most over first; one that cannot give up a set does not stop the others.
+        if not any(_shed(entries, m, None, band) for _, m in over):
             break
     for day in range(days):
-        while day_sets(entries, day) > band.session_cap and _shed(entries, None, day, band.floor):
+        while day_sets(entries, day) > band.session_cap and _shed(entries, None, day, band):
             pass
     hopeless: set[Muscle] = set()
     for _ in range(MAX_ROUNDS):
@@ -147,13 +163,39 @@ def _add(entries: list[Entry], muscle: Muscle, band: Band, days: int, make: Make
 
 def _spare(entries: list[Entry], day: int, band: Band) -> bool:
     low = totals(entries, False)
-    options = [e for e in entries if e.day == day and e.role in _SHED_ORDER and e.sets(False) > _MIN_SETS[e.role]
+    options = [e for e in entries if e.day == day and e.role in _SHED_ORDER and e.sets(False) > _least(e, band)
                and all(low.get(m, 0.0) - share >= band.floor for m, share in contributions(e.ex)
                        if m in MAJOR_MUSCLES)]
     if not options:
         return False
-    min(options, key=lambda e: (_SHED_ORDER[e.role], e.keep, -e.sets(True))).delta -= 1
+    _take(min(options, key=lambda e: (_SHED_ORDER[e.role], e.keep, -e.sets(True))), band)
     return True
 
 
-__all__ = ["PATTERNS_FOR", "Band", "Entry", "balance"]
+def whole_sets(entries: list[Entry], band: Band) -> list[Entry]:
+    """No exercise is left at one set (policy.MIN_SETS): it gains a second where that fits the band and
+    the session (or its muscle needs it), else it leaves the day."""
+    for _ in range(MAX_ROUNDS):
+        single = next((e for e in entries if e.sets(False) == 1), None)
+        if single is None:
+            break
+        low = totals(entries, False)
+        needed = any(low.get(m, 0.0) - share < band.floor for m, share in contributions(single.ex)
+                     if m in MAJOR_MUSCLES)
+        if _fits(entries, single, band) or needed:
+            # A full session makes room from exercises with sets to spare (never down to one).
+            while day_sets(entries, single.day) + 1 > band.session_cap:
+                donors = [e for e in entries if e.day == single.day and e is not single and e.role in _SHED_ORDER
+                          and e.sets(False) > max(2, _MIN_SETS[e.role])
+                          and all(low.get(m, 0.0) - sh >= band.floor for m, sh in contributions(e.ex)
+                                  if m in MAJOR_MUSCLES)]
+                if not donors:
+                    break
+                min(donors, key=lambda e: (_SHED_ORDER[e.role], e.keep, -e.sets(True))).delta -= 1
+            single.delta += 1
+        else:
+            single.delta -= 1
+    return entries
+
+
+__all__ = ["PATTERNS_FOR", "Band", "Entry", "balance", "whole_sets"]
