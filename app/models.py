@@ -246,7 +246,8 @@ class ProgramOut(BaseModel):
     job_id: UUID | None
     name: str
     description: str
-    summary: str
+    summary: str = Field(description="Speakable: at most 60 words of the coach's own, then at most 30 that "
+                         "code adds: what the program was adapted for and what was not accounted for.")
     goal_category: GoalCategory
     fitness_level: FitnessLevel
     duration_weeks: int
