@@ -16,6 +16,7 @@ from app.coaching.policy import (
     OLDER_ADULT_AGE,
     POST_VIRAL_VOLUME_SHARE,
     SESSION_SETS,
+    STRENGTH_PATTERNS,
     WEEKLY_SETS,
     YOUTH_SPORT_VOLUME_SHARE,
     session_sets_in,
@@ -231,6 +232,14 @@ def balanced_week(profile: Profile, templates: tuple[DayTemplate, ...], block: i
     return days
 
 
+def _day_name(profile: Profile, name: str, chosen: Chosen) -> str:
+    """The template's name, unless an injury left the day no squat, hinge, lunge, press or pull (a
+    sore shoulder's upper days: core, carries and arm work): then the name says so, not "bench and row"."""
+    if not profile.filters.spared or any(ex.pattern in STRENGTH_PATTERNS for _, ex, _ in chosen):
+        return name
+    return f"{name.split(':')[0]}: accessories and core, sparing the injury"
+
+
 def build_week(profile: Profile, plan: WeekPlan) -> TrainingWeek:
     templates, _ = SPLITS[profile.request.days_per_week]
     if len(templates) == 1:
@@ -257,7 +266,7 @@ def build_week(profile: Profile, plan: WeekPlan) -> TrainingWeek:
                 tested.add(ex.name)
             exercises.append(exercise)
             kept.append(role)
-        days.append(TrainingDay(day=number, name=template.name, exercises=exercises))
+        days.append(TrainingDay(day=number, name=_day_name(profile, template.name, chosen), exercises=exercises))
         roles.append(kept)
     _keep_every_muscle(profile, plan, days, roles, dropped)
     _balance_work(profile, days)
