@@ -3,12 +3,12 @@
 -- nowva_code_fixes_total{rule} (see nowva_job_metric_facts).
 ALTER TABLE program_generation_jobs ADD COLUMN IF NOT EXISTS code_fixes jsonb;
 
--- The metric facts gain the code fixes by rule (the rest as in 0010_trace_and_cost.sql).
+-- The metric facts gain the code fixes by rule (the rest as in 0003_operations.sql).
 CREATE OR REPLACE FUNCTION nowva_job_metric_facts(p_ids uuid[], p_duration_le float8[], p_wait_le float8[])
 RETURNS TABLE (metric text, labels jsonb, value double precision)
 LANGUAGE sql STABLE AS $$
     WITH j AS (
-        SELECT status, error_message, usage, model, code_fixes,
+        SELECT status, error_message, usage, code_fixes,
                extract(epoch FROM completed_at - started_at)::float8 AS duration,
                extract(epoch FROM started_at - coalesce(requeued_at, created_at))::float8 AS wait
           FROM program_generation_jobs
@@ -47,10 +47,6 @@ LANGUAGE sql STABLE AS $$
     UNION ALL
     SELECT 'llm_errors', jsonb_build_object('kind', nowva_error_kind(error_message)), count(*)::float8
       FROM j WHERE status = 'failed' GROUP BY 2
-    UNION ALL
-    SELECT 'llm_cost_usd', jsonb_build_object('model', coalesce(model, 'unknown')),
-           sum((usage ->> 'cost_usd')::float8)
-      FROM j WHERE jsonb_typeof(usage -> 'cost_usd') = 'number' GROUP BY 2
     UNION ALL
     SELECT 'code_fixes', jsonb_build_object('rule', f ->> 'rule'), count(*)::float8
       FROM j, jsonb_array_elements(CASE jsonb_typeof(j.code_fixes) WHEN 'array' THEN j.code_fixes

@@ -1,7 +1,7 @@
 -- The metric facts gain the completed jobs that fell back to the built-in coach's program, by
--- reason (0011_fallback.sql; nowva_fallbacks_total{reason}). The rest as in 0013_code_fixes.sql,
--- plus issue 28's cost by model (`usage.cost_usd`; nothing while no job has one), so this file and
--- 0010 can land in either order. Whoever redefines this function next starts from this one.
+-- reason (0011_fallback.sql; nowva_fallbacks_total{reason}), and the jobs' cost by model (0010:
+-- `usage.cost_usd`; a model the price table does not know leaves it out). The rest as in
+-- 0013_code_fixes.sql. Whoever redefines this function next starts from this one.
 CREATE OR REPLACE FUNCTION nowva_job_metric_facts(p_ids uuid[], p_duration_le float8[], p_wait_le float8[])
 RETURNS TABLE (metric text, labels jsonb, value double precision)
 LANGUAGE sql STABLE AS $$
