@@ -28,7 +28,7 @@ def shape(s: Subject) -> Iterator[str]:
     if numbers != list(range(1, len(numbers) + 1)):
         yield f"weeks must be numbered 1 to {len(numbers)} in order, got {numbers}"
     days_asked = request.days_per_week
-    if request.profile and any(c.kind == "post_viral_fatigue" for c in request.profile.conditions):
+    if "post_viral_fatigue" in s.conditions:
         days_asked = min(days_asked, POST_VIRAL_MAX_DAYS)  # fewer sessions is the point (rule post-viral)
     if youth_sport(s):
         days_asked = min(days_asked, YOUTH_SPORT_MAX_DAYS)  # the sport has the other days (rule youth)
