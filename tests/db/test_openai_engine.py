@@ -18,7 +18,6 @@ from typing import Any
 import asyncpg
 import pytest
 
-import jobs.worker
 from app.coaching.person import read_person
 from app.coaching.repairs import repair
 from app.coaching.validator import Rule, Violation, check_program, validate
@@ -38,7 +37,6 @@ from jobs.engines.llm.calls import Caller, response_format
 from jobs.engines.llm.chat import SHARD_CALLS
 from jobs.engines.llm.engine import GenerationFailed, OpenAIEngine
 from jobs.engines.llm.plan import Plan
-from jobs.engines.select import make_engine
 from tests.fakes.openai_server import (
     FakeOpenAI,
     Hang,
@@ -461,21 +459,6 @@ async def test_builtin_engine_output_passes_the_checks(goal: str, weeks: int, da
 
 GOOD_BODY = {"height_cm": 182, "weight_kg": 84, "goal_category": "hypertrophy", "goal_raw": "bigger arms",
              "duration_weeks": 4, "days_per_week": 3, "fitness_level": "intermediate"}
-
-
-@pytest.fixture
-def worker_engines(monkeypatch: pytest.MonkeyPatch) -> list[Engine]:
-    """The engines the worker makes. The worker does not close its engine (jobs/worker.py), so
-    the tests do: an idle pooled connection would otherwise be collected as a ResourceWarning
-    in some later test."""
-    engines: list[Engine] = []
-
-    def make(settings: Settings) -> Engine:
-        engines.append(make_engine(settings))
-        return engines[-1]
-
-    monkeypatch.setattr(jobs.worker, "make_engine", make)
-    return engines
 
 
 @asynccontextmanager

@@ -10,14 +10,12 @@ from typing import Any
 import asyncpg
 import pytest
 
-import jobs.worker
 from app.coaching.reading.reader import read
 from app.events import Event
 from app.models import GenerateRequest
 from app.settings import Settings
 from jobs.engines.base import Engine
 from jobs.engines.llm.engine import GenerationFailed, OpenAIEngine
-from jobs.engines.select import make_engine
 from jobs.understanding import understand
 from tests.db.test_generation import REQUEST, wait_done
 from tests.fakes.coach_model import CoachModel, schema_name
@@ -25,19 +23,6 @@ from tests.fakes.openai_server import FakeOpenAI, Pace
 from tests.support import Live, api_server, worker_task
 
 FAST = Pace(ttft_s=0.05, tokens_per_s=4000, chunk_s=0.02)
-
-
-@pytest.fixture
-def made_engines(monkeypatch: pytest.MonkeyPatch) -> list[Engine]:
-    """The engines the worker makes, for the test to close (the worker does not: jobs/worker.py)."""
-    engines: list[Engine] = []
-
-    def make(settings: Settings) -> Engine:
-        engines.append(make_engine(settings))
-        return engines[-1]
-
-    monkeypatch.setattr(jobs.worker, "make_engine", make)
-    return engines
 
 
 async def make_user(live: Live) -> str:
@@ -129,7 +114,7 @@ def stepwise(settings: Settings, fake: FakeOpenAI, strategy: str = "blocks") -> 
 
 async def test_what_the_model_hears_is_kept_stored_told_and_coached(
         settings: Settings, db_url: str, service_key: str, pool: asyncpg.Pool,
-        made_engines: list[Engine]) -> None:
+        worker_engines: list[Engine]) -> None:
     reading = read(SUPRASPINATUS)  # the reader misses it: only the model can hear it
     assert reading.profile.injuries == [] and [u.words for u in reading.unplaced] == ["my supraspinatus is torn"]
     async with FakeOpenAI(default=CoachModel(hears=HEARS), pace=FAST) as fake:
@@ -146,7 +131,7 @@ async def test_what_the_model_hears_is_kept_stored_told_and_coached(
                     status = await wait_done(c, job_id)
                     program = (await c.get(f"/api/programs/{status['program_id']}")).json()
         finally:
-            for engine in made_engines:
+            for engine in worker_engines:
                 if isinstance(engine, OpenAIEngine):
                     await engine.aclose()
     assert status["status"] == "completed", status
