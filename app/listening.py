@@ -6,8 +6,14 @@ notifications to whichever client holds it then, or to no one. Nothing fails, so
 check a process would report itself listening while every event waits for a poll. So while
 no doorbell rings, a listener sends itself a probe (its own NOTIFY, through the pooled URL,
 as every writer's NOTIFY goes) at each tick of its poll, and judges it at the next tick: not
-heard, and the process is deaf until a probe comes back. Deafness is said once, in a warning
-naming the setting that fixes it.
+heard, and the process is deaf until probes come back again, several in a row. Deafness is said
+once, in a warning naming the setting that fixes it.
+
+Several in a row, because behind a transaction pooler a probe is sometimes heard by chance: the
+listener's own liveness query (`SELECT 1`) borrows whichever server connection is free, and when
+that is one where a LISTEN ran, the notifications queued there come back with the answer. One
+chance hearing used to read as recovery, and the next probe as a second deafness, warned again
+(seen in CI's pooler test). A relapse after a recovery is only logged at INFO: its cause was said.
 
 Core module: no web or queue imports.
 """
@@ -22,6 +28,10 @@ from app.queries import QUERIES, Executor
 log = logging.getLogger(__name__)
 
 PROBE_PREFIX = "probe:"
+# Probes heard in a row before a deaf connection counts as hearing again: at a 1-in-4 chance per
+# probe (about what the pooler test shows with two LISTENs behind PgBouncer), three in a row by
+# chance is 1 in 64 ticks, and even then it only costs an INFO line.
+HEARD_TO_RECOVER = 3
 LISTEN_SETTING = "NOWVA_LISTEN_DATABASE_URL"
 
 
@@ -46,6 +56,8 @@ class Earshot:
         self._waiting: str | None = None
         self._committed = False  # the probe's NOTIFY went out: not hearing it by the next tick counts
         self._rang = False  # a doorbell rang since the last tick
+        self._heard_in_row = 0  # probes heard in a row while deaf
+        self._warned = False
         self.deaf = False
 
     def heard(self, payload: str) -> None:
@@ -55,8 +67,10 @@ class Earshot:
         elif payload == self._waiting:
             self._waiting = None
             if self.deaf:
-                self.deaf = False
-                log.info("%s hears its LISTEN connection again", self._who)
+                self._heard_in_row += 1
+                if self._heard_in_row >= HEARD_TO_RECOVER:
+                    self.deaf = False
+                    log.info("%s hears its LISTEN connection again", self._who)
 
     def reconnected(self) -> None:
         """A new LISTEN connection: a probe sent before it proves nothing."""
@@ -67,14 +81,20 @@ class Earshot:
         rang since the last tick (the connection hears, or probes are answered: no need)."""
         unheard = self._waiting is not None and self._committed
         self._waiting, self._committed = None, False
+        if unheard:
+            self._heard_in_row = 0
         if unheard and not self.deaf:
             self.deaf = True
-            log.warning(
-                "%s hears nothing on its LISTEN connection: a NOTIFY it sent through the pool did not come "
-                "back within %.1fs. A LISTEN through a transaction-mode pooler (PgBouncer, Supavisor, RDS "
-                "Proxy, Neon's pooled URL) is accepted and never delivers: set %s to PostgreSQL itself or a "
-                "session-mode pooler (docs/deployment.md). Meanwhile %s.",
-                self._who, interval_s, LISTEN_SETTING, self._meanwhile)
+            if self._warned:
+                log.info("%s went deaf to its LISTEN connection again (the warning above says why)", self._who)
+            else:
+                self._warned = True
+                log.warning(
+                    "%s hears nothing on its LISTEN connection: a NOTIFY it sent through the pool did not "
+                    "come back within %.1fs. A LISTEN through a transaction-mode pooler (PgBouncer, Supavisor, "
+                    "RDS Proxy, Neon's pooled URL) is accepted and never delivers: set %s to PostgreSQL itself "
+                    "or a session-mode pooler (docs/deployment.md). Meanwhile %s.",
+                    self._who, interval_s, LISTEN_SETTING, self._meanwhile)
         rang, self._rang = self._rang, False
         if rang and not self.deaf:
             return None
