@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 
-from app.coaching import health
+from app.coaching import health, sport
 from app.coaching import policy as c
 from app.coaching.catalogue import EXERCISES, rules_out, usable
 from app.coaching.equipment import listed
@@ -153,7 +153,32 @@ def for_health(profile: Profile | None) -> str:
         lines.append("- The description tells the person to check with a physiotherapist or doctor"
                      + (" (they are cleared: say so briefly)." if profile.cleared_by_clinician else "."))
     lines += for_emphasis_and_age(profile)
+    lines += for_sport(profile)
     return "\n".join(["Rules for this person's health and body (checked too):", *lines]) if lines else ""
+
+
+def for_sport(profile: Profile) -> list[str]:
+    """A field or court sport's work, a weightlifter's lifts, and an event's week (rules/sport.py and
+    rule taper check them; app/coaching/sport.py says what is owed)."""
+    lines: list[str] = []
+    work = sport.owed(profile)
+    if work and profile.sport is not None:
+        drills = "; ".join(f"{w.value}: " + ", ".join(sorted(ex.name for ex in EXERCISES if w in sport.works(ex)))
+                           for w in work)
+        grows = ("" if profile.sport.season == "in" else " Their sets grow from the first weeks to the last loading "
+                 "weeks: the season is coming.")
+        lines.append(f"- {profile.sport.name} ({profile.sport.season or 'season not said'}): every week except a "
+                     f"deload holds each of these, named exactly so ({drills}); speed work first in the session, "
+                     f"conditioning last.{grows}")
+    if sport.lifts_owed(profile, health.spared(profile)):
+        lines.append("- Weightlifting: every week except a deload trains the Snatch and the Clean and jerk, or their "
+                     "derivatives (Hang power snatch, Snatch pull, Hang power clean, Power clean, Push press); a test "
+                     "week tests those two, never the squat, bench press or deadlift.")
+    if profile.event is not None and profile.event.in_weeks is not None:
+        lines.append(f"- The {profile.event.kind} is in {profile.event.in_weeks} weeks: if the program reaches it, the "
+                     "two weeks ending in that week taper (the event's week holds 30-70% fewer sets than the peak, "
+                     "loads stay heavy); if it comes after the program, nothing tapers.")
+    return lines
 
 
 def for_emphasis_and_age(profile: Profile) -> list[str]:

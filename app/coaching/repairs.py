@@ -58,7 +58,9 @@ from app.coaching.timing import session_minutes
 from app.coaching.validator import validate
 from app.coaching.writer.fitting import Item as FitItem
 from app.coaching.writer.fitting import shorten_rests
+from app.coaching.writer.profile import read_profile
 from app.coaching.writer.splits import Role
+from app.coaching.writer.sport import add_missing
 from app.models import Exercise, FitnessLevel, GoalCategory, ProgramContent, TrainingWeek
 
 STRENGTH_REST_S = 150  # the low end of the 150-300 s a heavy strength set needs
@@ -313,9 +315,19 @@ def session_rests(program: ProgramContent, person: Person) -> list[Fix]:
     return fixes
 
 
+def sport_drills(program: ProgramContent, person: Person) -> list[Fix]:
+    """A field sport's sprints, cuts, landings or conditioning a model left out of a week, added as
+    the built-in writer adds them (writer/sport.py)."""
+    if "sport-work" not in _broken(program, person):
+        return []
+    profile = read_profile(person.request, person.constraints)
+    return [Fix("sport-work", f"week {week.week}", f"added {name}")
+            for week in program.weeks for name in add_missing(profile, week)]
+
+
 REPAIRS: tuple[Repair, ...] = (names, set_ceiling, session_sets, strength_rests, loadable_reps, effort_ceiling,
                                whole_sets, few_hard_reps, harder_bodyweight, weekly_volume, session_rests,
-                               health_words)
+                               health_words, sport_drills)
 
 
 def _broken(program: ProgramContent, person: Person) -> Counter[str]:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from app.coaching.policy import TOLD_WORDS
 from app.coaching.profile import SAFETY_AGE_OVER, SAFETY_AGE_UNDER, Injury, Profile, Unplaced
+from app.coaching.sport import SEASON_WORDS, planned
 from app.models import ProgramContent
 
 
@@ -98,8 +99,11 @@ def adapted(profile: Profile | None) -> list[str]:
         out.append("the equipment you have")
     if p.avoid:
         out.append("leaving out what you ruled out")
-    # A sport is not in this list: no writer plans around it yet (issue 25, item 7), so the
-    # summary says so (`for_summary`) rather than claim it.
+    # Only the sports the program plans around (field and court sports, weightlifting: rule sport-work
+    # and rule weightlifting hold every program to it); the summary says the others are not (`for_summary`).
+    if p.sport is not None and planned(p):
+        season = SEASON_WORDS.get(p.sport.season or "", "")
+        out.append(f"your {_clean(p.sport.name)}{season}")
     if p.event is not None:
         out.append(f"your {_words(p.event.kind)}")
     if p.emphasis:
@@ -150,9 +154,9 @@ def for_summary(profile: Profile | None, unplaced: Sequence[Unplaced], limit: in
 
 
 def _sport_not_planned(profile: Profile | None) -> str:
-    if profile is None or profile.sport is None:
+    if profile is None or profile.sport is None or planned(profile):
         return ""
-    season = {"off": " off-season", "pre": " pre-season", "in": " season"}.get(profile.sport.season or "", "")
+    season = SEASON_WORDS.get(profile.sport.season or "", "")
     return f"Not yet planned around: your {_clean(profile.sport.name)}{season}."
 
 

@@ -23,6 +23,7 @@ from app.coaching.rules import (  # noqa: F401
     people,
     periodization,
     sessions,
+    sport,
     volume,
     wording,
 )

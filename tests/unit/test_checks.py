@@ -125,6 +125,15 @@ def more_sets(patterns: set[Pattern]) -> Break:
     return apply
 
 
+def drop_tagged(tag: str) -> Break:
+    """Every exercise with this catalogue tag left out (a sport's drills, a weightlifter's lifts)."""
+    def apply(program: ProgramContent) -> None:
+        for week in program.weeks:
+            for day in week.days:
+                day.exercises = [e for e in day.exercises if tag not in by_name(e.name).tags] or day.exercises
+    return apply
+
+
 def drop_words(*words: str) -> Break:
     """The program's words without any sentence that says one of these words."""
     def apply(program: ProgramContent) -> None:
@@ -321,6 +330,11 @@ CASES: list[tuple[str, dict[str, Any], Break, Rule, str]] = [
     ("a 16-year-old footballer at full volume", {"profile": {"age": 16, "sport": {"name": "soccer"}},
                                                  "goal_category": "hypertrophy"}, double_sets, Rule.youth,
      "a quarter below"),
+    # Sport and event (issue 25, item 7): tests/unit/test_sport.py has the rest.
+    ("a soccer pre-season without cutting drills", {"profile": {"sport": {"name": "soccer", "season": "pre"}}},
+     drop_tagged("change_of_direction"), Rule.sport_work, "change-of-direction drills"),
+    ("a weightlifter without the clean and jerk", {"profile": {"sport": {"name": "weightlifting"}}},
+     drop_tagged("clean_and_jerk"), Rule.weightlifting, "no clean and jerk"),
     ("all-out power cleans at 70", {"goal_raw": "I'm 70", "goal_category": "power", "fitness_level": "advanced"},
      first_exercise(lambda: ex("Kettlebell swing", reps=5, intensity="Maximal effort", rest=120)),
      Rule.older_adult, "moderate load moved fast"),

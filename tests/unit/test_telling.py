@@ -47,8 +47,10 @@ def test_what_is_told_stays_within_its_budget_safety_first() -> None:
     assert len(told.split()) <= TOLD_WORDS, told
     assert told.startswith("Adapted for your neck") and "more things you told us" in told
     assert "; ask a clinician about it." in told and "Not accounted for: " in told, told
-    # No writer plans around a sport yet (issue 25, item 7): said, never claimed as adapted for.
-    assert told.endswith("Not yet planned around: your rugby season.") and "rugby" not in told.split(". ")[0]
+    # Rugby is planned around (issue 25, item 7): among what it was adapted for, never "not yet planned".
+    assert "Not yet planned around" not in told
+    swimmer = for_summary(profile(sport={"name": "swimming"}), [])
+    assert swimmer == "Not yet planned around: your swimming."
     long = Unplaced(words=" ".join(["word"] * 39), why="a part of the body or a health matter we have no rules for")
     assert len(for_summary(many, [long]).split()) <= TOLD_WORDS
 

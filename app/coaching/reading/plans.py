@@ -56,6 +56,9 @@ SPORTS: list[Entry] = [
     ("SPORT", ("cyclist", "cycling", "bike racing"), {"name": "cycling"}),
     ("SPORT", ("i run", "runner", "running", "marathons", "half marathons", "trail running"), {"name": "running"}),
     ("SPORT", ("powerlifting", "powerlifter"), {"name": "powerlifting"}),
+    # Not "weightlifting" alone: people say it of lifting weights; the competed sport has its own words.
+    ("SPORT", ("weightlifter", "olympic weightlifting", "olympic lifting", "oly lifting", "weightlifting meet",
+               "weightlifting competition", "snatch and clean and jerk"), {"name": "weightlifting"}),
     ("SPORT", ("bodybuilding", "bodybuilder"), {"name": "bodybuilding"}),
     ("SPORT", ("triathlete", "triathlons"), {"name": "triathlon"}),
     ("SPORT", ("crossfit",), {"name": "crossfit"}),

@@ -19,6 +19,7 @@ from app.coaching.policy import (
 )
 from app.coaching.rules.registry import Rule, Subject, rule
 from app.coaching.rules.walk import Item, is_hard_day, is_recovery_day, mean_effort, top_effort, weekly_sets
+from app.coaching.sport import taper_week
 from app.models import FitnessLevel
 
 
@@ -51,7 +52,8 @@ def deload(s: Subject) -> Iterator[str]:
     weeks = len(program.weeks)
     volumes = [weekly_sets(walk.week(w)) for w in program.weeks]
     # Before an event the taper is the planned lighter stretch a deload would otherwise be.
-    tapered = s.constraints.event is not None and bool(volumes) and volumes[-1] <= TAPER_MAX_SHARE * max(volumes)
+    end = taper_week(s.request.profile, weeks, s.constraints.event is not None)
+    tapered = end is not None and bool(volumes) and volumes[end - 1] <= TAPER_MAX_SHARE * max(volumes)
     if weeks >= DELOAD_FROM_WEEKS and level is not FitnessLevel.beginner and not deloads and not tapered:
         yield f"a {weeks}-week program for an {level.value} lifter needs at least one deload week (deload: true)"
     if deloads and weeks < DELOAD_FROM_WEEKS:
@@ -97,22 +99,25 @@ def identical_weeks(s: Subject) -> Iterator[str]:
 
 @rule(Rule.taper)
 def taper(s: Subject) -> Iterator[str]:
-    event, program, walk = s.constraints.event, s.program, s.walk
-    if event is None or len(program.weeks) < 3:
+    """The taper ends in the event's week: the last week, or the week of an event's known date."""
+    event, walk = s.constraints.event, s.walk
+    end = taper_week(s.request.profile, len(s.program.weeks), event is not None)
+    if event is None or end is None:
         return
-    volumes = [weekly_sets(walk.week(w)) for w in program.weeks]
+    weeks = s.program.weeks[:end]
+    volumes = [weekly_sets(walk.week(w)) for w in weeks]
     peak = max(volumes)
-    for week, volume in list(zip(program.weeks, volumes, strict=True))[-2:]:
+    for week, volume in list(zip(weeks, volumes, strict=True))[-2:]:
         if volume >= peak:
             yield (f"week {week.week} holds the program's peak volume ({volume} sets) right before {event.value}; "
-                   "the hardest block comes earlier and the last two weeks taper")
+                   "the hardest block comes earlier and the last two weeks before it taper")
     if volumes[-1] > TAPER_MAX_SHARE * peak:
-        yield (f"the final week has {volumes[-1]} sets against a peak of {peak}; a taper before {event.value} cuts "
+        yield (f"week {end} has {volumes[-1]} sets against a peak of {peak}; a taper before {event.value} cuts "
                "volume by 30-70%")
-    peak_week = program.weeks[volumes.index(peak)]
-    kept = top_effort(walk.week(program.weeks[-1]))
+    peak_week = weeks[volumes.index(peak)]
+    kept = top_effort(walk.week(weeks[-1]))
     if kept and kept < top_effort(walk.week(peak_week)) - TAPER_KEEP_EFFORT:
-        yield "the final week drops intensity as well as volume; a taper keeps the loads heavy"
+        yield f"week {end} drops intensity as well as volume; a taper keeps the loads heavy"
 
 
 @rule(Rule.aerobic)

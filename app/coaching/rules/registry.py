@@ -41,6 +41,8 @@ class Rule(enum.StrEnum):
     post_viral = "post-viral"
     blood_pressure = "blood-pressure"
     condition_movements = "condition-movements"
+    sport_work = "sport-work"
+    weightlifting = "weightlifting"
     single_set = "single-set"
     bodyweight_fit = "bodyweight-fit"
     low_reps = "low-reps"

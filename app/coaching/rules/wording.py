@@ -101,7 +101,8 @@ def _claims(s: Subject) -> list[tuple[str, str, bool]]:
         (r"\b(includes?|with|plus|ends? with) (\w+ ){0,3}(cardio|aerobic)", "aerobic work",
          any(e.load is Load.cardio for e in entries)),
         (r"\bdeload weeks?\b", "a deload", any(w.deload for w in program.weeks)),
-        (r"\btaper", "a taper", len(volumes) > 1 and volumes[-1] < max(volumes)),
+        # A lighter week after the peak: the last one, or an event's week inside the program.
+        (r"\btaper", "a taper", any(v < max(volumes[:i]) for i, v in enumerate(volumes) if i)),
         (r"no (jumps|jumping)", "no jumps", not any(e.pattern is Pattern.jump for e in entries)),
         (r"\bactive recovery days?\b", "a recovery day",
          any(is_recovery_day(items) for (w, _), items in walk.days.items() if w not in deloads)),

@@ -1,13 +1,15 @@
 """Lighter weeks without single sets: a deload, a test week or the taper keeps every exercise at two
 sets or more (the same exercises as the weeks around it, as a model's block writes them), and only
 where that leaves the week too full (a small program whose exercises already have two sets) does an
-exercise leave it, isolation work first, until the week is the share lighter its kind needs."""
+exercise leave it, isolation work first, until the week is the share lighter its kind needs. A
+sport's drills stay (rule sport-work wants them every week)."""
 
 from __future__ import annotations
 
 from app.coaching.kinds import Pattern
 from app.coaching.names import lookup
 from app.coaching.policy import DELOAD_MAX_SHARE, MIN_SETS, TAPER_MAX_SHARE
+from app.coaching.sport import works
 from app.coaching.writer.periodization import WeekKind, WeekPlan
 from app.models import Exercise, TrainingWeek
 
@@ -27,7 +29,7 @@ def _drop_one(week: TrainingWeek, cover: bool = False) -> bool:
         for i, e in enumerate(day.exercises[1:], start=1):
             entry = lookup(e.name)
             if (e.sets <= MIN_SETS and entry is not None and e.reps != 1 and "balance" not in entry.tags
-                    and entry.pattern not in (Pattern.conditioning, Pattern.mobility)
+                    and entry.pattern not in (Pattern.conditioning, Pattern.mobility) and not works(entry)
                     and not (cover and any(sum(m in o.muscles for o in entries) < 2 for m in entry.muscles))):
                 options.append((len(day.exercises), int(not entry.compound), i, e))
     if not options:
@@ -39,8 +41,10 @@ def _drop_one(week: TrainingWeek, cover: bool = False) -> bool:
     return True
 
 
-def lighten(weeks: list[TrainingWeek], plans: list[WeekPlan], taper: bool) -> list[TrainingWeek]:
-    """Deloads a third lighter than the weeks before; test weeks and the taper a third under the peak."""
+def lighten(weeks: list[TrainingWeek], plans: list[WeekPlan], taper_end: int | None) -> list[TrainingWeek]:
+    """Deloads a third lighter than the weeks before; test weeks and the taper a third under the peak
+    (the taper ends in week `taper_end`: the event's, app/coaching/sport.py)."""
+    taper = taper_end is not None
     peak = max((_sets(w) for w in weeks), default=0)
     for n, (week, plan) in enumerate(zip(weeks, plans, strict=True)):
         if week.deload:
@@ -52,7 +56,8 @@ def lighten(weeks: list[TrainingWeek], plans: list[WeekPlan], taper: bool) -> li
         elif plan.kind is WeekKind.test or (plan.kind is WeekKind.taper and taper):
             while _sets(week) > TAPER_MAX_SHARE * MARGIN * peak and _drop_one(week, cover=True):
                 pass
-    if taper and len(weeks) >= 3:
-        while _sets(weeks[-1]) > TAPER_MAX_SHARE * MARGIN * peak and _drop_one(weeks[-1], cover=True):
+    if taper_end is not None:
+        end = weeks[taper_end - 1]
+        while _sets(end) > TAPER_MAX_SHARE * MARGIN * peak and _drop_one(end, cover=True):
             pass
     return weeks

@@ -7,6 +7,7 @@ import enum
 from dataclasses import dataclass, replace
 
 from app.coaching.policy import YOUTH_AGE
+from app.coaching.sport import taper_week
 from app.coaching.words import (
     EventKind,
 )
@@ -64,24 +65,26 @@ def deload_every(weeks: int, level: int, goal: GoalCategory) -> int:
 def week_kinds(profile: Profile) -> list[WeekKind]:
     n = profile.request.duration_weeks
     c = profile.constraints
-    event = c.event is not None and n >= 3
+    # The week the taper ends in: the event's, when its date is known (app/coaching/sport.py).
+    event = taper_week(profile.request.profile, n, c.event is not None)
     every = deload_every(n, profile.level, profile.goal)
     # A test of maxima ends strength and power programs, never for someone who should start gently.
     # Nor for someone under 18: technique first, no maximal singles (the NSCA's youth position).
     youth = c.age is not None and c.age < YOUTH_AGE
     tests = (profile.goal is not GoalCategory.hypertrophy and not c.caution and not c.injuries and not youth
              and not profile.filters.spared
-             and (event or (profile.level > 0 and n >= 6)))
+             and (event is not None or (profile.level > 0 and n >= 6)))
     kinds: list[WeekKind] = []
     for w in range(1, n + 1):
-        if event and w == n:
+        if w == event:
             kinds.append(WeekKind.test if tests else WeekKind.taper)
-        elif event and w == n - 1:
+        elif event is not None and w == event - 1:
             kinds.append(WeekKind.taper)
-        elif not event and tests and w == n:
+        elif event is None and tests and w == n:
             kinds.append(WeekKind.test)
-        # Before an event the last loading block runs straight into the taper: no deload in it.
-        elif every and w % every == 0 and not (event and w >= n - 2) and w < n:
+        # Before an event the last loading block runs straight into the taper: no deload in it; after
+        # a mid-program event a new block starts light, which is the rest a deload would give.
+        elif every and w % every == 0 and not (event is not None and event - 2 <= w <= event + 1) and w < n:
             kinds.append(WeekKind.deload)
         else:
             kinds.append(WeekKind.load)
@@ -110,15 +113,18 @@ def plan_weeks(profile: Profile) -> list[WeekPlan]:
             last = raw[-1] if raw else WeekPlan(0, WeekKind.load, 0, 0, 1)
             raw.append(WeekPlan(w + 1, kinds[w], last.block, 0, last.length))
             w += 1
-    # Before a test or an event, phases count back from the end, so the last block is the heaviest
-    # (Realization) and comes right before the taper or test; otherwise they start from the lightest.
+    # Before a test or an event, phases count back from it, so the last block before it is the
+    # heaviest (Realization) and comes right before the taper or test; otherwise, and after a
+    # mid-program event, they start from the lightest.
     blocks = max((p.block for p in raw), default=0) + 1
-    if kinds and kinds[-1] in (WeekKind.test, WeekKind.taper):
-        phases = [(2 - (blocks - 1 - b)) % len(PHASES) for b in range(blocks)]
-        if blocks > 1 and phases[0] == 2:
-            phases[0] = 0  # the heaviest block never opens a program: build a base first
-    else:
+    peak = next((p.block for p in reversed(raw) if p.kind in (WeekKind.test, WeekKind.taper)), None)
+    if peak is None:
         phases = [b % len(PHASES) for b in range(blocks)]
+    else:
+        phases = [(2 - (peak - b)) % len(PHASES) if b <= peak else (b - peak - 1) % len(PHASES)
+                  for b in range(blocks)]
+        if peak > 0 and phases[0] == 2:
+            phases[0] = 0  # the heaviest block never opens a program: build a base first
     return [replace(p, phase=phases[p.block]) for p in raw]
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app.coaching.profile import Unplaced
+from app.coaching.sport import taper_week
 from app.coaching.words import (
     Constraints,
 )
@@ -32,6 +33,7 @@ def build_program(request: GenerateRequest, constraints: Constraints | None = No
     """The whole program at once, without progress reports: what tests and the review use."""
     profile = read_profile(request, constraints)
     plans = plan_weeks(profile)
-    weeks = lighten([build_week(profile, plan) for plan in plans], list(plans), profile.constraints.event is not None)
+    weeks = lighten([build_week(profile, plan) for plan in plans], list(plans),
+                    taper_week(request.profile, request.duration_weeks, profile.constraints.event is not None))
     return ProgramContent(name=program_name(profile), description=description(profile, plans),
                           summary=summary(profile, plans, unplaced), weeks=weeks)

@@ -22,6 +22,7 @@ from app.coaching.policy import (
     session_sets_in,
     weekly_floor,
 )
+from app.coaching.sport import lifts_owed
 from app.coaching.words import (
     Emphasis,
     Injury,
@@ -33,6 +34,7 @@ from app.coaching.writer.periodization import WeekKind, WeekPlan, week_focus
 from app.coaching.writer.profile import Profile
 from app.coaching.writer.selection import pick
 from app.coaching.writer.splits import ONE_A, ONE_B, POWER_WORK, SPLITS, A, C, DayTemplate, Role, S, Slot
+from app.coaching.writer.sport import sport_week
 from app.coaching.writer.volume import PATTERNS_FOR, Band, Entry, balance, whole_sets
 from app.coaching.writer.wording import clip
 from app.models import Exercise, GoalCategory, TrainingDay, TrainingWeek
@@ -247,6 +249,8 @@ def build_week(profile: Profile, plan: WeekPlan) -> TrainingWeek:
     balanced = balanced_week(profile, templates, plan.block)
     # At most three maximal singles a week, on the lifts that matter most: a meet's three first.
     mains = {ex.name for chosen in balanced for role, ex, _ in chosen if role is Role.main and ex.testable}
+    if lifts_owed(profile.request.profile, profile.filters.spared):
+        mains = set()  # a weightlifter's test week tests the snatch and the clean and jerk (writer/sport.py)
     testing = set(sorted(mains, key=lambda n: (TEST_ORDER.index(n) if n in TEST_ORDER else 99, n))
                   [:MAX_TESTS_PER_WEEK])
     tested: set[str] = set()
@@ -269,7 +273,8 @@ def build_week(profile: Profile, plan: WeekPlan) -> TrainingWeek:
         days.append(TrainingDay(day=number, name=_day_name(profile, template.name, chosen), exercises=exercises))
         roles.append(kept)
     _keep_every_muscle(profile, plan, days, roles, dropped)
-    _balance_work(profile, days)
+    _balance_work(profile, days, roles)
+    sport_week(profile, plan, templates, days, roles)
     # The profile's equipment list and minutes (nothing without a profile).
     fit_week(profile, days, roles, plan.kind is WeekKind.deload)
     return TrainingWeek(week=plan.number, focus=clip(week_focus(plan, profile), 200),
@@ -295,7 +300,7 @@ def _keep_every_muscle(profile: Profile, plan: WeekPlan, days: list[TrainingDay]
             trained |= set(ex.muscles)
 
 
-def _balance_work(profile: Profile, days: list[TrainingDay]) -> None:
+def _balance_work(profile: Profile, days: list[TrainingDay], roles: list[list[Role]]) -> None:
     """From 65, every week has balance work: a single-leg hold on its first day, unless the week
     already has single-leg work that trains balance."""
     age = profile.constraints.age
@@ -313,3 +318,4 @@ def _balance_work(profile: Profile, days: list[TrainingDay]) -> None:
         spare.sets -= 1
     day.exercises.append(Exercise(name=hold.name, sets=BALANCE_HOLD_SETS, reps="30s", intensity="Easy",
                                   rest_seconds=30, notes=f"{hold.cue} Each side."))
+    roles[days.index(day)].append(Role.core)

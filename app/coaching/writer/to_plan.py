@@ -10,6 +10,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from app.coaching.profile import Unplaced
+from app.coaching.sport import taper_week
 from app.coaching.telling import for_summary, with_summary
 from app.coaching.words import Constraints
 from app.coaching.writer.lighter import lighten
@@ -65,7 +66,8 @@ def build_program_to_plan(request: GenerateRequest, blocks: Sequence[tuple[int, 
     description; None: the built-in writer's own words for these weeks."""
     profile = read_profile(request, constraints)
     plans = weeks_to_plan(profile, blocks, deload_weeks)
-    weeks = lighten([build_week(profile, plan) for plan in plans], list(plans), profile.constraints.event is not None)
+    weeks = lighten([build_week(profile, plan) for plan in plans], list(plans),
+                    taper_week(request.profile, request.duration_weeks, profile.constraints.event is not None))
     if words is None:
         return ProgramContent(name=program_name(profile), description=description(profile, plans),
                               summary=summary(profile, plans, unplaced), weeks=weeks)

@@ -13,6 +13,7 @@ from app.coaching.policy import (
     YOUTH_AGE,
 )
 from app.coaching.profile import Unplaced
+from app.coaching.sport import event_after, sport_lines, taper_week
 from app.coaching.telling import for_summary, with_summary
 from app.coaching.words import (
     Emphasis,
@@ -112,8 +113,17 @@ def heard(profile: Profile, spoken: bool = True) -> list[str]:
         out.append(f"It gives extra work to your {_join([EMPHASIS_WORDS[e] for e in c.emphasis])}.")
     if c.weight_loss and Movement.cardio not in c.banned:
         out.append("Every training day ends with 20 minutes of easy cardio to help with weight loss.")
-    if c.event is not None and profile.request.duration_weeks >= 3:
+    out += sport_lines(profiled, c.banned, profile.filters.spared)
+    weeks = profile.request.duration_weeks
+    taper = taper_week(profiled, weeks, c.event is not None)
+    if c.event is not None and taper == weeks:
         out.append(f"It builds to {EVENT_WORDS[c.event]}, then tapers over the last two weeks.")
+    elif c.event is not None and taper is not None:
+        out.append(f"It builds to {EVENT_WORDS[c.event]} in week {taper} and tapers into it; a new block starts "
+                   "after it.")
+    elif c.event is not None and event_after(profiled, weeks):
+        out.append(f"{EVENT_WORDS[c.event].capitalize()} comes after this program: it builds your base, and your "
+                   "next program leads into it.")
     return out
 
 

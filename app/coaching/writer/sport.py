@@ -1,0 +1,219 @@
+"""A sport's work in each week: sprints, cuts, landings and conditioning for a field or court sport,
+the snatch and the clean and jerk for a weightlifter (what is owed: app/coaching/sport.py).
+
+Speed work opens the day, right after the warm-up, while the legs are fresh; conditioning closes it.
+The dose builds through the program in three stages (off- and pre-season), or holds at the middle
+one in season, when games and practice carry the load. Lighter weeks carry less of it, never a
+single set. To make room, the day's accessories give up sets before the session passes its cap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from app.coaching.catalogue import EXERCISES, LibraryExercise
+from app.coaching.kinds import Movement, Muscle, Pattern
+from app.coaching.names import lookup
+from app.coaching.policy import BEGINNER_MAX_EXERCISES, MIN_SETS, SESSION_SETS
+from app.coaching.sport import COMPETITION_LIFTS, Work, field_sport, lift_of, lifts_owed, owed, works
+from app.coaching.writer.dosing import dose
+from app.coaching.writer.periodization import WeekKind, WeekPlan
+from app.coaching.writer.profile import Profile
+from app.coaching.writer.selection import Filters
+from app.coaching.writer.splits import DayTemplate, Role
+from app.coaching.writer.wording import clip
+from app.models import Exercise, GoalCategory, TrainingDay, TrainingWeek
+
+
+@dataclass(frozen=True, slots=True)
+class Dose:
+    sets: tuple[int, int, int]  # by stage: the program's first third, middle, last
+    reps: int | str
+    intensity: str
+    rest: int
+    note: str
+
+
+DOSES = {
+    Work.sprint: Dose((3, 4, 5), 1, "Fast, a step below top speed", 120,
+                      "Walk back and rest fully between reps."),
+    Work.change_of_direction: Dose((3, 4, 4), "2 per side", "Sharp cuts at game speed", 90,
+                                   "Cut off each foot in turn."),
+    Work.landing: Dose((2, 3, 3), 4, "Controlled: stick each landing for two seconds", 60,
+                       "Knees track over the toes, quiet feet."),
+    Work.conditioning: Dose((2, 3, 4), "240s", "Hard but repeatable: 15 s fast, 45 s easy", 120,
+                            "Each set is four minutes of repeats."),
+}
+# The stage's top-speed wording: sprints sharpen to all-out as the season nears (no percentages: a
+# sprint has no 1RM, and rule percent-1rm reads a percentage as one).
+TOP_SPEED = ("Fast, a step below top speed", "Fast, close to top speed", "Maximal effort")
+CONTROLLED = "Fast but controlled, RPE 7"  # an effort ceiling (injury, caution, age): never all-out
+
+
+def sport_week(profile: Profile, plan: WeekPlan, templates: tuple[DayTemplate, ...], days: list[TrainingDay],
+               roles: list[list[Role]]) -> None:
+    """The week's days, in place, with the sport's work (nothing without a sport that owes it)."""
+    training = [i for i, t in enumerate(templates) if t.kind != "recovery"]
+    if not training:
+        return
+    person = profile.request.profile
+    if lifts_owed(person, profile.filters.spared):
+        _competition_lifts(profile, plan, training, days, roles)
+    _place(profile, plan, training, days, roles)
+
+
+def add_missing(profile: Profile, week: TrainingWeek) -> list[str]:
+    """A written week (a model's) with the sport work it lacks added as the writer adds it: a code
+    repair for rule sport-work. The names added."""
+    days = [d for d in week.days if d.exercises]
+    if week.deload or not days:
+        return []
+    before = {id(e) for d in days for e in d.exercises}
+    roles = [[Role.main, *[Role.accessory] * (len(d.exercises) - 1)] for d in days]
+    plan = WeekPlan(week.week, WeekKind.load, 0, 0, 1)
+    _place(profile, plan, list(range(len(days))), days, roles)
+    return [e.name for d in days for e in d.exercises if id(e) not in before]
+
+
+def _place(profile: Profile, plan: WeekPlan, training: list[int], days: list[TrainingDay],
+           roles: list[list[Role]]) -> None:
+    # What the week already holds (a power program's sprints and box jumps) is not added twice.
+    held = {w for d in days for e in d.exercises if (entry := lookup(e.name)) is not None for w in works(entry)}
+    due = owed(profile.request.profile, profile.constraints.banned)
+    work = [w for w in due if w not in held]
+    placed = dict.fromkeys(training, 0)  # speed work already at the head of each day
+    for n, what in enumerate(work):
+        i = training[n % len(training)]
+        ex = _choice(profile, what, plan.block)
+        if ex is None:
+            continue
+        exercise = _exercise(profile, plan, what, ex, builds=what is due[0])
+        if what is Work.conditioning:
+            days[i].exercises.append(exercise)
+            roles[i].append(Role.recovery)
+        else:
+            days[i].exercises.insert(placed[i], exercise)
+            roles[i].insert(placed[i], Role.explosive)
+            placed[i] += 1
+        _make_room(profile, days[i], roles[i], _stage(profile, plan))
+
+
+def _filters(profile: Profile) -> Filters:
+    # A heavier athlete still sprints and cuts (a rugby forward must): only the hardest landings stay out.
+    banned = set(profile.filters.banned)
+    if Movement.impact in banned and profile.heavy:
+        banned = (banned - {Movement.impact}) | {Movement.high_impact}
+    return replace(profile.filters, banned=frozenset(banned), heavy_only=False)
+
+
+def _choice(profile: Profile, what: Work, block: int) -> LibraryExercise | None:
+    """The block's drill for this work: the easiest the level allows first, a new one each block."""
+    flt = _filters(profile)
+    options = [ex for ex in EXERCISES if what in works(ex) and flt.allows(ex)]
+    options.sort(key=lambda ex: ex.tier)
+    return options[block % len(options)] if options else None
+
+
+def _stage(profile: Profile, plan: WeekPlan) -> int:
+    sport = field_sport(profile.request.profile)
+    if sport is not None and sport.season == "in":
+        return 1  # in season: a maintenance dose, the games do the rest
+    return min(2, (plan.number - 1) * 3 // max(1, profile.request.duration_weeks))
+
+
+def _exercise(profile: Profile, plan: WeekPlan, what: Work, ex: LibraryExercise, builds: bool) -> Exercise:
+    d, stage = DOSES[what], _stage(profile, plan)
+    sets = d.sets[stage]
+    if profile.goal is GoalCategory.hypertrophy:
+        # The muscles' sets are the goal: the sport's work at its least, still building.
+        sets = MIN_SETS + (stage == 2 and builds)
+    intensity = TOP_SPEED[stage] if what is Work.sprint else d.intensity
+    if profile.cap(plan) is not None and what is not Work.conditioning:
+        intensity = CONTROLLED
+    if plan.kind is WeekKind.deload:
+        sets, intensity = max(MIN_SETS, sets // 2), "Submaximal, crisp and easy"
+    elif plan.kind in (WeekKind.taper, WeekKind.test):
+        sets = max(MIN_SETS, round(sets * 0.6))
+    reps = f"{d.reps} per side" if ex.unit.name == "per_side" and isinstance(d.reps, int) else d.reps
+    sport = field_sport(profile.request.profile)
+    why = f"For {sport.name}: " if sport is not None else ""
+    return Exercise(name=ex.name, sets=sets, reps=reps, intensity=intensity, rest_seconds=d.rest,
+                    notes=clip(f"{why}{d.note} {ex.cue}".strip(), 300))
+
+
+def _competition_lifts(profile: Profile, plan: WeekPlan, training: list[int], days: list[TrainingDay],
+                       roles: list[list[Role]]) -> None:
+    """The snatch on the first training day, the clean and jerk on the next, in turn: the competition
+    lifts for a lifter who has learnt them, their hang and power versions for a beginner. In a test
+    week they are the lifts tested."""
+    flt = replace(profile.filters, max_tier=3, heavy_only=False)
+    # One training day a week holds both lifts; more alternate them.
+    turns = [(i, lift) for i in training for lift in ("snatch", "clean_and_jerk")] if len(training) == 1 else [
+        (i, ("snatch", "clean_and_jerk")[n % 2]) for n, i in enumerate(training)]
+    for n, (i, lift) in enumerate(turns):
+        options = [ex for ex in EXERCISES if lift_of(ex) == lift and flt.allows(ex) and ex.pattern is Pattern.olympic]
+        full = profile.level > 0
+        options.sort(key=lambda ex: (ex.name not in COMPETITION_LIFTS if full else ex.name in COMPETITION_LIFTS))
+        if not options:
+            continue
+        ex = options[0] if n < 2 or not full else options[(n // 2) % len(options)]
+        lead = "Competition lift." if ex.name in COMPETITION_LIFTS else "Weightlifting: learn the lift."
+        if plan.kind is WeekKind.test and not ex.testable:  # beside the tests, technique only
+            exercise = Exercise(name=ex.name, sets=MIN_SETS, reps=2, intensity="Light and crisp, RPE 6",
+                                rest_seconds=120, notes=clip(f"{lead} Test week: technique only. {ex.cue}", 300))
+        else:
+            d = dose(profile, Role.main, ex, plan, plan.kind is WeekKind.test)
+            exercise = Exercise(name=ex.name, sets=min(d.sets, 12), reps=d.reps, intensity=d.intensity,
+                                rest_seconds=d.rest, notes=clip(f"{lead} {d.note} {ex.cue}", 300))
+        at = n if len(training) == 1 else 0
+        days[i].exercises.insert(at, exercise)
+        roles[i].insert(at, Role.main)
+        _make_room(profile, days[i], roles[i], _stage(profile, plan))
+
+
+def _make_room(profile: Profile, day: TrainingDay, day_roles: list[Role], stage: int) -> None:
+    """The session within its sets cap (and a beginner's within its exercise count): accessories,
+    trunk work and then secondary lifts give up sets, down to two; then the last accessory whose
+    muscles the day trains elsewhere leaves; last of all the sport's own work gives up sets. For a
+    hypertrophy goal the sport's work gives first (the muscles' weekly sets are the goal), keeping a
+    set more past the program's first third, so it still builds."""
+    cap = SESSION_SETS[profile.request.fitness_level]
+
+    def total() -> int:
+        return sum(ex.sets for ex in day.exercises)
+
+    def give(roles: tuple[Role, ...], floor: int = MIN_SETS) -> None:
+        while total() > cap:
+            options = [i for i, r in enumerate(day_roles) if r in roles and day.exercises[i].sets > floor]
+            if not options:
+                return
+            day.exercises[max(options, key=lambda i: day.exercises[i].sets)].sets -= 1
+
+    if profile.goal is GoalCategory.hypertrophy:
+        give((Role.explosive, Role.recovery), MIN_SETS + (stage > 0))
+    give((Role.accessory, Role.core))
+    give((Role.secondary,))
+    while (total() > cap or (profile.level == 0 and len(day.exercises) > BEGINNER_MAX_EXERCISES)) and _drop(
+            day, day_roles):
+        pass
+    give((Role.explosive, Role.recovery))
+
+
+def _drop(day: TrainingDay, day_roles: list[Role]) -> bool:
+    """The last accessory or trunk exercise whose major muscles another exercise of the day also trains;
+    else the goal's own explosive lead, when the sport's drills are the day's explosive work."""
+    entries = [lookup(ex.name) for ex in day.exercises]
+    for i in range(len(day_roles) - 1, -1, -1):
+        entry = entries[i]
+        if day_roles[i] not in (Role.accessory, Role.core) or entry is None or "balance" in entry.tags:
+            continue  # balance work stays: rule older-adult wants it every week
+        others = {m for j, e in enumerate(entries) if j != i and e is not None for m in e.muscles}
+        if set(entry.muscles) - others <= {Muscle.core}:  # trunk work is no major muscle's only work
+            del day.exercises[i], day_roles[i]
+            return True
+    drills = [i for i, e in enumerate(entries) if e is not None and works(e)]
+    for i in range(len(day_roles) - 1, -1, -1):
+        if drills and day_roles[i] is Role.explosive and i not in drills:
+            del day.exercises[i], day_roles[i]
+            return True
+    return False
