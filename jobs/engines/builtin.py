@@ -14,10 +14,10 @@ from pydantic import ValidationError
 from app.coaching.profile import Unplaced
 from app.coaching.writer.periodization import plan_weeks
 from app.coaching.writer.profile import read_profile
+from app.coaching.writer.program import assemble
 from app.coaching.writer.sessions import build_week
 from app.coaching.writer.splits import SPLITS
-from app.coaching.writer.wording import description, program_name, summary
-from app.models import GenerateRequest, ProgramContent, TrainingWeek
+from app.models import GenerateRequest, TrainingWeek
 from jobs.engines.base import EngineError, Generated, ProgressReporter, StepStore
 
 # Long programs report every few weeks: each report is a database event and a NOTIFY.
@@ -46,8 +46,7 @@ class BuiltinEngine:
                     await report(10 + round(85 * done / n), "drafting", f"Drafted week {done} of {n}")
                 # Always yield, so a long program never holds the event loop for its whole build.
                 await asyncio.sleep(self._week_delay if done < n else 0)
-            program = ProgramContent(name=program_name(profile), description=description(profile, plans),
-                                     summary=summary(profile, plans, unplaced), weeks=weeks)
+            program = assemble(profile, plans, weeks, unplaced)
         except ValidationError as exc:
             raise EngineError(f"The built-in engine produced an invalid program: {exc}") from exc
         await report(98, "finalizing", "Program ready")

@@ -19,11 +19,11 @@ from app.coaching.words import (
     Constraints,
 )
 from app.coaching.writer.lighter import lighten
-from app.coaching.writer.periodization import plan_weeks
-from app.coaching.writer.profile import read_profile
+from app.coaching.writer.periodization import WeekPlan, plan_weeks
+from app.coaching.writer.profile import Profile, read_profile
 from app.coaching.writer.sessions import build_week
 from app.coaching.writer.wording import description, program_name, summary
-from app.models import GenerateRequest, ProgramContent
+from app.models import GenerateRequest, ProgramContent, TrainingWeek
 
 # ---------------------------------------------------------------- the engine
 
@@ -33,7 +33,15 @@ def build_program(request: GenerateRequest, constraints: Constraints | None = No
     """The whole program at once, without progress reports: what tests and the review use."""
     profile = read_profile(request, constraints)
     plans = plan_weeks(profile)
-    weeks = lighten([build_week(profile, plan) for plan in plans], list(plans),
-                    taper_week(request.profile, request.duration_weeks, profile.constraints.event is not None))
-    return ProgramContent(name=program_name(profile), description=description(profile, plans),
-                          summary=summary(profile, plans, unplaced), weeks=weeks)
+    return assemble(profile, plans, [build_week(profile, plan) for plan in plans], unplaced)
+
+
+def assemble(profile: Profile, plans: Sequence[WeekPlan], weeks: list[TrainingWeek],
+             unplaced: Sequence[Unplaced] = ()) -> ProgramContent:
+    """The drafted weeks made a program: lighter weeks made light enough (writer/lighter.py), and its
+    words. The one way every caller (the engine week by week, tests at once) finishes a program, so
+    what a person gets is what the tests validate."""
+    r = profile.request
+    weeks = lighten(weeks, list(plans), taper_week(r.profile, r.duration_weeks, profile.constraints.event is not None))
+    return ProgramContent(name=program_name(profile), description=description(profile, list(plans)),
+                          summary=summary(profile, list(plans), unplaced), weeks=weeks)
