@@ -2,10 +2,11 @@
 
 A bridge until issue 25 makes the writer and the validator use the profile itself. It adds what the
 profile says to what `read_constraints` found in the words, on the cautious side: an injury or a
-condition either names is kept, with the bans that come with it. The profile's equipment, when
-given, is what the person has. Profile items the old terms cannot say (an elbow, an ankle) are read
-from the profile itself by the writer and the rules; so is the emphasis on muscle groups
-(app/coaching/emphasis.py), which is not bridged here.
+condition either names is kept, with the bans that come with it, unless the profile names the same
+area only as a past injury (its reading tells healed from current; the words' patterns do not).
+The profile's equipment, when given, is what the person has. Profile items the old terms cannot
+say (an elbow, an ankle) are read from the profile itself by the writer and the rules; so is the
+emphasis on muscle groups (app/coaching/emphasis.py), which is not bridged here.
 """
 
 from __future__ import annotations
@@ -51,6 +52,14 @@ def with_profile(c: Constraints, profile: Profile | None) -> Constraints:
         return c
     bans = {b.movement: b.because for b in c.bans}
     injuries = list(c.injuries)
+    # The profile's reading knows when an injury is past ("ACL reconstruction two years ago"); the
+    # words' older patterns do not. Where the profile names an area only as healed, its word-read
+    # injury and bans go: the person asked to jump again, and nothing says the knee hurts now.
+    for area, (healed, why, _) in INJURIES.items():
+        said = [i for i in profile.injuries if i.area == area]
+        if said and all(i.status == "past" for i in said) and healed in injuries:
+            injuries.remove(healed)
+            bans = {m: because for m, because in bans.items() if because != why}
     populations = list(c.populations)
 
     def add(found: list[Injury] | list[Population], item: Injury | Population, why: str,

@@ -38,7 +38,8 @@ DATA = Path(__file__).parent / "data"
 # open data (scripts/catalogue_from_open_data.py), known to the validator but never chosen by the writer.
 CATALOGUE_FILES = (DATA / "exercises.toml", DATA / "exercises_open.toml")
 Tag = Literal["swing", "deadlift", "bench_press", "pull_up", "for_bench_emphasis", "for_squat_emphasis",
-              "for_deadlift_emphasis", "for_glute_emphasis", "for_tall_lifters", "balance", "low_reps",
+              "for_deadlift_emphasis", "for_glute_emphasis", "for_tall_lifters", "for_older_adults", "balance",
+              "low_reps",
               # a sport's work (app/coaching/sport.py): field and court sports, and weightlifting
               "sprint_drill", "change_of_direction", "landing", "sport_conditioning", "snatch", "clean_and_jerk"]
 

@@ -106,11 +106,18 @@ def adapted(profile: Profile | None) -> list[str]:
         out.append(f"your {_clean(p.sport.name)}{season}")
     if p.event is not None:
         out.append(f"your {_words(p.event.kind)}")
-    if p.emphasis:
-        out.append("more " + _join(list(p.emphasis)))
+    # An emphasis an injury rules out (shoulders around a sore shoulder) is not claimed: the injury
+    # sentence says what is spared instead.
+    hurt = {group for i in p.injuries if i.status != "past" for group in INJURED_GROUPS.get(i.area, ())}
+    grown: list[str] = [g for g in p.emphasis if g not in hurt]
+    if grown:
+        out.append("more " + _join(grown))
     if p.de_emphasis:
         out.append("less " + _join(list(p.de_emphasis)))
     return out
+
+
+INJURED_GROUPS = {"shoulder": ("shoulders",), "elbow": ("arms",), "knee": ("quads",)}
 
 
 def _kit(name: str) -> str:

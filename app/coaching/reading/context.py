@@ -67,8 +67,12 @@ RULES: list[Rule] = [
     # scope only where the two scopes "overlap", and its test misses a scope that lies wholly inside
     # the other's; a terminator scoped to its sentence therefore never cut a denial whose 6-token
     # window ended before the sentence did ("I never get injured, but my lower back is tight").
+    # A wish after a comma starts what the person wants now: "ACL reconstruction two years ago, want
+    # to jump higher for basketball" is a past knee and a present sport (issue 25's coach review);
+    # "I don't want to do any squats" keeps its denial.
     ("TERMINATE", "TERMINATE", ("but", "though", "although", "however", "except", "plus", "while",
-                                "whereas", "; ", "which", "so", "because"), 1),
+                                "whereas", "; ", "which", "so", "because", ", want to", ", i want to",
+                                ", trying to", ", hoping to"), 1),
     # A comma ends a denial and a wish, not a history (ConText's terminating types, app/coaching/reading/pipeline).
     (COMMA, "PSEUDO", (",", "and i", "and my"), 1),
 ]

@@ -125,6 +125,8 @@ def plan_weeks(profile: Profile) -> list[WeekPlan]:
                   for b in range(blocks)]
         if peak > 0 and phases[0] == 2:
             phases[0] = 0  # the heaviest block never opens a program: build a base first
+        elif peak == 0:
+            phases[0] = 1  # one block before a test or event: heavy, but not the heaviest from week 1
     return [replace(p, phase=phases[p.block]) for p in raw]
 
 

@@ -45,6 +45,9 @@ class Profile:
     filters: Filters
     prefer: frozenset[str]
     conditions: frozenset[str] = frozenset()  # the profile's condition kinds (app/coaching/health.py)
+    # Chosen first in every slot of their pattern, whatever the slot's offset: from 65, a push-up from
+    # a bench and a band press rather than the floor or upside down.
+    always: frozenset[str] = frozenset()
     # The exercises of each (day name, day number, block), chosen once per program: they only
     # change from block to block, and choosing them is ~40% of drafting a week.
     choices: dict[tuple[str, int, int], tuple[tuple[Role, LibraryExercise], ...]] = field(
@@ -132,4 +135,6 @@ def read_profile(request: GenerateRequest, constraints: Constraints | None = Non
         prefer |= tagged("for_tall_lifters")  # long femurs and torso: a more upright pull
     if Emphasis.glutes in c.emphasis:
         prefer |= tagged("for_glute_emphasis")
-    return Profile(request, c, level, heavy, request.height_cm > 190, filters, frozenset(prefer), conditions)
+    always = tagged("for_older_adults") if c.age is not None and c.age >= OLDER_ADULT_AGE else frozenset()
+    return Profile(request, c, level, heavy, request.height_cm > 190, filters, frozenset(prefer), conditions,
+                   always=always)

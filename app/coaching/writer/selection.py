@@ -27,7 +27,9 @@ SUBSTITUTES: dict[Pattern, tuple[Pattern, ...]] = {
     Pattern.h_push: (Pattern.v_push,),
     Pattern.squat: (Pattern.lunge,),
     Pattern.lunge: (Pattern.squat,),
-    Pattern.hinge: (Pattern.glutes,),
+    # A hinge that cannot be loaded heavily (one kettlebell) gives a strength day's heavy slot to
+    # single-leg work, which a bell makes hard; glutes first for everything else.
+    Pattern.hinge: (Pattern.glutes, Pattern.lunge),
     Pattern.core: (Pattern.carry,),
     Pattern.carry: (Pattern.core,),
     Pattern.conditioning: (Pattern.mobility,),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from app.coaching.catalogue import TEST_ORDER, LibraryExercise, by_name, contributions, tagged
+from app.coaching.catalogue import TEST_ORDER, LibraryExercise, by_name, contributions, of_pattern, tagged
 from app.coaching.kinds import Movement, Muscle, Pattern
 from app.coaching.names import lookup
 from app.coaching.policy import (
@@ -32,7 +32,7 @@ from app.coaching.writer.emphasis import shift, targets
 from app.coaching.writer.fitting import MIN_EXERCISES, fit_week, minutes_of, one_lead_when_short
 from app.coaching.writer.periodization import WeekKind, WeekPlan, week_focus
 from app.coaching.writer.profile import Profile
-from app.coaching.writer.selection import pick
+from app.coaching.writer.selection import SPARING, pick
 from app.coaching.writer.splits import ONE_A, ONE_B, POWER_WORK, SPLITS, A, C, DayTemplate, Role, S, Slot
 from app.coaching.writer.sport import sport_week
 from app.coaching.writer.volume import PATTERNS_FOR, Band, Entry, balance, whole_sets
@@ -40,6 +40,11 @@ from app.coaching.writer.wording import clip
 from app.models import Exercise, GoalCategory, TrainingDay, TrainingWeek
 
 # ---------------------------------------------------------------- sessions
+
+# Where an injury leaves slots nothing (a sore wrist and elbow: no pressing or pulling), at most this
+# many fillers of each kind (trunk, carries, mobility, cardio) a day: a day of five trunk exercises
+# is no coach's day.
+MAX_SPARING_OF_A_KIND = 2
 
 
 def session_size(profile: Profile, extra: int, minutes: int | None = None, leads: int = 0) -> int:
@@ -131,15 +136,22 @@ def choose_exercises(profile: Profile, template: DayTemplate, number: int, block
     heavy_main = profile.goal is not GoalCategory.hypertrophy
     used: set[str] = set()
     chosen: list[tuple[Role, LibraryExercise]] = []
-    for slot in slots:
+    for n, slot in enumerate(slots):
         # The person's favourites only claim a slot's first choice, and once chosen they stay.
         prefer = profile.prefer if slot.offset == 0 else frozenset()
         flt = replace(filters, heavy_only=True) if heavy_main and slot.role is Role.main else filters
-        ex = pick(slot.pattern, flt, offset=slot.offset, prefer=prefer, exclude=used)
+        offset = slot.offset
+        if profile.always & {e.name for e in of_pattern(slot.pattern) if flt.allows(e)} - used:
+            prefer, offset = profile.always, 0
+        ex = pick(slot.pattern, flt, offset=offset, prefer=prefer, exclude=used)
         # Accessories rotate each block for a fresh stimulus; main lifts stay put so progress is measurable.
         rotates = slot.role in (A, C) or (slot.role is S and profile.goal is GoalCategory.hypertrophy)
         if rotates and block and not (ex and ex.name in prefer):
             ex = pick(slot.pattern, flt, offset=slot.offset + block, prefer=prefer, exclude=used)
+        if ex is not None and ex.pattern in SPARING and slot.pattern not in SPARING and (
+                sum(1 for _, c in chosen if c.pattern is ex.pattern)
+                + sum(1 for later in slots[n + 1:] if later.pattern is ex.pattern)) >= MAX_SPARING_OF_A_KIND:
+            continue  # an injury left the slot nothing: a shorter day, not a fifth trunk exercise
         if ex is not None:
             used.add(ex.name)
             chosen.append((slot.role, ex))
