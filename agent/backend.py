@@ -25,7 +25,8 @@ from agent.config import AgentConfig
 
 log = logging.getLogger(__name__)
 
-EventType = Literal["status", "progress", "understood", "plan", "block", "completed", "failed", "cancelled"]
+EventType = Literal["status", "progress", "understood", "plan", "block", "revision", "completed", "failed",
+                    "cancelled"]
 TERMINAL: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
 
 
