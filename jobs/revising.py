@@ -78,7 +78,7 @@ async def revise(pool: asyncpg.Pool, job_id: UUID, attempt: int, request: Genera
     new = splice(old, fresh, from_week)
     if wants.lighter is not None:
         new = lighten(new, (max(from_week, wants.lighter[0]), wants.lighter[1]))
-    _check(new, fresh, old, new_request, from_week)
+    new = _checked(new, fresh, old, new_request, from_week)
 
     fields = [n for n in Profile.model_fields if n != "said" and getattr(profile, n) != getattr(base, n)]
     rewritten = new_request.days_per_week != request.days_per_week
@@ -96,6 +96,21 @@ async def revise(pool: asyncpg.Pool, job_id: UUID, attempt: int, request: Genera
 
 def _dump(u: Unplaced) -> dict[str, Any]:
     return u.model_dump(mode="json")
+
+
+def _checked(new: ProgramContent, fresh: ProgramContent, old: ProgramContent, request: GenerateRequest,
+             from_week: int) -> ProgramContent:
+    """The new version in the fresh program's words, or, when those claim what the kept weeks do not
+    do ("knee-friendly" over weeks written before the knee was mentioned), in the old version's."""
+    try:
+        _check(new, fresh, old, request, from_week)
+        return new
+    except RevisionFailed:
+        if from_week == 1:
+            raise
+        worded = new.model_copy(update={"name": old.name, "description": old.description, "summary": old.summary})
+        _check(worded, fresh, old, request, from_week)
+        return worded
 
 
 def _check(new: ProgramContent, fresh: ProgramContent, old: ProgramContent, request: GenerateRequest,

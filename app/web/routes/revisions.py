@@ -43,13 +43,13 @@ async def revise(request: Request) -> Response:
                 "from_week": body.from_week}
     owner = await q.program_for_revision(services(request).pool, program_id)
     if owner is None:
-        raise NotFound("Program not found.")
+        raise NotFound()
     who.require_access(owner["user_id"])  # another user's program is as unknown as a missing one
 
     async def claim(conn: asyncpg.Connection) -> dict[str, Any]:
         row = await q.program_for_revision(conn, program_id)
         if row is None or not await q.lock_user(conn, row["user_id"]):
-            raise NotFound("Program not found.")
+            raise NotFound()
         if body.from_week > row["duration_weeks"]:
             raise _invalid("from_week", f"The program has {row['duration_weeks']} weeks", "less_than_equal")
         return parent_request(row)
