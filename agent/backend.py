@@ -25,8 +25,7 @@ from agent.config import AgentConfig
 
 log = logging.getLogger(__name__)
 
-EventType = Literal["status", "progress", "understood", "plan", "block", "revision", "completed", "failed",
-                    "cancelled"]
+EventType = Literal["status", "progress", "understood", "plan", "block", "revision", "completed", "failed", "cancelled"]
 TERMINAL: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
 
 

@@ -299,6 +299,8 @@ class ProgramVersion(BaseModel):
 
 
 class ProgramVersions(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.PROGRAM_VERSIONS]})
+
     items: list[ProgramVersion] = Field(description="Every version of the program, newest first.")
 
 

@@ -201,9 +201,9 @@ def compare(old: ProgramContent, new: ProgramContent, from_week: int, profile_ch
         profile_changed=profile_changed)
     # What the voice names: the exercises gone from every changed week, and those new to all of them
     # (an exercise that only moved between weeks or days is not news).
-    was = {e.name for w in weeks_changed if w in before for d in before[w].days for e in d.exercises}
-    now = {e.name for w in weeks_changed if w in after for d in after[w].days for e in d.exercises}
-    gone, new_names = sorted(was - now), sorted(now - was)
+    had = {e.name for w in weeks_changed if w in before for d in before[w].days for e in d.exercises}
+    has = {e.name for w in weeks_changed if w in after for d in after[w].days for e in d.exercises}
+    gone, new_names = sorted(had - has), sorted(has - had)
     return changes.model_copy(update={"said": _say(changes, len(new.weeks), new, lighter, gone, new_names)})
 
 
