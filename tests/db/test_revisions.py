@@ -9,9 +9,14 @@ from typing import Any
 import asyncpg
 import httpx
 
+from app import queries as q
 from app.cli.local import create_key
+from app.coaching.writer.program import build_program
+from app.models import GenerateRequest
+from jobs.revising import revise
+from jobs.runner import GIVE_UP_FORMAT
 from tests.db.test_generation import wait_done
-from tests.support import Live
+from tests.support import Live, worker_task
 
 REQUEST = {"height_cm": 180.0, "weight_kg": 80.0, "goal_category": "hypertrophy", "goal_raw": "muscle gain",
            "duration_weeks": 12, "days_per_week": 4, "fitness_level": "intermediate"}
@@ -157,3 +162,46 @@ async def test_revisions_share_idempotency_and_the_one_active_job_limit(api_only
     assert row["revision"] == {"program_id": str(program_id), "instruction": "no lunges", "profile": None,
                                "from_week": 1}
     assert row["request"]["days_per_week"] == 4  # the parent's request, from its job
+
+
+async def test_an_attempt_that_dies_after_writing_the_revision_is_completed_from_its_step(
+        api_only: Live, pool: asyncpg.Pool) -> None:
+    """Exactly once: the first attempt writes the revision step and dies before completing; the
+    worker's next attempt completes the job from the stored step, writing no second revision."""
+    async with api_only.client() as c:
+        _, old = await _program_without_worker(c, pool)
+        r = await c.post(f"/api/programs/{old}/revisions", json={"instruction": "no more lunges", "from_week": 3})
+        job_id = uuid.UUID(r.json()["job_id"])
+    row = await pool.fetchrow("SELECT procrastinate_job_id FROM program_generation_jobs WHERE id = $1", job_id)
+    started = await q.start_attempt(pool, job_id, row["procrastinate_job_id"], 3, GIVE_UP_FORMAT, 30, "builtin")
+    assert started is not None and started["attempt"] == 1
+
+    async def report(progress: int, stage: str, message: str) -> None:
+        return None
+
+    request = GenerateRequest.model_validate(started["request"])
+    _, written = await revise(pool, job_id, 1, request, started["revision"], report)
+    # The attempt dies here; it hands the job back (as a shutdown past its grace does).
+    assert [h.status for h in await q.hand_off_jobs(pool, 30, 3, GIVE_UP_FORMAT, job_id=job_id, attempt=1)] \
+        == ["pending"]
+    async with worker_task(api_only.settings, api_only.database_url), api_only.client() as c:
+        status = await wait_done(c, str(job_id))
+        assert status["status"] == "completed" and status["attempt"] == 2, status
+        new = (await c.get(f"/api/programs/{status['program_id']}")).json()
+    assert new["weeks"] == written.program.model_dump(mode="json")["weeks"]
+    assert await pool.fetchval("SELECT count(*) FROM program_generation_events WHERE job_id = $1 "
+                               "AND type = 'revision'", job_id) == 1
+
+
+async def _program_without_worker(c: httpx.AsyncClient, pool: asyncpg.Pool) -> tuple[str, str]:
+    """A finished generation's program, as the worker stores it, written by the built-in writer here."""
+    user = (await c.post("/api/users", json={"display_name": "Sam"})).json()["id"]
+    request = GenerateRequest.model_validate({"user_id": user, **REQUEST})
+    program = build_program(request)
+    job_id, program_id = uuid.uuid4(), uuid.uuid4()
+    await pool.execute("INSERT INTO program_generation_jobs (id, user_id, request, status, attempt) "
+                       "VALUES ($1, $2, $3, 'in_progress', 1)", job_id, uuid.UUID(user),
+                       request.model_dump(mode="json"))
+    assert await q.complete_job(pool, job_id, 1, program_id, program.model_dump(mode="json"),
+                                request.model_dump(mode="json"), "builtin", None, None)
+    return user, str(program_id)
