@@ -119,7 +119,8 @@ async def _run_attempt(deps: WorkerDeps, job_id: UUID, row: asyncpg.Record, star
                                 spent_usd=spent if isinstance(spent, (int, float)) else 0.0)
                 async with asyncio.timeout(max(0.0, budget)):
                     if revision is not None:
-                        request, result = await revise(pool, job_id, attempt, request, revision, report)
+                        request, result = await revise(pool, job_id, attempt, request, revision, report,
+                                                       deps.engine, steps)
                     else:
                         result = await deps.engine.generate(request, report, steps, unplaced)
             except (EngineError, TimeoutError) as exc:
