@@ -1,11 +1,12 @@
-"""A revision's attempt (issue 26): read what the person's words change, write the changed weeks with
-the built-in engine, keep the weeks before `from_week` exactly, validate the whole new program, and
-store it with what changed as the job's durable `revision` step (fenced by the attempt, announced
-as the `revision` event). A retried attempt completes from the stored step without writing again.
+"""A revision's attempt (issue 26): read what the person's words change, write the changed weeks,
+keep the weeks before `from_week` exactly, validate the whole new program, and store it with what
+changed as the job's durable `revision` step (fenced by the attempt, announced as the `revision`
+event). A retried attempt completes from the stored step without writing again.
 
-The domain logic is app/coaching/revision.py; this module only reads and writes the database
-around it. Revisions run the built-in writer whatever engine the worker runs (the model's
-block-by-block revision is not built yet: docs/api.md, "Changing a program").
+The domain logic is app/coaching/revision.py; this module reads and writes the database around
+it. An engine that can revise (the OpenAI engine: jobs/engines/llm/revising.py) asks the model for
+only the blocks the change touches; otherwise, or when the model cannot, the built-in writer writes
+the changed weeks (docs/api.md, "Changing a program").
 """
 
 from __future__ import annotations
