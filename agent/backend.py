@@ -22,65 +22,40 @@ import httpx
 from httpx_sse import SSEError, aconnect_sse
 
 from agent.config import AgentConfig
+from agent.errors import (
+    AuthRejected,
+    BackendError,
+    BackendUnavailable,
+    FieldError,
+    GenerationRunning,
+    NotFound,
+    RateLimited,
+    ValidationFailed,
+    error_for,
+)
+
+# The errors are agent/errors.py's; named here too, as every caller of the client imports them from it.
+__all__ = [
+    "AuthRejected",
+    "BackendError",
+    "BackendUnavailable",
+    "FieldError",
+    "GenerationRequest",
+    "GenerationRunning",
+    "JobUpdate",
+    "NotFound",
+    "NowvaBackend",
+    "Program",
+    "RateLimited",
+    "ValidationFailed",
+    "update_from_event",
+    "update_from_status",
+]
 
 log = logging.getLogger(__name__)
 
-EventType = Literal["status", "progress", "understood", "plan", "block", "completed", "failed", "cancelled"]
+EventType = Literal["status", "progress", "understood", "plan", "block", "revision", "completed", "failed", "cancelled"]
 TERMINAL: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
-
-
-# ---------------------------------------------------------------- errors
-
-
-class BackendError(Exception):
-    """The program service answered in a way I did not expect."""
-
-    def __init__(self, message: str | None = None) -> None:
-        self.message = message or (self.__doc__ or "").strip()
-        super().__init__(self.message)
-
-
-class BackendUnavailable(BackendError):
-    """The program service cannot be reached right now."""
-
-
-class AuthRejected(BackendError):
-    """The program service rejected the coach's API key; the coach is misconfigured."""
-
-
-class NotFound(BackendError):
-    """The program service does not know that user, job or program."""
-
-
-class GenerationRunning(BackendError):
-    """A program is already being generated for this person."""
-
-    def __init__(self, job_id: str | None, message: str | None = None) -> None:
-        super().__init__(message)
-        self.job_id = job_id
-
-
-class RateLimited(BackendError):
-    """Too many programs were requested in the last minute."""
-
-    def __init__(self, retry_after_s: int, message: str | None = None) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
-
-
-@dataclass(frozen=True)
-class FieldError:
-    field: str
-    msg: str
-    type: str
-
-
-class ValidationFailed(BackendError):
-    """Some of the details were not accepted."""
-
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(f"{e.field}: {e.msg}" for e in errors) or None)
-        self.errors = errors
 
 
 # ---------------------------------------------------------------- data
@@ -123,6 +98,8 @@ class JobUpdate:
     # What the service understood ({profile, unplaced}: an `understood` event, or the status), kept
     # on every later update.
     understood: Mapping[str, Any] | None = None
+    # What a revision changed ({said, weeks_changed, ...}: a `revision` event, or the status), kept.
+    changes: Mapping[str, Any] | None = None
 
     @property
     def terminal(self) -> bool:
@@ -155,6 +132,7 @@ def update_from_event(payload: Mapping[str, Any], previous: JobUpdate | None) ->
     plan = data if kind == "plan" else previous.plan if previous else None
     block = data if kind == "block" else None
     understood = data if kind == "understood" else previous.understood if previous else None
+    changes = data if kind == "revision" else previous.changes if previous else None
     done = int(data.get("done", 0)) if block else previous.blocks_done if previous else 0
     return JobUpdate(
         job_id=str(payload["job_id"]), seq=int(payload["seq"]), type=kind, status=status,
@@ -162,7 +140,7 @@ def update_from_event(payload: Mapping[str, Any], previous: JobUpdate | None) ->
         message=data.get("message") or "", program_id=data.get("program_id"),
         error_message=data.get("error_message"), attempt=int(data.get("attempt", 1)),
         plan=plan, block=block, blocks_done=done, fallback_reason=data.get("fallback_reason"),
-        understood=understood,
+        understood=understood, changes=changes,
     )
 
 
@@ -177,42 +155,8 @@ def update_from_status(body: Mapping[str, Any]) -> JobUpdate:
         fallback_reason=body.get("fallback_reason"),
         understood=({"profile": body["profile"], "unplaced": body.get("unplaced") or []}
                     if body.get("profile") is not None else None),
+        changes=body.get("changes"),
     )
-
-
-def _detail(response: httpx.Response) -> Any:
-    try:
-        return response.json().get("detail")
-    except (ValueError, AttributeError):
-        return None
-
-
-def error_for(response: httpx.Response) -> BackendError:
-    """The typed error for a non-success answer."""
-    code = response.status_code
-    detail = _detail(response)
-    text = detail if isinstance(detail, str) else None
-    if code == 422 and isinstance(detail, list):
-        return ValidationFailed([
-            FieldError(field=str((d.get("loc") or ["?"])[-1]), msg=str(d.get("msg", "")),
-                       type=str(d.get("type", "")))
-            for d in detail if isinstance(d, dict)
-        ])
-    if code in (401, 403):
-        return AuthRejected()
-    if code == 404:
-        return NotFound(text)
-    if code == 409:
-        try:
-            job_id = response.json().get("job_id")
-        except (ValueError, AttributeError):
-            job_id = None
-        return GenerationRunning(job_id, text)
-    if code == 429:
-        return RateLimited(int(response.headers.get("retry-after", "60") or 60), text)
-    if code >= 500:
-        return BackendUnavailable("The program service had a problem on its side.")
-    return BackendError(f"The program service refused the request (HTTP {code}).")
 
 
 # ---------------------------------------------------------------- client
@@ -297,6 +241,23 @@ class NowvaBackend:
         accepted = await self._request("POST", "/api/programs/generate", json=request.__dict__,
                                        headers=headers, expect=202, idempotent=True)
         return str(accepted["job_id"])
+
+    async def start_revision(self, program_id: str, instruction: str, from_week: int | None = None,
+                             idempotency_key: str | None = None) -> str:
+        """The revision job's id (issue 26); retried like a generation, under one idempotency key."""
+        body: dict[str, Any] = {"instruction": instruction[:500]}
+        if from_week is not None:
+            body["from_week"] = from_week
+        accepted = await self._request("POST", f"/api/programs/{program_id}/revisions", json=body,
+                                       headers={"Idempotency-Key": idempotency_key or uuid.uuid4().hex},
+                                       expect=202, idempotent=True)
+        return str(accepted["job_id"])
+
+    async def latest_program(self, user_id: str) -> str | None:
+        """The id of the person's newest program, if they have one."""
+        page = await self._request("GET", "/api/programs", params={"user_id": user_id, "limit": 1}, idempotent=True)
+        items = page.get("items") or []
+        return str(items[0]["id"]) if items else None
 
     async def status(self, job_id: str, *, wait: float = 0, after: int | None = None) -> JobUpdate:
         params: dict[str, Any] = {}

@@ -29,6 +29,8 @@ from agent.backend import (
     NowvaBackend,
     ValidationFailed,
 )
+from agent.changing import INSTRUCTIONS as CHANGING
+from agent.changing import ProgramChanges
 from agent.hearing import (
     ConditionArg,
     EquipmentName,
@@ -98,7 +100,8 @@ finish_program_creation and tell them the summary it gives you and what comes ne
 If a tool reports a problem, tell the person plainly in one sentence what happened and what you can do
 next; if a detail was rejected, ask for that detail again. Never mention tools, job ids, HTTP or errors
 codes, and never read out technical messages.
-"""
+
+""" + CHANGING
 
 GREETING = ("Greet the person warmly as their Nowva coach in one or two sentences, say you'll build them a "
             "training program together, and ask for their height and weight.")
@@ -169,7 +172,7 @@ def describe(update: JobUpdate) -> str:
     return f"The program is being generated: {progress_line(update)}"
 
 
-class Coach(Agent):
+class Coach(ProgramChanges, Agent):
     def __init__(self, backend: NowvaBackend, *, instructions: str = INSTRUCTIONS) -> None:
         super().__init__(instructions=instructions,
                          tool_handling={"async_options": {"duplicate_reject_template": DUPLICATE_REJECT}})

@@ -16,11 +16,13 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.coaching.changes import Changes
 from app.coaching.profile import Profile, Unplaced
 
-EventType = Literal["status", "progress", "understood", "plan", "block", "completed", "failed", "cancelled"]
-EVENT_TYPES: tuple[EventType, ...] = ("status", "progress", "understood", "plan", "block", "completed", "failed",
-                                      "cancelled")
+EventType = Literal["status", "progress", "understood", "plan", "block", "revision", "completed", "failed",
+                    "cancelled"]
+EVENT_TYPES: tuple[EventType, ...] = ("status", "progress", "understood", "plan", "block", "revision", "completed",
+                                      "failed", "cancelled")
 JobStatusName = Literal["pending", "in_progress", "completed", "failed", "cancelled"]
 JOB_STATUSES: tuple[JobStatusName, ...] = ("pending", "in_progress", "completed", "failed", "cancelled")
 # A job in one of these states never changes again; its last event has the same name.
@@ -105,6 +107,14 @@ class BlockData(BlockStep):
     progress: int = Field(ge=0, le=100)
 
 
+class RevisionData(EventData, Changes):
+    """A revision of a program is written (issue 26): what changed, as a sentence a voice can say
+    (`said`) and as data (the weeks changed, days and exercises added, removed or changed); the
+    `completed` event that follows names the new version."""
+
+    progress: int = Field(ge=0, le=100)
+
+
 class CompletedData(EventData):
     """The program is stored: fetch it at /api/programs/{program_id}. `engine` wrote it; with a
     `fallback_reason`, the model failed for good (api_error, quota, refusal, invalid_answer,
@@ -131,7 +141,7 @@ class CancelledData(EventData):
 
 DATA: dict[EventType, type[EventData]] = {
     "status": StatusData, "progress": ProgressData, "understood": UnderstoodData, "plan": PlanData,
-    "block": BlockData,
+    "block": BlockData, "revision": RevisionData,
     "completed": CompletedData, "failed": FailedData, "cancelled": CancelledData,
 }
 
@@ -195,6 +205,12 @@ EXAMPLES: tuple[dict[str, Any], ...] = (
         "blocks": [{"index": 0, "weeks": [1, 4], "focus": "Accumulation", "deload_weeks": [4]}], "progress": 15}},
     {"job_id": _JOB, "seq": 5, "type": "block",
      "data": {"index": 0, "weeks": [1, 4], "done": 1, "of": 3, "repaired": False, "progress": 40}},
+    {"job_id": _JOB, "seq": 4, "type": "revision", "data": {
+        "said": "Back squat swapped for leg press in weeks 5-12; the rest is as it was.", "from_week": 5,
+        "rewritten": False, "weeks_changed": [5, 6, 7, 8, 9, 10, 11, 12], "days_added": [], "days_removed": [],
+        "exercises_added": [{"name": "Leg press", "weeks": [5, 6, 7, 8, 9, 10, 11, 12]}],
+        "exercises_removed": [{"name": "Back squat", "weeks": [5, 6, 7, 8, 9, 10, 11, 12]}],
+        "exercises_changed": [], "profile_changed": ["avoid"], "progress": 95}},
     {"job_id": _JOB, "seq": 6, "type": "completed", "data": {"progress": 100, "program_id": _PROGRAM,
                                                              "cost_usd": 0.0183}},
     {"job_id": _JOB, "seq": 7, "type": "completed",

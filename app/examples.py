@@ -104,3 +104,19 @@ VALIDATION_ERROR: dict[str, Any] = {
 }
 
 ERROR: dict[str, Any] = {"detail": "Not found."}
+
+PROGRAM_VERSIONS: dict[str, Any] = {"items": [
+    {"id": "5b0e7f7e-3c1d-4d2a-8f7b-0a9c1e2d3f40", "parent_id": "42fc1e5c-f8ab-47e6-98c9-b9c0de3618e2", "version": 2,
+     "job_id": "7d8e4c1a-2f6b-4a7e-9a51-3c3f0e9f8b21", "name": "12-Week Hypertrophy Program",
+     "summary": "Four days a week of upper and lower sessions.", "duration_weeks": 12, "days_per_week": 4,
+     "engine": "builtin", "created_at": "2026-12-07T15:02:11Z",
+     "changes": {"said": "Back squat swapped for leg press in weeks 5-12; the rest is as it was.", "from_week": 5,
+                 "rewritten": False, "weeks_changed": [5, 6, 7, 8, 9, 10, 11, 12], "days_added": [],
+                 "days_removed": [], "exercises_added": [{"name": "Leg press", "weeks": [5, 6, 7, 8, 9, 10, 11, 12]}],
+                 "exercises_removed": [{"name": "Back squat", "weeks": [5, 6, 7, 8, 9, 10, 11, 12]}],
+                 "exercises_changed": [], "profile_changed": ["avoid"]}},
+    {"id": "42fc1e5c-f8ab-47e6-98c9-b9c0de3618e2", "parent_id": None, "version": 1,
+     "job_id": "7f1c2e9a-4b1d-4c55-9e0f-2a6b8d3c1e47", "name": "12-Week Hypertrophy Program",
+     "summary": "Four days a week of upper and lower sessions.", "duration_weeks": 12, "days_per_week": 4,
+     "engine": "builtin", "created_at": "2026-12-07T14:40:02Z", "changes": None},
+]}

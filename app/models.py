@@ -14,6 +14,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app import examples
+from app.coaching.changes import Changes
 from app.coaching.profile import Profile, Unplaced
 from app.events import FINISHED, PlanBlockData, PlanDayData
 
@@ -100,6 +101,24 @@ class GenerateRequest(StrictModel):
             "user_id": "7d8e4c1a-2f6b-4a7e-9a51-3c3f0e9f8b21", "height_cm": 190.5, "weight_kg": 87.5,
             "goal_category": "hypertrophy", "goal_raw": "muscle gain", "duration_weeks": 12,
             "days_per_week": 4, "fitness_level": "intermediate"}]},
+    )
+
+
+class RevisionRequest(StrictModel):
+    """A change to a program, in the person's words and/or as a partial profile (issue 26)."""
+
+    instruction: Annotated[str, NoNul] = Field(default="", max_length=500, description=(
+        "The change in the person's own words, read like goal_raw: exercises to swap or avoid, days per "
+        "week, equipment, minutes, weeks to make lighter, an injury or condition."),
+        examples=["swap the squats, my knee's been hurting"])
+    profile: Profile | None = Field(default=None, description=(
+        "Fields of the profile the program was made with that change; what is not sent stays as it was."))
+    from_week: int = Field(default=1, ge=1, le=52, description=(
+        "The first week that may change; the weeks before it are kept exactly as they are."))
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"instruction": "swap the squats, my knee's been hurting", "from_week": 5}]},
     )
 
 
@@ -214,6 +233,9 @@ class JobStatusOut(BaseModel):
                                     "profile merged with what its words say; null until the job starts.")
     unplaced: list[Unplaced] | None = Field(default=None, description="Parts of goal_raw that named something that "
                                             "could not be placed, to ask about; null until the job starts.")
+    revises: UUID | None = Field(default=None, description="For a revision: the program it revises; null for a "
+                                 "generation.")
+    changes: Changes | None = Field(default=None, description="For a revision: what changed, once it is written.")
 
 
 class ExerciseOut(BaseModel):
@@ -255,7 +277,31 @@ class ProgramOut(BaseModel):
     engine: str
     model: str | None
     created_at: datetime
+    parent_id: UUID | None = Field(default=None, description="The program this version revised; null for a first "
+                                   "version.")
+    version: int = Field(default=1, ge=1, description="1 for a generated program, the parent's + 1 for a revision.")
+    changes: Changes | None = Field(default=None, description="What the revision changed; null for a first version.")
     weeks: list[WeekOut]
+
+
+class ProgramVersion(BaseModel):
+    id: UUID
+    parent_id: UUID | None
+    version: int
+    job_id: UUID | None
+    name: str
+    summary: str
+    duration_weeks: int
+    days_per_week: int
+    engine: str
+    created_at: datetime
+    changes: Changes | None
+
+
+class ProgramVersions(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.PROGRAM_VERSIONS]})
+
+    items: list[ProgramVersion] = Field(description="Every version of the program, newest first.")
 
 
 class ProgramListItem(BaseModel):

@@ -157,9 +157,12 @@ async def create_job(
     idempotency_key: str | None,
     request_hash: str | None,
     traceparent: str | None = None,
+    revision: dict[str, Any] | None = None,
 ) -> asyncpg.Record:
+    """`revision`: what a revision job changes (None: a generation)."""
     row = await db.fetchrow(
-        QUERIES["create_job"], job_id, user_id, request, key_prefix, idempotency_key, request_hash, traceparent
+        QUERIES["create_job"], job_id, user_id, request, key_prefix, idempotency_key, request_hash, traceparent,
+        revision,
     )
     assert row is not None
     return row
@@ -259,7 +262,7 @@ async def complete_job(
         QUERIES["complete_job"], job_id, attempt, program_id,
         program["name"], program["description"], request["goal_category"], request["fitness_level"],
         request["duration_weeks"], request["days_per_week"], {"weeks": program["weeks"]}, program["summary"],
-        engine, model, usage, fallback_reason,
+        engine, model, usage, fallback_reason, request,
     )
     return row is not None
 
@@ -311,6 +314,18 @@ async def firehose_now(db: Executor) -> FirehoseCursor:
 
 async def get_program(db: Executor, program_id: UUID) -> asyncpg.Record | None:
     return await db.fetchrow(QUERIES["get_program"], program_id)
+
+
+async def lock_user(db: Executor, user_id: UUID) -> bool:
+    return await db.fetchval(QUERIES["lock_user"], user_id) is not None
+
+
+async def program_for_revision(db: Executor, program_id: UUID) -> asyncpg.Record | None:
+    return await db.fetchrow(QUERIES["program_for_revision"], program_id)
+
+
+async def list_program_versions(db: Executor, program_id: UUID) -> list[asyncpg.Record]:
+    return await db.fetch(QUERIES["list_program_versions"], program_id)
 
 
 async def list_programs(

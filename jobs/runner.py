@@ -32,6 +32,7 @@ from jobs.checkpoints import Checkpoints
 from jobs.engines.base import Engine, EngineError, Generated
 from jobs.lease import Lease
 from jobs.progress import CoalescingReporter, Fenced
+from jobs.revising import revise
 from jobs.steps import DbSteps
 from jobs.understanding import understand
 
@@ -89,9 +90,13 @@ async def _run_attempt(deps: WorkerDeps, job_id: UUID, row: asyncpg.Record, star
         return
     attempt: int = row["attempt"]
     request = GenerateRequest.model_validate(row["request"])
-    log.info("job %s attempt %d started (engine %s)", job_id, attempt, deps.engine.name)
-    # The `understood` event, before the plan; a retry takes the profile as stored.
-    request, unplaced = await understand(pool, job_id, attempt, request, row["profile"], row["unplaced"])
+    revision = row["revision"]  # a revision of a program (jobs/revising.py), or None: a generation
+    log.info("job %s attempt %d started (engine %s)%s", job_id, attempt, deps.engine.name,
+             " to revise a program" if revision else "")
+    unplaced: list[Unplaced] = []
+    if revision is None:
+        # The `understood` event, before the plan; a retry takes the profile as stored.
+        request, unplaced = await understand(pool, job_id, attempt, request, row["profile"], row["unplaced"])
 
     async def write(progress: int, stage: str, message: str) -> bool:
         return await q.record_progress(pool, job_id, attempt, max(0, min(99, progress)), stage, message)
@@ -100,7 +105,7 @@ async def _run_attempt(deps: WorkerDeps, job_id: UUID, row: asyncpg.Record, star
     elapsed = time.time() - row["started_at"].timestamp()
     remaining = max(0.1, settings.job_deadline_s - elapsed)
     # With a fallback, the model's calls stop early enough for the built-in writer to finish.
-    falls_back = settings.fallback == "builtin" and deps.engine.name != "builtin"
+    falls_back = settings.fallback == "builtin" and deps.engine.name != "builtin" and revision is None
     reserve = fallback.reserve_s(settings.job_deadline_s) if falls_back else 0.0
     budget = remaining - reserve
     fell_back: str | None = None
@@ -113,7 +118,11 @@ async def _run_attempt(deps: WorkerDeps, job_id: UUID, row: asyncpg.Record, star
                 steps = DbSteps(pool, job_id, attempt, settings.job_deadline_s - reserve, deps.checkpoints,
                                 spent_usd=spent if isinstance(spent, (int, float)) else 0.0)
                 async with asyncio.timeout(max(0.0, budget)):
-                    result = await deps.engine.generate(request, report, steps, unplaced)
+                    if revision is not None:
+                        request, result = await revise(pool, job_id, attempt, request, revision, report,
+                                                       deps.engine, steps)
+                    else:
+                        result = await deps.engine.generate(request, report, steps, unplaced)
             except (EngineError, TimeoutError) as exc:
                 if not falls_back:
                     raise

@@ -36,6 +36,11 @@ SELECT id, display_name, height_cm, weight_kg, fitness_level, created_at FROM us
 -- level it carries; a rejected request rolls both back. No row: no such user.
 UPDATE users SET height_cm = $2, weight_kg = $3, fitness_level = $4 WHERE id = $1 RETURNING id;
 
+-- lock_user --
+-- Lock the user's row for a revision request, as claim_user_for_generation does for a generation
+-- (a revision carries no measurements to keep). No row: no such user.
+SELECT id FROM users WHERE id = $1 FOR UPDATE;
+
 -- create_api_key --
 -- Store a new key: its public prefix and the hash of its secret, never the secret
 INSERT INTO api_keys (prefix, secret_hash, name, user_id) VALUES ($1, $2, $3, $4)
@@ -84,6 +89,7 @@ SELECT per_user.count AS user_count, per_user.retry_after_s AS user_retry_after_
 -- crash at any instant neither loses the request nor leaves a job no worker will run.
 -- procrastinate_defer_jobs_v1 is Procrastinate's own defer function (what App.defer uses).
 -- $7: the request span's traceparent (NULL while tracing is off), continued by every attempt.
+-- $8: what a revision changes (NULL: a generation; sql/migrations/0016_revisions.sql).
 WITH queued AS (
     SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[
         ROW('generation', 'generate_program', 0, NULL, NULL,
@@ -92,8 +98,8 @@ WITH queued AS (
 ), job AS (
     INSERT INTO program_generation_jobs
            (id, user_id, request, api_key_prefix, idempotency_key, request_hash, procrastinate_job_id, last_seq,
-            traceparent)
-    SELECT $1, $2, $3, $4, $5, $6, queued.procrastinate_job_id, 1, $7 FROM queued
+            traceparent, revision)
+    SELECT $1, $2, $3, $4, $5, $6, queued.procrastinate_job_id, 1, $7, $8 FROM queued
     RETURNING id, status, last_seq
 ), event AS (
     INSERT INTO program_generation_events (job_id, seq, type, data)
@@ -105,7 +111,9 @@ SELECT id, status, last_seq, pg_notify('nowva_events', id::text || ':1') IS NULL
 -- One job by id, with its plan and how many blocks are done once the OpenAI engine planned it
 SELECT j.id, j.user_id, j.request, j.status, j.progress, j.stage, j.attempt, j.last_seq, j.created_at,
        j.started_at, j.completed_at, j.program_id, j.error_message, j.engine, j.model, j.usage,
-       j.fallback_reason, j.procrastinate_job_id, j.profile, j.unplaced, plan.content AS plan,
+       j.fallback_reason, j.procrastinate_job_id, j.profile, j.unplaced, plan.content AS plan, j.revision,
+       (SELECT r.content -> 'changes' FROM program_generation_steps r
+         WHERE r.job_id = j.id AND r.kind = 'revision' AND r.status = 'done') AS changes,
        (SELECT count(*)::int FROM program_generation_steps b
          WHERE b.job_id = j.id AND b.kind = 'block' AND b.status = 'done') AS blocks_done
   FROM program_generation_jobs j
@@ -124,7 +132,8 @@ SELECT user_id, status, last_seq FROM program_generation_jobs WHERE id = $1;
 -- list_jobs --
 -- Jobs, newest first, filtered by status and user, keyset-paginated on (created_at, id)
 SELECT id, user_id, request, status, progress, stage, attempt, last_seq, created_at, started_at,
-       completed_at, program_id, error_message, engine, model, usage, fallback_reason, procrastinate_job_id
+       completed_at, program_id, error_message, engine, model, usage, fallback_reason, procrastinate_job_id,
+       revision
   FROM program_generation_jobs
  WHERE ($1::text IS NULL OR status = $1)
    AND ($2::uuid IS NULL OR user_id = $2)
@@ -195,7 +204,7 @@ WITH job AS (
      WHERE id = $1 AND procrastinate_job_id = $2
        AND (status = 'pending' OR (status = 'in_progress' AND lease_expires_at < now()))
     RETURNING id, user_id, request, status, attempt, last_seq, started_at, created_at, error_message,
-              traceparent, last_attempt_end, usage, profile, unplaced
+              traceparent, last_attempt_end, usage, profile, unplaced, revision
 ), event AS (
     INSERT INTO program_generation_events (job_id, seq, type, data)
     SELECT id, last_seq,
@@ -205,7 +214,7 @@ WITH job AS (
       FROM job
 )
 SELECT id, user_id, request, status, attempt, last_seq, started_at, created_at, error_message,
-       traceparent, last_attempt_end, usage, profile, unplaced,
+       traceparent, last_attempt_end, usage, profile, unplaced, revision,
        pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified
   FROM job;
 
@@ -318,19 +327,28 @@ SELECT last_seq, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL 
 -- keep what add_usage recorded call by call. $15: why the built-in writer's program was given
 -- instead of the model's (NULL: the engine's own program); then $13 is the model that failed,
 -- kept on the job, and the program has none. The event says which engine wrote the program, and
--- why when it fell back, and what the job cost (null: no priced call).
+-- why when it fell back, and what the job cost (null: no priced call). $16: the request the program
+-- was written for, kept for a later revision. A revision's program records its parent, the next
+-- version and the first version's lineage, and what changed (its `revision` step).
 WITH job AS (
     UPDATE program_generation_jobs
        SET status = 'completed', progress = 100, stage = 'completed', completed_at = now(),
            program_id = $3, engine = $12, model = $13,
            fallback_reason = $15, usage = coalesce($14, usage), last_seq = last_seq + 1
      WHERE id = $1 AND attempt = $2 AND status = 'in_progress'
-    RETURNING id, user_id, last_seq, usage
+    RETURNING id, user_id, last_seq, usage, revision
+), parent AS (
+    SELECT p.id, p.version, p.lineage_id FROM programs p JOIN job ON p.id = (job.revision ->> 'program_id')::uuid
 ), program AS (
     INSERT INTO programs (id, user_id, job_id, name, description, goal_category, fitness_level,
-                          duration_weeks, days_per_week, content, summary, engine, model)
+                          duration_weeks, days_per_week, content, summary, engine, model, request,
+                          parent_id, version, lineage_id, changes)
     SELECT $3, job.user_id, job.id, $4, $5, $6, $7, $8, $9, $10, $11, $12,
-           CASE WHEN $15::text IS NULL THEN $13 END FROM job
+           CASE WHEN $15::text IS NULL THEN $13 END, $16,
+           parent.id, coalesce(parent.version + 1, 1), coalesce(parent.lineage_id, $3),
+           (SELECT r.content -> 'changes' FROM program_generation_steps r
+             WHERE r.job_id = job.id AND r.kind = 'revision' AND r.status = 'done')
+      FROM job LEFT JOIN parent ON true
     ON CONFLICT (job_id) DO NOTHING
 ), event AS (
     INSERT INTO program_generation_events (job_id, seq, type, data)
@@ -380,8 +398,30 @@ SELECT last_seq, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL 
 -- get_program --
 -- One program by id
 SELECT id, user_id, job_id, name, description, summary, goal_category, fitness_level, duration_weeks,
-       days_per_week, engine, model, created_at, content
+       days_per_week, engine, model, created_at, content, parent_id, version, changes
   FROM programs WHERE id = $1;
+
+-- program_for_revision --
+-- A program a revision starts from: its owner, weeks, and the request it was written for (stored
+-- with it; for a program older than migration 0016, its job's request with the understood profile).
+-- NULL request: neither is left (the job was pruned); the caller rebuilds it from the columns.
+SELECT p.id, p.user_id, p.content, p.goal_category, p.fitness_level, p.duration_weeks, p.days_per_week,
+       coalesce(p.request, j.request || CASE WHEN j.profile IS NULL THEN '{}'::jsonb
+                                             ELSE jsonb_build_object('profile', j.profile) END) AS request,
+       u.height_cm, u.weight_kg
+  FROM programs p
+  JOIN users u ON u.id = p.user_id
+  LEFT JOIN program_generation_jobs j ON j.id = p.job_id
+ WHERE p.id = $1;
+
+-- list_program_versions --
+-- Every version of the program's lineage (the first version and every revision made from any of
+-- them), newest first. No rows: no such program.
+SELECT v.id, v.parent_id, v.version, v.job_id, v.name, v.summary, v.duration_weeks, v.days_per_week,
+       v.engine, v.created_at, v.changes, v.user_id
+  FROM programs p JOIN programs v ON v.lineage_id = p.lineage_id
+ WHERE p.id = $1
+ ORDER BY v.version DESC, v.created_at DESC, v.id DESC;
 
 -- list_programs --
 -- A user's programs, newest first, keyset-paginated on (created_at, id)

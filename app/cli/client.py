@@ -20,7 +20,16 @@ from pydantic import ValidationError
 from app.cli.flags import GENERATE_OPTIONS
 from app.cli.local import read_saved
 from app.coaching.telling import render
-from app.events import FINISHED, BlockData, Event, PlanData, ProgressData, StatusData, UnderstoodData
+from app.events import (
+    FINISHED,
+    BlockData,
+    Event,
+    PlanData,
+    ProgressData,
+    RevisionData,
+    StatusData,
+    UnderstoodData,
+)
 from app.models import GenerateRequest, UserCreate
 from app.settings import Settings
 
@@ -241,6 +250,10 @@ async def _draw_events(source: EventSource, last: int) -> tuple[int, dict[str, A
             draw(data.progress, "planned")
         elif isinstance(data, BlockData):
             draw(data.progress, f"block {data.done} of {data.of} written")
+        elif isinstance(data, RevisionData):
+            # What a revision changed (issue 26), above the bar, as the voice would say it.
+            sys.stderr.write("\r\033[K" + data.said + "\n")
+            draw(data.progress, "revised")
         elif isinstance(data, StatusData):
             draw(0, data.status)
         else:

@@ -26,7 +26,9 @@ from app.models import (
     JobStatusOut,
     ProgramList,
     ProgramOut,
+    ProgramVersions,
     QueueStats,
+    RevisionRequest,
     UserCreate,
     UserOut,
 )
@@ -43,7 +45,7 @@ from app.web.http import (
 )
 from app.web.metrics import HttpMetrics, HttpMetricsMiddleware, metrics
 from app.web.openapi import Operation, Param, build_spec
-from app.web.routes import debug, docs, health, jobs, programs, streams, users
+from app.web.routes import debug, docs, health, jobs, programs, revisions, streams, users
 from app.web.state import Services, open_services
 
 UUID_SCHEMA = {"type": "string", "format": "uuid"}
@@ -85,6 +87,17 @@ OPERATIONS = [
               params=(JOB_ID,), extra_errors=(404, 409)),
     Operation("GET", "/api/programs/{program_id}", "Get a program", "programs", {200: ProgramOut},
               params=(Param("program_id", "path", UUID_SCHEMA),), extra_errors=(404,)),
+    Operation("POST", "/api/programs/{program_id}/revisions", "Start changing a program", "programs",
+              {202: GenerateAccepted}, body=RevisionRequest, extra_errors=(404, 409, 429),
+              params=(Param("program_id", "path", UUID_SCHEMA),
+                      Param("Idempotency-Key", "header", {"type": "string", "maxLength": 200},
+                            "Retries with the same key and body return the same job")),
+              description="A revision is a job like a generation: 202 at once with the job id. The new "
+                          "version is a new program (parent_id, version); the old one is never changed. Weeks "
+                          "before from_week are kept exactly; the `revision` event and the job's status say "
+                          "what changed."),
+    Operation("GET", "/api/programs/{program_id}/versions", "List a program's versions", "programs",
+              {200: ProgramVersions}, params=(Param("program_id", "path", UUID_SCHEMA),), extra_errors=(404,)),
     Operation("GET", "/api/programs", "List a user's programs", "programs", {200: ProgramList},
               params=(Param("user_id", "query", UUID_SCHEMA, "Required for service keys"), *PAGING),
               extra_errors=(404,)),
@@ -126,6 +139,8 @@ def routes() -> list[BaseRoute]:
         Route("/api/programs/status/{job_id}/events", streams.job_events),
         Route("/api/programs/status/{job_id}/cancel", jobs.cancel, methods=["POST"]),
         Route("/api/programs/{program_id:id}", programs.get_program),
+        Route("/api/programs/{program_id:id}/revisions", revisions.revise, methods=["POST"]),
+        Route("/api/programs/{program_id:id}/versions", revisions.list_versions),
         Route("/api/programs", programs.list_programs),
         Route("/api/jobs", jobs.list_jobs),
         Route("/api/stats", jobs.stats),

@@ -24,7 +24,7 @@ from pathlib import Path
 from tests.perf.harness import Table, machine_table
 
 BENCHMARKS = ("latency", "fanout", "throughput", "concurrency", "status_reads", "first_news", "stepwise",
-              "concurrency_blocks", "checkpoints", "pooler", "tracing", "writers", "intake")
+              "concurrency_blocks", "checkpoints", "pooler", "tracing", "writers", "intake", "revision")
 
 
 def main() -> None:

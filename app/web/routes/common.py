@@ -59,6 +59,7 @@ def job_status(request: Request, row: asyncpg.Record) -> JobStatusOut:
         cost_usd=cost_of(row["usage"]),
         engine=row.get("engine"), fallback_reason=row.get("fallback_reason"),
         profile=row.get("profile"), unplaced=row.get("unplaced"),
+        revises=(row.get("revision") or {}).get("program_id"), changes=row.get("changes"),
     )
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 from pydantic import TypeAdapter
 from starlette.requests import Request
 from starlette.responses import Response
@@ -78,17 +80,34 @@ async def generate(request: Request) -> Response:
     body = await read_model(request, GenerateRequest)
     refuse_unwritable(body, services(request).settings)
     who.require_access(body.user_id)
-    idem_key = _idempotency_key(request)
     document = body.model_dump(mode="json")  # what is stored, and what the idempotency hash covers
-    request_hash = _request_hash(document)
+
+    async def claim(conn: asyncpg.Connection) -> dict[str, Any]:
+        # The user row lock serialises one user's requests, so the checks after it hold.
+        if not await q.claim_user_for_generation(conn, body.user_id, body.height_cm, body.weight_kg,
+                                                 body.fitness_level.value):
+            raise NotFound("User not found.")
+        return document
+
+    return await start_job(request, who, body.user_id, document, claim, "Program generation")
+
+
+Claim = Callable[[asyncpg.Connection], Awaitable[dict[str, Any]]]
+
+
+async def start_job(request: Request, who: Principal, user_id: UUID, hashed: dict[str, Any], claim: Claim,
+                    what: str, revision: dict[str, Any] | None = None) -> Response:
+    """Accept a job (a generation, or a revision of a program): in one transaction, `claim` locks the
+    user's row (and answers the request document to store), then the idempotency key, the rate
+    limits and the one-active-job limit are checked and the job is stored. `hashed`: what the
+    idempotency hash covers."""
+    idem_key = _idempotency_key(request)
+    request_hash = _request_hash(hashed)
     svc = services(request)
     settings = svc.settings
     try:
         async with svc.pool.acquire() as conn, conn.transaction():
-            # The user row lock serialises one user's requests, so the checks below hold.
-            if not await q.claim_user_for_generation(conn, body.user_id, body.height_cm, body.weight_kg,
-                                                     body.fitness_level.value):
-                raise NotFound("User not found.")
+            document = await claim(conn)
             if idem_key is not None:
                 earlier = await q.find_job_by_idempotency_key(conn, who.key_prefix, idem_key)
                 if earlier is not None:
@@ -99,7 +118,7 @@ async def generate(request: Request) -> Response:
                     job = await q.get_job(conn, earlier["id"])
                     assert job is not None
                     raise _Replay(job["id"], job["status"])
-            limits = await q.generation_limits(conn, who.key_prefix, body.user_id, settings.generate_rate_window_s)
+            limits = await q.generation_limits(conn, who.key_prefix, user_id, settings.generate_rate_window_s)
             _check_rates(settings, who, limits)
             if len(limits.active_job_ids) >= settings.max_active_jobs_per_user:
                 raise Conflict("A program generation is already running for this user.",
@@ -107,11 +126,11 @@ async def generate(request: Request) -> Response:
             job_id = uuid.uuid4()
             job_id_var.set(str(job_id))  # this request's later log lines and spans name the job
             tracing.annotate({tracing.JOB_ID: str(job_id)})
-            await q.create_job(conn, job_id, body.user_id, document, who.key_prefix, idem_key,
-                               request_hash, tracing.traceparent())
+            await q.create_job(conn, job_id, user_id, document, who.key_prefix, idem_key,
+                               request_hash, tracing.traceparent(), revision)
     except _Replay as replay:
-        return _accepted(request, replay.job_id, replay.status, "Program generation already started")
-    return _accepted(request, job_id, "pending", "Program generation started")
+        return _accepted(request, replay.job_id, replay.status, f"{what} already started")
+    return _accepted(request, job_id, "pending", f"{what} started")
 
 
 async def get_program(request: Request) -> Response:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import openai
 
@@ -30,6 +31,7 @@ from app.settings import Settings
 from jobs.engines.base import EngineError, Generated, ProgressReporter, StepStore
 from jobs.engines.llm.answers import CostCeiling, Tally
 from jobs.engines.llm.calls import Caller
+from jobs.engines.llm.revising import parent_steps, revise_stepwise
 from jobs.engines.llm.single import generate_single
 from jobs.engines.llm.stepwise import generate_stepwise
 
@@ -103,3 +105,25 @@ class OpenAIEngine:
                      ", ".join(sorted({f.rule for f in fixes})))
         return Generated(program=program, engine=self.name, model=tally.model, usage=tally.usage,
                          usage_recorded=steps is not None, fixes=[f.as_dict() for f in fixes])
+
+    async def revise_program(self, request: GenerateRequest, report: ProgressReporter, steps: StepStore | None,
+                             parent_plan: dict[str, Any] | None, parent_blocks: dict[int, dict[str, Any]],
+                             from_week: int, instruction: str, swap_out: tuple[str, ...], restructured: bool,
+                             unplaced: Sequence[Unplaced] = ()) -> tuple[Generated, list[int]]:
+        """A revision (jobs/engines/llm/revising.py): the new program, whole, and the blocks asked again.
+        An EngineError when the model cannot revise this program (no stored plan, the single-call
+        strategy, a key missing) or failed to: the caller then writes it with the built-in writer."""
+        parent = parent_steps(parent_plan, parent_blocks)
+        if self.strategy == "single" or not self._settings.openai_api_key or (parent is None and not restructured):
+            raise EngineError("The model cannot revise this program: its plan and blocks are not stored.")
+        tally = Tally(model=self._caller.model, store=steps, ceiling=self._settings.job_max_cost_usd,
+                      spent_before=steps.spent_usd if steps is not None else 0.0)
+        person = read_person(request, unplaced)
+        try:
+            program, fixes, asked = await revise_stepwise(self._caller, person, report, tally, steps, parent,
+                                                          from_week, instruction, swap_out, restructured)
+        except EngineError as exc:
+            usage = None if steps is not None else tally.usage or None
+            raise GenerationFailed(str(exc), model=tally.model, usage=usage, reason=failure_reason(exc)) from exc
+        return Generated(program=program, engine=self.name, model=tally.model, usage=tally.usage,
+                         usage_recorded=steps is not None, fixes=[f.as_dict() for f in fixes]), asked
