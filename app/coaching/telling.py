@@ -104,7 +104,8 @@ def adapted(profile: Profile | None) -> list[str]:
     if p.sport is not None and planned(p):
         season = SEASON_WORDS.get(p.sport.season or "", "")
         out.append(f"your {_clean(p.sport.name)}{season}")
-    if p.event is not None:
+    # "Preseason starts in 6 weeks" is the sport's season, said with the sport above: not twice.
+    if p.event is not None and not (p.event.kind == "season" and p.sport is not None and planned(p)):
         out.append(f"your {_words(p.event.kind)}")
     # An emphasis an injury rules out (shoulders around a sore shoulder) is not claimed: the injury
     # sentence says what is spared instead.

@@ -190,8 +190,10 @@ EMPHASIS: tuple[tuple[Emphasis, str], ...] = (
                      r"bench (pr|max|1rm|number)|powerlift"),
     (Emphasis.squat, r"\bsquat|powerlift"),
     (Emphasis.deadlift, r"deadlift|powerlift"),
-    (Emphasis.jump, r"\bjump|vertical|\bdunk|basketball|volleyball"),
-    (Emphasis.sprint, r"\brun(ning)?\b|sprint|\bspeed\b|\bfaster\b|soccer|football|rugby|basketball"),
+    # A sport's name is no wish for jumps or sprints: the profile's sport plans its own work
+    # (app/coaching/sport.py), and "I play rugby on weekends" was heard as "extra work on your speed".
+    (Emphasis.jump, r"\bjump|vertical|\bdunk"),
+    (Emphasis.sprint, r"\brun(ning)?\b|sprint|\bspeed\b|\bfaster\b"),
 )
 INJECTION = (r"ignore (all |any |the |your )?(previous|prior|above|earlier|preceding|those|these|my|the)? ?"
              r"(instructions?|rules|prompts?|directions)|disregard|system prompt|you are now|act as|pretend|"
