@@ -72,6 +72,9 @@ class LibraryExercise:
     test_rank: int | None = None  # which tested lifts get a test-week slot first
     stresses: frozenset[BodyArea] = frozenset()  # the body areas it loads
     source: str = "reviewed"
+    # Areas it loads that it may still train around an injury, light and in a pain-free range (a
+    # physiotherapist's usual advice: a chest-supported row for a sore shoulder, a leg press for a knee).
+    gentle: frozenset[BodyArea] = frozenset()
 
 
 class ExerciseRecord(BaseModel):
@@ -101,6 +104,7 @@ class ExerciseRecord(BaseModel):
     unit: Literal["reps", "per_side", "hold"] = "reps"
     tags: list[Tag] = []
     stresses: list[BodyArea] = []
+    gentle: list[BodyArea] = []
     source: Literal["reviewed", "free-exercise-db"] = "reviewed"
     cue: str = ""
     aliases: list[str] = []
@@ -111,6 +115,8 @@ class ExerciseRecord(BaseModel):
                             *((m, Muscle) for m in self.muscles or ())):
             if value not in kind.__members__:
                 raise ValueError(f"{self.name}: {value!r} is not a known {kind.__name__.lower()}")
+        if not set(self.gentle) <= set(self.stresses):
+            raise ValueError(f"{self.name}: gentle for {self.gentle}, but it stresses only {self.stresses}")
         return self
 
     def entry(self) -> LibraryExercise:
@@ -123,7 +129,7 @@ class ExerciseRecord(BaseModel):
             Impact[self.impact], self.knee_friendly, self.spine_friendly, self.shoulder_friendly,
             frozenset(Equipment[e] for e in self.needs), self.deep, self.flexion, self.lying, self.overhead,
             self.testable, self.stock, Unit[self.unit], self.cue, tuple(self.aliases), frozenset(self.tags),
-            self.test_rank, frozenset(self.stresses), self.source)
+            self.test_rank, frozenset(self.stresses), self.source, frozenset(self.gentle))
 
 
 class Catalogue(BaseModel):

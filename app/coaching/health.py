@@ -6,9 +6,12 @@ check the program by their own patterns, so a line dropped or reworded by a mode
 
 from __future__ import annotations
 
+from app.coaching.catalogue import EXERCISES
 from app.coaching.kinds import BodyArea
 from app.coaching.policy import PAIN_CEILING, POST_VIRAL_MAX_DAYS
 from app.coaching.profile import Injury, Profile
+
+GENTLE_AREAS = frozenset(area for ex in EXERCISES if ex.stock for area in ex.gentle)
 
 AREA_WORDS: dict[BodyArea, str] = {
     BodyArea.neck: "neck", BodyArea.shoulder: "shoulder", BodyArea.elbow: "elbow",
@@ -63,6 +66,12 @@ def where(injury: Injury) -> str:
     return f"your {injury.side} {area}" if injury.side else f"your {area}"
 
 
+def gentle(injury: Injury) -> bool:
+    """Can the area be trained around, light (the catalogue's `gentle` work: a sore shoulder's
+    chest-supported row), rather than left out entirely?"""
+    return BodyArea(injury.area) in GENTLE_AREAS
+
+
 def injury_lines(profile: Profile | None) -> list[str]:
     """The program's lines about the injuries: what it spares, the pain rule, the clinician."""
     if profile is None:
@@ -71,7 +80,8 @@ def injury_lines(profile: Profile | None) -> list[str]:
     lines: list[str] = []
     if current:
         names = join(list(dict.fromkeys(where(i) for i in current)))
-        lines.append(f"Nothing here loads {names}, and effort stays at 8 out of 10 or below. {PAIN_RULE}")
+        light = " beyond light work in a pain-free range" if any(gentle(i) for i in current) else ""
+        lines.append(f"Nothing here loads {names}{light}, and effort stays at 8 out of 10 or below. {PAIN_RULE}")
     past = past_injuries(profile)
     if past:
         lines.append(f"You mentioned an old injury to {join([where(i) for i in past])}: it is healed, so nothing "

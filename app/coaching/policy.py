@@ -78,6 +78,9 @@ CAUTION_MAX_RPE = 8.0
 INJURY_MAX_RPE = 8.0
 GENTLE_WEEKS = 2  # the first weeks of a program for someone who should check with a doctor first
 GENTLE_MAX_RPE = 7.0
+# Work that loads an injured area (a catalogue entry's `gentle` areas): this light, at most.
+INJURED_AREA_MAX_RPE = 7.0
+INJURED_AREA_MIN_REPS = 10
 YOUTH_AGE = 18  # under it: no 1RM tests, technique first under supervision (NSCA youth position)
 OLDER_ADULT_AGE = 65  # from it: balance work every week, no landings from a height
 BALANCE_HOLD_SETS = 2

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from app.coaching.kinds import BodyArea, Impact, Load, Pattern
 from app.coaching.policy import (
     HYPERTENSION_MIN_REPS,
+    INJURED_AREA_MAX_RPE,
+    INJURED_AREA_MIN_REPS,
     INJURY_MAX_RPE,
     PAIN_CEILING,
     POST_VIRAL_MAX_DAYS,
@@ -58,9 +60,13 @@ def injury_area(s: Subject) -> Iterator[str]:
         return
     for it in s.walk.known():
         loads = sorted(it.entry.stresses & spared)
-        if loads:
-            yield (f"{it.where}: loads the {', '.join(a.value.replace('_', ' ') for a in loads)}, which a current "
-                   "or recovering injury spares")
+        gentle = set(loads) <= it.entry.gentle and it.rpe is not None and it.rpe <= INJURED_AREA_MAX_RPE and (
+            it.reps is None or it.reps.unit != "reps" or it.reps.low >= INJURED_AREA_MIN_REPS)
+        if loads and not gentle:
+            areas = ", ".join(a.value.replace("_", " ") for a in loads)
+            yield (f"{it.where}: loads the {areas}, which a current or recovering injury spares; only work the "
+                   f"catalogue calls gentle for it fits, light (RPE {INJURED_AREA_MAX_RPE:g} or less, "
+                   f"{INJURED_AREA_MIN_REPS}+ reps) in a pain-free range")
         if it.rpe is not None and it.rpe > INJURY_MAX_RPE:
             yield f"{it.where}: {it.ex.intensity!r} is above RPE {INJURY_MAX_RPE:g}, the ceiling with an injury"
 

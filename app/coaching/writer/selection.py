@@ -48,7 +48,9 @@ class Filters:
     spared: frozenset[BodyArea] = frozenset()  # a current or recovering injury's areas: nothing that loads them
 
     def safe(self, ex: LibraryExercise) -> bool:
-        return not any(rules_out(ex, m) for m in self.banned) and not ex.stresses & self.spared
+        # An injured area may still be trained by the work the catalogue calls gentle for it, light
+        # (writer/sessions.py doses it so; rule injury-area holds it to that).
+        return not any(rules_out(ex, m) for m in self.banned) and not (ex.stresses - ex.gentle) & self.spared
 
     def allows(self, ex: LibraryExercise) -> bool:
         return (self.safe(ex) and ex.tier <= self.max_tier and usable(ex, self.equipment)

@@ -11,6 +11,8 @@ from app.coaching.kinds import Movement, Muscle, Pattern
 from app.coaching.names import lookup
 from app.coaching.policy import (
     BALANCE_HOLD_SETS,
+    INJURED_AREA_MAX_RPE,
+    INJURED_AREA_MIN_REPS,
     MAX_TESTS_PER_WEEK,
     MIN_SETS,
     OLDER_ADULT_AGE,
@@ -167,9 +169,20 @@ def _exercise(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan,
     if d.sets <= 0:
         return None  # a lighter week leaves it out rather than give it one set
     lead = {Role.main: "Main lift.", Role.explosive: "Explosive: full speed, full rest."}.get(role, "")
+    injured = sorted(ex.stresses & profile.filters.spared)
+    if injured:  # gentle work for an injured area: light, high reps, pain-free range (rule injury-area)
+        where = " and ".join(a.value.replace("_", " ") for a in injured)
+        lead = f"Gentle for your {where}: light, in a pain-free range only; leave it out if it hurts."
+        light = d.intensity if plan.kind is WeekKind.deload else f"RPE {INJURED_AREA_MAX_RPE:g}, pain-free range"
+        d = replace(d, reps=_light_reps(ex), intensity=light)
     text = " ".join(part for part in (lead, d.note, ex.cue, *profile_notes(profile, ex)) if part)
     return Exercise(name=ex.name, sets=min(d.sets, 12), reps=d.reps, intensity=d.intensity,
                     rest_seconds=d.rest, notes=clip(text, 300))
+
+
+def _light_reps(ex: LibraryExercise) -> str:
+    low = INJURED_AREA_MIN_REPS
+    return f"{low}-{low + 5} per side" if ex.unit.name == "per_side" else f"{low}-{low + 5}"
 
 
 EMPHASIS_MUSCLES = {Emphasis.arms: (Muscle.biceps, Muscle.triceps), Emphasis.glutes: (Muscle.glutes,),

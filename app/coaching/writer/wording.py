@@ -76,7 +76,8 @@ def heard(profile: Profile, spoken: bool = True) -> list[str]:
     current = [i for i in (profiled.injuries if profiled else []) if i.status != "past"]
     told = {i.area for i in current}  # areas the profile names: health's sentence says them instead
     if current and spoken:
-        out.append(f"Nothing loads {health.join(list(dict.fromkeys(health.where(i) for i in current)))}.")
+        heavy = "heavy " if any(health.gentle(i) for i in current) else ""  # light, pain-free work may
+        out.append(f"Nothing {heavy}loads {health.join(list(dict.fromkeys(health.where(i) for i in current)))}.")
     if Injury.knee in c.injuries and "knee" not in told:
         out.append("It spares your knees: no deep knee bends under load and no jumping.")
     if Injury.back in c.injuries and "lower_back" not in told:
