@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from app.coaching.kinds import Pattern
-from app.models import FitnessLevel
+from app.models import FitnessLevel, GoalCategory
 
 BEG, INT, ADV = FitnessLevel.beginner, FitnessLevel.intermediate, FitnessLevel.advanced
 
@@ -60,6 +60,18 @@ def weekly_floor(level: FitnessLevel, days: int, minutes: int | None = None) -> 
     the minutes of a session, up to `FULL_FLOOR_MINUTES`."""
     share = min(1.0, days / 3) * (1.0 if minutes is None else min(1.0, minutes / FULL_FLOOR_MINUTES))
     return math.floor(WEEKLY_SETS[level][0] * share)
+
+
+# Explosive work (jumps, throws, Olympic lifts) counts no hard sets yet fills a power session's time:
+# a power plan owes each major muscle half the floor in hard sets.
+POWER_FLOOR_SHARE = 0.5
+
+
+def band_floor(level: FitnessLevel, days: int, minutes: int | None, goal: GoalCategory) -> int:
+    """Hard sets a week every major muscle gets at least, whatever the goal (rules weekly-volume and
+    muscle-band): strength plans too, whose heavy lifts otherwise left the chest under its band."""
+    floor = weekly_floor(level, days, minutes)
+    return math.floor(floor * POWER_FLOOR_SHARE) if goal is GoalCategory.power else floor
 
 
 # ---------------------------------------------------------------- the program's shape over time

@@ -50,8 +50,8 @@ from app.coaching.policy import (
     SESSION_SETS,
     STRENGTH_PATTERNS,
     WEEKLY_SETS,
+    band_floor,
     session_limit_min,
-    weekly_floor,
 )
 from app.coaching.prescription import parse_reps, rpe_of
 from app.coaching.timing import session_minutes
@@ -187,15 +187,17 @@ def _muscle_sets(week: TrainingWeek) -> dict[Muscle, float]:
 
 def weekly_volume(program: ProgramContent, person: Person) -> list[Fix]:
     """A muscle a few sets outside its band is nudged in: over the ceiling, its accessories lose sets
-    first; under a hypertrophy floor, its own exercises gain some (at most NUDGE_MAX_SETS each, and
-    at most twice that for the muscle). Farther off is the model's."""
+    first; under its floor (every goal's, in a loading week), its own exercises gain some (at most
+    NUDGE_MAX_SETS each, and at most twice that for the muscle). Farther off is the model's."""
     request = person.request
     minutes = request.profile.minutes_per_session if request.profile is not None else None
-    low = weekly_floor(request.fitness_level, request.days_per_week, minutes)
+    low = band_floor(request.fitness_level, request.days_per_week, minutes, request.goal_category)
+    volumes = [sum(ex.sets for d in w.days for ex in d.exercises) for w in program.weeks]
+    peak = max(volumes, default=0)
     high = WEEKLY_SETS[request.fitness_level][1]
     max_sets = BEGINNER_MAX_SETS if request.fitness_level is FitnessLevel.beginner else MAX_SETS
     fixes: list[Fix] = []
-    for week in program.weeks:
+    for k, week in enumerate(program.weeks):
         sets = _muscle_sets(week)
         items = [(d.day, ex, e) for d in week.days for ex in d.exercises if (e := lookup(ex.name)) is not None]
         for muscle, n in sets.items():
@@ -210,7 +212,10 @@ def weekly_volume(program: ProgramContent, person: Person) -> list[Fix]:
                     if ex.sets != was:
                         fixes.append(Fix("weekly-volume", _where(week, day, ex),
                                          f"{was} sets -> {ex.sets} (the {muscle} over {high} a week)"))
-        if request.goal_category is not GoalCategory.hypertrophy or week.deload:
+        # The floor is every goal's (rules weekly-volume, muscle-band), in the weeks that carry the load:
+        # not a deload, a taper or a test week.
+        lighter = volumes[k] < 0.7 * peak or (k == len(volumes) - 1 and k >= 2 and volumes[k] < volumes[k - 1])
+        if week.deload or lighter:
             continue
         sets = _muscle_sets(week)
         for muscle in MAJOR_MUSCLES:

@@ -49,6 +49,7 @@ class Rule(enum.StrEnum):
     session_volume = "session-volume"
     session_length = "session-length"
     weekly_volume = "weekly-volume"
+    muscle_band = "muscle-band"
     muscle_coverage = "muscle-coverage"
     emphasis = "emphasis"
     recovery = "recovery"

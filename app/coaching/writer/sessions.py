@@ -19,8 +19,8 @@ from app.coaching.policy import (
     STRENGTH_PATTERNS,
     WEEKLY_SETS,
     YOUTH_SPORT_VOLUME_SHARE,
+    band_floor,
     session_sets_in,
-    weekly_floor,
 )
 from app.coaching.sport import lifts_owed
 from app.coaching.words import (
@@ -189,9 +189,9 @@ def chosen_for(profile: Profile, template: DayTemplate, number: int, block: int
 
 def band_for(profile: Profile) -> Band:
     level, days = profile.request.fitness_level, profile.request.days_per_week
-    # Hypertrophy needs the level's weekly floor; the other goals only need every major muscle trained.
+    # Every goal keeps each major muscle inside its level's band (rules weekly-volume and muscle-band).
     minutes = minutes_of(profile)
-    floor = weekly_floor(level, days, minutes) if profile.goal is GoalCategory.hypertrophy else 1
+    floor = band_floor(level, days, minutes, profile.goal)
     high = WEEKLY_SETS[level][1]
     if profile.paced:  # post-viral fatigue: a third less, the floor too
         high, floor = math.floor(high * POST_VIRAL_VOLUME_SHARE), max(1, math.floor(floor * POST_VIRAL_VOLUME_SHARE))

@@ -1,0 +1,88 @@
+"""The smaller things a coach fixes (issue 25, item 9), each a rule of its own: every major muscle inside
+its band whatever the goal, block names a beginner understands, percentages that move from block to
+block, a warm-up line for each day, and safety pins or a spotter for heavy bench and squat sets.
+
+As in test_checks.py, each case starts from the built-in writer's program, which keeps the rule, and
+breaks it the way a careless coach or a model would; the rule must name it. Code repairs what it can.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from app.coaching.catalogue import by_name
+from app.coaching.kinds import Muscle, Pattern
+from app.coaching.person import read_person
+from app.coaching.repairs import repair
+from app.coaching.rules.walk import muscle_sets
+from app.coaching.validator import Rule, subject, validate
+from app.coaching.writer.program import build_program
+from app.models import ProgramContent
+from tests.unit.test_checks import drop_pattern, each_exercise, one_set_of, request
+
+Break = Callable[[ProgramContent], None]
+
+
+def halve_sets(patterns: set[Pattern], less: int = 99) -> Break:
+    """Each exercise of these patterns with `less` sets fewer, never under two."""
+    def apply(program: ProgramContent) -> None:
+        for e in each_exercise(program):
+            if by_name(e.name).pattern in patterns:
+                e.sets = max(2, e.sets - less)
+    return apply
+
+
+def both(*breaks: Break) -> Break:
+    def apply(program: ProgramContent) -> None:
+        for b in breaks:
+            b(program)
+    return apply
+
+
+CHEST = {Pattern.h_push, Pattern.chest_fly}
+DETAIL_CASES: list[tuple[str, dict[str, Any], Break, Rule, str]] = [
+    ("a strength plan with the chest under its band", {"days_per_week": 4}, halve_sets(CHEST), Rule.muscle_band,
+     "for the chest"),
+    ("a power plan with one set of pressing and no throws", {"goal_category": "power", "days_per_week": 4},
+     both(drop_pattern({Pattern.throw}), one_set_of(CHEST)), Rule.muscle_band, "in a power plan too"),
+]
+
+
+@pytest.mark.parametrize(("case", "changes", "breaks", "rule", "says"), DETAIL_CASES, ids=[c[0] for c in DETAIL_CASES])
+def test_a_detail_a_coach_would_fix_is_rejected_by_its_rule(case: str, changes: dict[str, Any], breaks: Break,
+                                                            rule: Rule, says: str) -> None:
+    req = request(**changes)
+    program = build_program(req)
+    assert validate(program, req) == [], "the starting point keeps every rule"
+    breaks(program)
+    found = [v for v in validate(ProgramContent.model_validate(program.model_dump()), req) if v.rule is rule]
+    assert found, f"{case}: not rejected by {rule}"
+    assert any(says in v.message for v in found), [v.message for v in found]
+
+
+def chest_sets(req_changes: dict[str, Any]) -> float:
+    req = request(**req_changes)
+    program = build_program(req)
+    s = subject(program, req)
+    return muscle_sets(s.walk.week(program.weeks[0])).get(Muscle.chest, 0.0)
+
+
+@pytest.mark.parametrize("goal", ["strength", "power"])
+def test_the_chest_is_inside_its_band_in_strength_and_power_plans(goal: str) -> None:
+    # An intermediate's band starts at 8 hard sets (half of it in a power plan); before, 5.5 in both.
+    owed = 8 if goal == "strength" else 4
+    for days in (3, 4, 5):
+        assert chest_sets({"goal_category": goal, "days_per_week": days}) >= owed, days
+
+
+def test_code_nudges_a_muscle_a_few_sets_under_its_band_in_a_strength_plan() -> None:
+    req = request(days_per_week=4)
+    program = build_program(req)
+    halve_sets(CHEST, less=2)(program)
+    assert any(v.rule is Rule.muscle_band for v in validate(program, req))
+    fixed, fixes = repair(program, read_person(req))
+    assert not [v for v in validate(fixed, req) if v.rule is Rule.muscle_band]
+    assert any(f.rule == "weekly-volume" and "chest" in f.change for f in fixes)
