@@ -82,6 +82,11 @@ TAPER_MAX_SHARE = 0.7  # the final week before an event: volume cut by at least 
 TAPER_KEEP_EFFORT = 1.5  # ... while the top effort stays within this many RPE points of the peak
 IDENTICAL_WEEKS_MAX = 2  # three identical weeks in a row is no progression
 
+# Heavy barbell bench and squat sets need safety pins or a spotter (rule safety-pins): this hard, or
+# this few reps.
+PINS_RPE = 9.0
+PINS_MAX_REPS = 3
+
 # ---------------------------------------------------------------- the person
 
 CAUTION_AGE = 60

@@ -13,7 +13,8 @@ before the model is asked again, each recorded as a `Fix` (which rule, where, wh
   allows (heavy sets keep 150 s), the longest first; fewer exercises are the model's to choose;
 - doses a person cannot do as written (issue 25): one set becomes two (not a test, cardio or
   mobility); Nordic curls and the like written for many reps get a handful; an easy bodyweight move
-  for a trained lifter gets the note that makes it hard (a vest, a backpack, a slow lowering).
+  for a trained lifter gets the note that makes it hard (a vest, a backpack, a slow lowering);
+- the smaller things a coach fixes (issue 25, item 9): repairs_details.py.
 
 Names follow the person's equipment list: "Bodyweight reverse lunge" stays so for someone without
 dumbbells, rather than becoming the catalogue's "Dumbbell reverse lunge".
@@ -28,9 +29,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from app.coaching import health
+from app.coaching import repairs_details as details
 from app.coaching.catalogue import LibraryExercise, contributions, heavy_with
 from app.coaching.equipment import listed, written_name
 from app.coaching.kinds import MAJOR_MUSCLES, NON_VOLUME_PATTERNS, Load, Muscle, Pattern
@@ -54,6 +55,7 @@ from app.coaching.policy import (
     session_limit_min,
 )
 from app.coaching.prescription import parse_reps, rpe_of
+from app.coaching.repair_types import Fix as Fix  # re-exported: the engines record fixes
 from app.coaching.timing import session_minutes
 from app.coaching.validator import validate
 from app.coaching.writer.fitting import Item as FitItem
@@ -66,16 +68,6 @@ from app.models import Exercise, FitnessLevel, GoalCategory, ProgramContent, Tra
 STRENGTH_REST_S = 150  # the low end of the 150-300 s a heavy strength set needs
 NUDGE_MAX_SETS = 4  # a weekly-volume repair moves an exercise by at most this many sets
 _RPE = re.compile(r"^\s*RPE\s*(\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(\d+(?:\.\d+)?))?\s*$", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class Fix:
-    rule: str  # the validator's rule id it keeps (or "name" for a catalogue name)
-    where: str
-    change: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"rule": self.rule, "where": self.where, "change": self.change}
 
 
 Repair = Callable[[ProgramContent, Person], list[Fix]]
@@ -332,7 +324,7 @@ def sport_drills(program: ProgramContent, person: Person) -> list[Fix]:
 
 REPAIRS: tuple[Repair, ...] = (names, set_ceiling, session_sets, strength_rests, loadable_reps, effort_ceiling,
                                whole_sets, few_hard_reps, harder_bodyweight, weekly_volume, session_rests,
-                               health_words, sport_drills)
+                               health_words, sport_drills, details.safety_pins)
 
 
 def _broken(program: ProgramContent, person: Person) -> Counter[str]:

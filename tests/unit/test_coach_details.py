@@ -20,7 +20,7 @@ from app.coaching.repairs import repair
 from app.coaching.rules.walk import muscle_sets
 from app.coaching.validator import Rule, subject, validate
 from app.coaching.writer.program import build_program
-from app.models import ProgramContent
+from app.models import Exercise, ProgramContent
 from tests.unit.test_checks import drop_pattern, each_exercise, one_set_of, request
 
 Break = Callable[[ProgramContent], None]
@@ -43,7 +43,21 @@ def both(*breaks: Break) -> Break:
 
 
 CHEST = {Pattern.h_push, Pattern.chest_fly}
+def strip_notes(program: ProgramContent) -> None:
+    for e in each_exercise(program):
+        e.notes = ""
+
+
+def heavy_bench_without_pins(program: ProgramContent) -> None:
+    program.weeks[1].days[0].exercises[0] = Exercise(name="Barbell bench press", sets=3, reps=3, intensity="RPE 9",
+                                                     rest_seconds=240, notes="Main lift.")
+
+
 DETAIL_CASES: list[tuple[str, dict[str, Any], Break, Rule, str]] = [
+    ("heavy triples on the bench with no word on safety", {}, heavy_bench_without_pins, Rule.safety_pins,
+     "safety pins"),
+    ("a test week's squat single with its notes gone", {"fitness_level": "advanced"}, strip_notes, Rule.safety_pins,
+     "'Back squat'"),
     ("a strength plan with the chest under its band", {"days_per_week": 4}, halve_sets(CHEST), Rule.muscle_band,
      "for the chest"),
     ("a power plan with one set of pressing and no throws", {"goal_category": "power", "days_per_week": 4},
@@ -86,3 +100,13 @@ def test_code_nudges_a_muscle_a_few_sets_under_its_band_in_a_strength_plan() -> 
     fixed, fixes = repair(program, read_person(req))
     assert not [v for v in validate(fixed, req) if v.rule is Rule.muscle_band]
     assert any(f.rule == "weekly-volume" and "chest" in f.change for f in fixes)
+
+
+def test_code_names_the_safety_pins_a_model_left_out() -> None:
+    req = request(fitness_level="advanced")
+    program = build_program(req)
+    strip_notes(program)
+    assert any(v.rule is Rule.safety_pins for v in validate(program, req))
+    fixed, fixes = repair(program, read_person(req))
+    assert not [v for v in validate(fixed, req) if v.rule is Rule.safety_pins]
+    assert any(f.rule == "safety-pins" for f in fixes)

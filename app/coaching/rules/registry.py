@@ -43,6 +43,7 @@ class Rule(enum.StrEnum):
     condition_movements = "condition-movements"
     sport_work = "sport-work"
     weightlifting = "weightlifting"
+    safety_pins = "safety-pins"
     single_set = "single-set"
     bodyweight_fit = "bodyweight-fit"
     low_reps = "low-reps"

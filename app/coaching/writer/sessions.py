@@ -22,6 +22,7 @@ from app.coaching.policy import (
     band_floor,
     session_sets_in,
 )
+from app.coaching.safety import PINS_NOTE, needs_pins
 from app.coaching.sport import lifts_owed
 from app.coaching.words import (
     Emphasis,
@@ -167,9 +168,11 @@ def _exercise(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan,
     if d.sets <= 0:
         return None  # a lighter week leaves it out rather than give it one set
     lead = {Role.main: "Main lift.", Role.explosive: "Explosive: full speed, full rest."}.get(role, "")
-    text = " ".join(part for part in (lead, d.note, ex.cue, *profile_notes(profile, ex)) if part)
-    return Exercise(name=ex.name, sets=min(d.sets, 12), reps=d.reps, intensity=d.intensity,
-                    rest_seconds=d.rest, notes=clip(text, 300))
+    out = Exercise(name=ex.name, sets=min(d.sets, 12), reps=d.reps, intensity=d.intensity, rest_seconds=d.rest,
+                   notes="")
+    pins = PINS_NOTE if needs_pins(out, ex) else ""  # right after the lead: never clipped away
+    out.notes = clip(" ".join(part for part in (lead, pins, d.note, ex.cue, *profile_notes(profile, ex)) if part), 300)
+    return out
 
 
 EMPHASIS_MUSCLES = {Emphasis.arms: (Muscle.biceps, Muscle.triceps), Emphasis.glutes: (Muscle.glutes,),
