@@ -59,6 +59,8 @@ is trained by it), fewer with one or two training days or short sessions.
 Beginners: at most {c.BEGINNER_MAX_SETS} sets per exercise and {c.BEGINNER_MAX_EXERCISES} exercises a day.
 - A barbell bench press or squat (any variation) at RPE {c.PINS_RPE:g} or more, or for {c.PINS_MAX_REPS} reps or \
 fewer, says in its notes to set the safety pins just below the lowest point or to have a spotter.
+- Every day has a warm_up: one short line ({c.WARMUP_WORDS[0]}-{c.WARMUP_WORDS[1]} words), {c.WARMUP_MIN:g} minutes \
+of easy cardio and dynamic mobility, then lighter ramp-up sets of the day's first exercise.
 - Training 7 days a week: at least one recovery day a week (nothing above RPE {c.RECOVERY_RPE:g}) and never \
 more than {c.MAX_HARD_DAYS_IN_A_ROW} hard days (RPE {c.HARD_RPE:g} or more) in a row, counting into the next week.
 - Progress from week to week (load, reps or sets); never three identical weeks in a row.

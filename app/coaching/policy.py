@@ -119,6 +119,7 @@ HYPERTENSION_MIN_REPS = 6  # high blood pressure: no heavy singles, every loaded
 # ---------------------------------------------------------------- time (issue 25: session length)
 
 WARMUP_MIN = 5.0  # a short general warm-up before the first exercise
+WARMUP_WORDS = (4, 30)  # each day's warm-up line, in words (rule warm-up)
 REP_S = 4.0  # one controlled rep, up and down
 DISTANCE_M_PER_S = 2.0  # a carry walked or a sprint run, averaged
 SESSION_SLACK = 0.10  # a session may run this much over the minutes the person has

@@ -2,15 +2,18 @@
 code can add without changing the coach's intent (repairs.py runs them with its own).
 
 - safety: a heavy barbell bench or squat set (RPE 9 or more, or 3 reps or fewer) gets the note to set
-  the safety pins or have a spotter.
+  the safety pins or have a spotter;
+- warm-ups: a day with no warm-up line gets one, from its first exercise.
 """
 
 from __future__ import annotations
 
 from app.coaching.names import lookup
 from app.coaching.person import Person
+from app.coaching.policy import WARMUP_WORDS
 from app.coaching.repair_types import Fix
 from app.coaching.safety import PINS_NOTE, names_pins, needs_pins
+from app.coaching.warmup import warm_up_line
 from app.models import ProgramContent
 
 
@@ -23,4 +26,15 @@ def safety_pins(program: ProgramContent, person: Person) -> list[Fix]:
                     ex.notes = f"{PINS_NOTE} {ex.notes}".strip()[:300]
                     fixes.append(Fix("safety-pins", f"week {week.week} day {day.day} {ex.name!r}",
                                      "added the safety pins or a spotter"))
+    return fixes
+
+
+def warm_ups(program: ProgramContent, person: Person) -> list[Fix]:
+    fixes = []
+    for week in program.weeks:
+        for day in week.days:
+            if len(day.warm_up.split()) < WARMUP_WORDS[0] or len(day.warm_up.split()) > WARMUP_WORDS[1]:
+                first = day.exercises[0]
+                day.warm_up = warm_up_line(first.name, lookup(first.name))
+                fixes.append(Fix("warm-up", f"week {week.week} day {day.day}", "added a warm-up line"))
     return fixes

@@ -53,7 +53,17 @@ def heavy_bench_without_pins(program: ProgramContent) -> None:
                                                      rest_seconds=240, notes="Main lift.")
 
 
+def no_warm_up(program: ProgramContent) -> None:
+    program.weeks[2].days[1].warm_up = ""
+
+
+def long_warm_up(program: ProgramContent) -> None:
+    program.weeks[0].days[0].warm_up = " ".join(["Jog two laps,"] * 11)  # 33 words in 200 characters
+
+
 DETAIL_CASES: list[tuple[str, dict[str, Any], Break, Rule, str]] = [
+    ("a day with no warm-up", {}, no_warm_up, Rule.warm_up, "week.day 3.2"),
+    ("a warm-up of a paragraph", {}, long_warm_up, Rule.warm_up, "at most 30"),
     ("heavy triples on the bench with no word on safety", {}, heavy_bench_without_pins, Rule.safety_pins,
      "safety pins"),
     ("a test week's squat single with its notes gone", {"fitness_level": "advanced"}, strip_notes, Rule.safety_pins,
@@ -110,3 +120,18 @@ def test_code_names_the_safety_pins_a_model_left_out() -> None:
     fixed, fixes = repair(program, read_person(req))
     assert not [v for v in validate(fixed, req) if v.rule is Rule.safety_pins]
     assert any(f.rule == "safety-pins" for f in fixes)
+
+
+def test_every_day_has_a_short_warm_up_and_a_model_day_without_one_gets_it_from_code() -> None:
+    req = request(days_per_week=7, goal_category="hypertrophy")
+    program = build_program(req)
+    lines = {d.warm_up for w in program.weeks for d in w.days}
+    assert all(line.startswith("5 minutes of easy cardio") for line in lines), lines
+    assert any("ramp-up sets of the" in line for line in lines) and any("gently" in line for line in lines)
+    for w in program.weeks:
+        for d in w.days:
+            d.warm_up = ""
+    fixed, fixes = repair(ProgramContent.model_validate(program.model_dump(exclude={"weeks": {"__all__": {
+        "days": {"__all__": {"warm_up"}}}}})), read_person(req))
+    assert not [v for v in validate(fixed, req) if v.rule is Rule.warm_up]
+    assert len([f for f in fixes if f.rule == "warm-up"]) == sum(len(w.days) for w in program.weeks)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from app.coaching.policy import WARMUP_WORDS
 from app.coaching.rules.registry import Rule, Subject, rule
 from app.coaching.safety import names_pins, needs_pins
 
@@ -17,3 +18,16 @@ def safety_pins(s: Subject) -> Iterator[str]:
         if needs_pins(it.ex, it.entry) and not names_pins(it.ex.notes):
             yield (f"{it.where}: a heavy barbell set ({it.ex.reps} at {it.ex.intensity!r}) with no word on safety; "
                    "its notes say to set the safety pins just below the lowest point or to have a spotter")
+
+
+@rule(Rule.warm_up)
+def warm_up(s: Subject) -> Iterator[str]:
+    low, high = WARMUP_WORDS
+    missing = [f"{w.week}.{d.day}" for w in s.program.weeks for d in w.days if len(d.warm_up.split()) < low]
+    if missing:
+        yield (f"{len(missing)} day(s) have no warm-up line (week.day {', '.join(missing[:5])}"
+               f"{'...' if len(missing) > 5 else ''}); every day's warm_up says in a short line how to warm up")
+    for w in s.program.weeks:
+        for d in w.days:
+            if len(d.warm_up.split()) > high:
+                yield f"week {w.week} day {d.day}: a warm-up of {len(d.warm_up.split())} words; at most {high}"

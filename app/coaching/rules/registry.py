@@ -44,6 +44,7 @@ class Rule(enum.StrEnum):
     sport_work = "sport-work"
     weightlifting = "weightlifting"
     safety_pins = "safety-pins"
+    warm_up = "warm-up"
     single_set = "single-set"
     bodyweight_fit = "bodyweight-fit"
     low_reps = "low-reps"

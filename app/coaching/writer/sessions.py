@@ -24,6 +24,7 @@ from app.coaching.policy import (
 )
 from app.coaching.safety import PINS_NOTE, needs_pins
 from app.coaching.sport import lifts_owed
+from app.coaching.warmup import warm_up_line
 from app.coaching.words import (
     Emphasis,
     Injury,
@@ -292,6 +293,9 @@ def build_week(profile: Profile, plan: WeekPlan) -> TrainingWeek:
     sport_week(profile, plan, templates, days, roles)
     # The profile's equipment list and minutes (nothing without a profile).
     fit_week(profile, days, roles, plan.kind is WeekKind.deload)
+    for day, template in zip(days, templates, strict=True):
+        first = day.exercises[0]
+        day.warm_up = warm_up_line(first.name, lookup(first.name), easy=template.kind == "recovery")
     return TrainingWeek(week=plan.number, focus=clip(week_focus(plan, profile), 200),
                         deload=plan.kind is WeekKind.deload, days=days)
 
