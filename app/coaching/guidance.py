@@ -68,6 +68,9 @@ more than {c.MAX_HARD_DAYS_IN_A_ROW} hard days (RPE {c.HARD_RPE:g} or more) in a
 (about one in every 4-6 weeks) marked "deload": true, with at least 30% fewer sets than the weeks before \
 and lower effort; never in week 1, never two in a row, never in programs under {c.DELOAD_FROM_WEEKS} weeks. \
 Other weeks are "deload": false.
+- For a beginner, blocks, weeks and days are named in plain words for what they do ("Foundation: learn \
+the lifts", "Build: add load"), never a coach's jargon ({", ".join(c.JARGON[:3]).title()}, mesocycle and the \
+like) unless its meaning follows in brackets.
 - The summary is spoken: at most {c.SUMMARY_WORDS} words, plain sentences, no lists or markup. It never \
 repeats the person's words; it says in your own words what the program does for them. The name, \
 description and summary claim only what the weeks contain. For a beginner the summary says once, plainly, \

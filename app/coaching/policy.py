@@ -107,6 +107,10 @@ SUMMARY_WORDS = 60  # what the writer (or the model) says
 # model is never asked to make room for a sentence it does not write; the spoken summary as a whole
 # is at most SUMMARY_WORDS + TOLD_WORDS (about 35 s read aloud).
 TOLD_WORDS = 30
+# A coach's jargon a beginner does not know: in a beginner's program, said only with its meaning in
+# brackets or after a colon (rule plain-names).
+JARGON = ("accumulation", "intensification", "realization", "realisation", "transmutation", "mesocycle",
+          "microcycle", "macrocycle", "periodization", "periodisation", "supercompensation", "GPP", "SPP")
 VERBATIM_WORDS = 5  # this many of the person's words in a row, read back, is reading them back
 
 # ---------------------------------------------------------------- health (issue 25)

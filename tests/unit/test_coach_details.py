@@ -61,7 +61,14 @@ def long_warm_up(program: ProgramContent) -> None:
     program.weeks[0].days[0].warm_up = " ".join(["Jog two laps,"] * 11)  # 33 words in 200 characters
 
 
+def jargon_focus(program: ProgramContent) -> None:
+    for week in program.weeks:
+        week.focus = f"Accumulation block 1, week {week.week}: add a little load."
+
+
 DETAIL_CASES: list[tuple[str, dict[str, Any], Break, Rule, str]] = [
+    ("a beginner's weeks called Accumulation", {"fitness_level": "beginner", "duration_weeks": 12}, jargon_focus,
+     Rule.plain_names, "'Accumulation' to a beginner"),
     ("a day with no warm-up", {}, no_warm_up, Rule.warm_up, "week.day 3.2"),
     ("a warm-up of a paragraph", {}, long_warm_up, Rule.warm_up, "at most 30"),
     ("heavy triples on the bench with no word on safety", {}, heavy_bench_without_pins, Rule.safety_pins,
@@ -135,3 +142,18 @@ def test_every_day_has_a_short_warm_up_and_a_model_day_without_one_gets_it_from_
         "days": {"__all__": {"warm_up"}}}}})), read_person(req))
     assert not [v for v in validate(fixed, req) if v.rule is Rule.warm_up]
     assert len([f for f in fixes if f.rule == "warm-up"]) == sum(len(w.days) for w in program.weeks)
+
+
+def test_a_beginner_hears_plain_block_names_and_code_says_a_models_jargon_plainly() -> None:
+    req = request(fitness_level="beginner", duration_weeks=12, goal_category="hypertrophy")
+    program = build_program(req)
+    focus = [w.focus for w in program.weeks]
+    assert any(f.startswith("Foundation block 1 (learn the lifts)") for f in focus), focus
+    assert not any("Accumulation" in f for f in focus)
+    jargon_focus(program)
+    fixed, fixes = repair(program, read_person(req))
+    assert not [v for v in validate(fixed, req) if v.rule is Rule.plain_names]
+    assert any(f.rule == "plain-names" for f in fixes)
+    assert fixed.weeks[0].focus.startswith("Foundation (learn the lifts")
+    # An intermediate may hear the coach's words.
+    assert any("Accumulation" in w.focus for w in build_program(request(duration_weeks=12)).weeks)

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from app.coaching.jargon import unexplained
 from app.coaching.policy import WARMUP_WORDS
 from app.coaching.rules.registry import Rule, Subject, rule
 from app.coaching.safety import names_pins, needs_pins
+from app.models import FitnessLevel
 
 
 @rule(Rule.safety_pins)
@@ -31,3 +33,20 @@ def warm_up(s: Subject) -> Iterator[str]:
         for d in w.days:
             if len(d.warm_up.split()) > high:
                 yield f"week {w.week} day {d.day}: a warm-up of {len(d.warm_up.split())} words; at most {high}"
+
+
+@rule(Rule.plain_names)
+def plain_names(s: Subject) -> Iterator[str]:
+    if s.request.fitness_level is not FitnessLevel.beginner:
+        return
+    texts = [("the name", s.program.name), ("the description", s.program.description),
+             ("the summary", s.program.summary)]
+    texts += [(f"week {w.week}'s focus", w.focus) for w in s.program.weeks]
+    texts += [(f"week {w.week} day {d.day}'s name", d.name) for w in s.program.weeks for d in w.days]
+    said: set[str] = set()
+    for where, text in texts:
+        for word in unexplained(text):
+            if word.lower() not in said:  # once per word: a block name repeats in every week's focus
+                said.add(word.lower())
+                yield (f"{where} says {word!r} to a beginner; name the block for what it does (e.g. 'Foundation: "
+                       "learn the lifts', 'Build: add load') or explain the word in brackets")

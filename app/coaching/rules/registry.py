@@ -45,6 +45,7 @@ class Rule(enum.StrEnum):
     weightlifting = "weightlifting"
     safety_pins = "safety-pins"
     warm_up = "warm-up"
+    plain_names = "plain-names"
     single_set = "single-set"
     bodyweight_fit = "bodyweight-fit"
     low_reps = "low-reps"
@@ -77,7 +78,8 @@ class Rule(enum.StrEnum):
 # The rules about the program's words (name, description, summary), not its weeks: in the
 # stepwise engine those words come from the plan, so no block's repair can fix them.
 WORDS_RULES = frozenset({Rule.summary_length, Rule.summary_markup, Rule.verbatim, Rule.rpe_explained,
-                         Rule.doctor_first, Rule.claims, Rule.injury_words, Rule.clinician, Rule.condition_words})
+                         Rule.doctor_first, Rule.claims, Rule.injury_words, Rule.clinician, Rule.condition_words,
+                         Rule.plain_names})
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,9 @@ class WeekKind(enum.Enum):
 
 MAX_BLOCK_WEEKS = 4
 PHASES = ("Accumulation", "Intensification", "Realization")
+# A beginner hears what a block is for, not a coach's jargon (rule plain-names).
+BEGINNER_PHASES = ("Foundation block {n} (learn the lifts)", "Build block {n} (add load)",
+                   "Peak block {n} (your heaviest weeks)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,4 +150,6 @@ def week_focus(plan: WeekPlan, profile: Profile) -> str:
     target = {GoalCategory.hypertrophy: "add reps or a set while staying close to failure",
               GoalCategory.strength: "load on the main lifts climbs each week",
               GoalCategory.power: "move fast, then lift heavy; loads climb each week"}[goal]
-    return f"{PHASES[plan.phase]} block {plan.block + 1}, week {plan.pos + 1} of {plan.length}: {target}."
+    block = (BEGINNER_PHASES[plan.phase].format(n=plan.block + 1) if profile.level == 0
+             else f"{PHASES[plan.phase]} block {plan.block + 1}")
+    return f"{block}, week {plan.pos + 1} of {plan.length}: {target}."
