@@ -64,6 +64,9 @@ of easy cardio and dynamic mobility, then lighter ramp-up sets of the day's firs
 - Training 7 days a week: at least one recovery day a week (nothing above RPE {c.RECOVERY_RPE:g}) and never \
 more than {c.MAX_HARD_DAYS_IN_A_ROW} hard days (RPE {c.HARD_RPE:g} or more) in a row, counting into the next week.
 - Progress from week to week (load, reps or sets); never three identical weeks in a row.
+- In a plan of {c.MOVING_BLOCKS} blocks or more (runs of loading weeks between deloads), the main lifts' \
+percentages move from block to block: a block never repeats the one before it (a step heavier, or fewer reps at a \
+higher percentage), up to {c.TOP_PCT:g}% 1RM in a loading week.
 - Programs of {c.DELOAD_FROM_WEEKS} weeks or more for intermediate or advanced lifters include deload weeks \
 (about one in every 4-6 weeks) marked "deload": true, with at least 30% fewer sets than the weeks before \
 and lower effort; never in week 1, never two in a row, never in programs under {c.DELOAD_FROM_WEEKS} weeks. \

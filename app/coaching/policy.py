@@ -81,6 +81,12 @@ DELOAD_MAX_SHARE = 0.7  # a deload has at least 30% fewer sets than the week bef
 TAPER_MAX_SHARE = 0.7  # the final week before an event: volume cut by at least 30% from the peak
 TAPER_KEEP_EFFORT = 1.5  # ... while the top effort stays within this many RPE points of the peak
 IDENTICAL_WEEKS_MAX = 2  # three identical weeks in a row is no progression
+# A plan of this many blocks (runs of loading weeks between deloads) or more moves its main lifts'
+# percentages from block to block: a block that repeats the one before is no progression
+# (rule moving-percentages); the writer's next pass through a phase is this much heavier.
+MOVING_BLOCKS = 3
+BLOCK_STEP_PCT = 2.5
+TOP_PCT = 95.0  # ... never above this in a loading week
 
 # Heavy barbell bench and squat sets need safety pins or a spotter (rule safety-pins): this hard, or
 # this few reps.

@@ -325,7 +325,7 @@ def sport_drills(program: ProgramContent, person: Person) -> list[Fix]:
 REPAIRS: tuple[Repair, ...] = (names, set_ceiling, session_sets, strength_rests, loadable_reps, effort_ceiling,
                                whole_sets, few_hard_reps, harder_bodyweight, weekly_volume, session_rests,
                                health_words, sport_drills, details.safety_pins, details.warm_ups,
-                               details.plain_names)
+                               details.plain_names, details.moving_percentages)
 
 
 def _broken(program: ProgramContent, person: Person) -> Counter[str]:

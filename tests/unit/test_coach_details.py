@@ -66,7 +66,15 @@ def jargon_focus(program: ProgramContent) -> None:
         week.focus = f"Accumulation block 1, week {week.week}: add a little load."
 
 
+def repeat_first_block(program: ProgramContent) -> None:
+    """Weeks 5-7 a copy of weeks 1-3 (a 16-week plan: deloads in weeks 4, 8 and 12)."""
+    for w in (5, 6, 7):
+        program.weeks[w - 1].days = [d.model_copy(deep=True) for d in program.weeks[w - 5].days]
+
+
 DETAIL_CASES: list[tuple[str, dict[str, Any], Break, Rule, str]] = [
+    ("a 16-week plan repeating its first block", {"duration_weeks": 16}, repeat_first_block,
+     Rule.moving_percentages, "weeks 5-7 repeat the main lifts' percentages of weeks 1-3"),
     ("a beginner's weeks called Accumulation", {"fitness_level": "beginner", "duration_weeks": 12}, jargon_focus,
      Rule.plain_names, "'Accumulation' to a beginner"),
     ("a day with no warm-up", {}, no_warm_up, Rule.warm_up, "week.day 3.2"),
@@ -157,3 +165,16 @@ def test_a_beginner_hears_plain_block_names_and_code_says_a_models_jargon_plainl
     assert fixed.weeks[0].focus.startswith("Foundation (learn the lifts")
     # An intermediate may hear the coach's words.
     assert any("Accumulation" in w.focus for w in build_program(request(duration_weeks=12)).weeks)
+
+
+def test_a_long_plan_moves_its_percentages_from_block_to_block_and_code_moves_a_models() -> None:
+    req = request(duration_weeks=16)
+    program = build_program(req)
+    squat = [(w.week, e.intensity) for w in program.weeks for d in w.days for e in d.exercises
+             if e.name == "Back squat" and "% 1RM" in e.intensity and not w.deload]
+    by_block = [sorted({i for w, i in squat if w in weeks}) for weeks in ((1, 2, 3), (5, 6, 7), (9, 10, 11))]
+    assert by_block[0] != by_block[1] != by_block[2], by_block
+    repeat_first_block(program)
+    fixed, fixes = repair(program, read_person(req))
+    assert not [v for v in validate(fixed, req) if v.rule is Rule.moving_percentages]
+    assert any(f.rule == "moving-percentages" and "week 5" in f.where for f in fixes)

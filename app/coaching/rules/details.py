@@ -5,11 +5,15 @@ percentages that move from block to block in a long plan.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 from app.coaching.jargon import unexplained
-from app.coaching.policy import WARMUP_WORDS
+from app.coaching.policy import MOVING_BLOCKS, STRENGTH_PATTERNS, WARMUP_WORDS
+from app.coaching.prescription import parse_effort
 from app.coaching.rules.registry import Rule, Subject, rule
+from app.coaching.rules.volume import training_weeks
+from app.coaching.rules.walk import Item
 from app.coaching.safety import names_pins, needs_pins
 from app.models import FitnessLevel
 
@@ -50,3 +54,40 @@ def plain_names(s: Subject) -> Iterator[str]:
                 said.add(word.lower())
                 yield (f"{where} says {word!r} to a beginner; name the block for what it does (e.g. 'Foundation: "
                        "learn the lifts', 'Build: add load') or explain the word in brackets")
+
+
+Lift = tuple[str, str, float]  # a main lift's name, reps and % 1RM
+
+
+def _percentages(items: list[Item]) -> set[Lift]:
+    """The week's main lifts written as a percentage of a 1RM: compound strength lifts, not explosive work."""
+    out = set()
+    for it in items:
+        pct = parse_effort(it.ex.intensity).pct
+        if (pct is not None and it.entry is not None and it.entry.compound and it.entry.pattern in STRENGTH_PATTERNS
+                and not it.entry.pattern.explosive):
+            out.add((it.entry.name, str(it.ex.reps), pct))
+    return out
+
+
+@rule(Rule.moving_percentages)
+def moving_percentages(s: Subject) -> Iterator[str]:
+    """Blocks are the runs of loading weeks between deloads (a final test or taper week is not one)."""
+    loading = {w.week for w in training_weeks(s)}
+    blocks: list[tuple[list[int], set[Lift]]] = [([], set())]
+    for week in s.program.weeks:
+        if week.deload:
+            if blocks[-1][0]:
+                blocks.append(([], set()))
+            continue
+        if week.week in loading:
+            blocks[-1][0].append(week.week)
+            blocks[-1][1].update(_percentages(s.walk.week(week)))
+    blocks = [b for b in blocks if b[0]]
+    if len(blocks) < MOVING_BLOCKS:
+        return
+    for (before, lifts_before), (now, lifts) in itertools.pairwise(blocks):
+        if lifts and lifts == lifts_before:
+            yield (f"weeks {now[0]}-{now[-1]} repeat the main lifts' percentages of weeks {before[0]}-{before[-1]} "
+                   f"({', '.join(sorted({f'{p:g}%' for _, _, p in lifts}))}); in a plan of {len(blocks)} blocks each "
+                   "block moves them on (heavier, or fewer reps at a higher percentage)")

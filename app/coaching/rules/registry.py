@@ -62,6 +62,7 @@ class Rule(enum.StrEnum):
     landings = "landings"
     deload = "deload"
     identical_weeks = "identical-weeks"
+    moving_percentages = "moving-percentages"
     taper = "taper"
     aerobic = "aerobic"
     summary_length = "summary-length"
