@@ -51,7 +51,8 @@ backpack, a band), slowed (a three-second lowering, said in the notes) or done f
 reps or more. Nordic curls and the like: at most {c.LOW_REPS_MAX} controlled reps a set.
 - Every goal, in every loading week: each major muscle, the chest as much as the back and legs, gets at \
 least the hard sets above (half of them in a power plan, where a muscle the explosive work moves first \
-is trained by it), fewer with one or two training days or short sessions.
+is trained by it, and beside a sport, whose drills fill the sessions), fewer with one or two training days \
+or short sessions.
 - Volume: no muscle above {c.WEEKLY_SETS[BEG][1]} (beginner), \
 {c.WEEKLY_SETS[INT][1]} (intermediate) or {c.WEEKLY_SETS[ADV][1]} \
 (advanced) hard sets a week; at most {c.SESSION_SETS[BEG]}, \

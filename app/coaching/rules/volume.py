@@ -5,12 +5,13 @@ every training week, and (for hypertrophy) each at least at its floor.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterator
 
 from app.coaching.catalogue import EXERCISES, LibraryExercise, contributions, rules_out, usable
 from app.coaching.emphasis import de_emphasised
 from app.coaching.kinds import MAJOR_MUSCLES, NON_VOLUME_PATTERNS, BodyArea, Equipment, Movement, Muscle
-from app.coaching.policy import WEEKLY_SETS, band_floor, maintenance, weekly_floor
+from app.coaching.policy import POWER_FLOOR_SHARE, WEEKLY_SETS, band_floor, maintenance, weekly_floor
 from app.coaching.rules.registry import Rule, Subject, rule
 from app.coaching.rules.walk import muscle_sets, weekly_sets
 from app.models import FitnessLevel, GoalCategory, TrainingWeek
@@ -81,6 +82,11 @@ def muscle_band(s: Subject) -> Iterator[str]:
     level, days = s.request.fitness_level, s.request.days_per_week
     minutes = s.request.profile.minutes_per_session if s.request.profile else None
     floor = band_floor(level, days, minutes, s.request.goal_category)
+    if s.request.profile is not None and s.request.profile.sport is not None and s.request.goal_category is not \
+            GoalCategory.power:
+        # A sport's sprints, cuts and conditioning fill the sessions as a power plan's explosive work
+        # does, and count no hard sets either: the same half floor.
+        floor = math.floor(floor * POWER_FLOOR_SHARE)
     less = dict.fromkeys(de_emphasised(s.request.profile), min(floor, maintenance(level, days)))
     weeks = s.program.weeks
     volumes = [weekly_sets(s.walk.week(w)) for w in weeks]
