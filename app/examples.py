@@ -77,6 +77,8 @@ PROGRAM: dict[str, Any] = {
                 {
                     "day": 1,
                     "name": "Upper A",
+                    "warm_up": "5 minutes of easy cardio and dynamic mobility, then two or three lighter ramp-up "
+                               "sets of the barbell bench press.",
                     "exercises": [
                         {
                             "name": "Barbell bench press",

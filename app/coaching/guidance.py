@@ -49,18 +49,32 @@ pull-ups or chin-ups, even band-assisted (a pulldown, an inverted row or a row i
 (push-up, incline push-up, inverted row) for an intermediate or advanced lifter is either loaded (a vest, a \
 backpack, a band), slowed (a three-second lowering, said in the notes) or done for {c.EASY_BODYWEIGHT_MIN_REPS} \
 reps or more. Nordic curls and the like: at most {c.LOW_REPS_MAX} controlled reps a set.
+- Every goal, in every loading week: each major muscle, the chest as much as the back and legs, gets at \
+least the hard sets above (half of them in a power plan, where a muscle the explosive work moves first \
+is trained by it, and beside a sport, whose drills fill the sessions), fewer with one or two training days \
+or short sessions.
 - Volume: no muscle above {c.WEEKLY_SETS[BEG][1]} (beginner), \
 {c.WEEKLY_SETS[INT][1]} (intermediate) or {c.WEEKLY_SETS[ADV][1]} \
 (advanced) hard sets a week; at most {c.SESSION_SETS[BEG]}, \
 {c.SESSION_SETS[INT]} or {c.SESSION_SETS[ADV]} sets a session. \
 Beginners: at most {c.BEGINNER_MAX_SETS} sets per exercise and {c.BEGINNER_MAX_EXERCISES} exercises a day.
+- A barbell bench press or squat (any variation) at RPE {c.PINS_RPE:g} or more, or for {c.PINS_MAX_REPS} reps or \
+fewer, says in its notes to set the safety pins just below the lowest point or to have a spotter.
+- Every day has a warm_up: one short line ({c.WARMUP_WORDS[0]}-{c.WARMUP_WORDS[1]} words), {c.WARMUP_MIN:g} minutes \
+of easy cardio and dynamic mobility, then lighter ramp-up sets of the day's first exercise.
 - Training 7 days a week: at least one recovery day a week (nothing above RPE {c.RECOVERY_RPE:g}) and never \
 more than {c.MAX_HARD_DAYS_IN_A_ROW} hard days (RPE {c.HARD_RPE:g} or more) in a row, counting into the next week.
 - Progress from week to week (load, reps or sets); never three identical weeks in a row.
+- In a plan of {c.MOVING_BLOCKS} blocks or more (runs of loading weeks between deloads), the main lifts' \
+percentages move from block to block: a block never repeats the one before it (a step heavier, or fewer reps at a \
+higher percentage), up to {c.TOP_PCT:g}% 1RM in a loading week.
 - Programs of {c.DELOAD_FROM_WEEKS} weeks or more for intermediate or advanced lifters include deload weeks \
 (about one in every 4-6 weeks) marked "deload": true, with at least 30% fewer sets than the weeks before \
 and lower effort; never in week 1, never two in a row, never in programs under {c.DELOAD_FROM_WEEKS} weeks. \
 Other weeks are "deload": false.
+- For a beginner, blocks, weeks and days are named in plain words for what they do ("Foundation: learn \
+the lifts", "Build: add load"), never a coach's jargon ({", ".join(c.JARGON[:3]).title()}, mesocycle and the \
+like) unless its meaning follows in brackets.
 - The summary is spoken: at most {c.SUMMARY_WORDS} words, plain sentences, no lists or markup. It never \
 repeats the person's words; it says in your own words what the program does for them. The name, \
 description and summary claim only what the weeks contain. For a beginner the summary says once, plainly, \

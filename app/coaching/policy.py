@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from app.coaching.kinds import Pattern
-from app.models import FitnessLevel
+from app.models import FitnessLevel, GoalCategory
 
 BEG, INT, ADV = FitnessLevel.beginner, FitnessLevel.intermediate, FitnessLevel.advanced
 
@@ -62,6 +62,18 @@ def weekly_floor(level: FitnessLevel, days: int, minutes: int | None = None) -> 
     return math.floor(WEEKLY_SETS[level][0] * share)
 
 
+# Explosive work (jumps, throws, Olympic lifts) counts no hard sets yet fills a power session's time:
+# a power plan owes each major muscle half the floor in hard sets.
+POWER_FLOOR_SHARE = 0.5
+
+
+def band_floor(level: FitnessLevel, days: int, minutes: int | None, goal: GoalCategory) -> int:
+    """Hard sets a week every major muscle gets at least, whatever the goal (rules weekly-volume and
+    muscle-band): strength plans too, whose heavy lifts otherwise left the chest under its band."""
+    floor = weekly_floor(level, days, minutes)
+    return math.floor(floor * POWER_FLOOR_SHARE) if goal is GoalCategory.power else floor
+
+
 # ---------------------------------------------------------------- the program's shape over time
 
 DELOAD_FROM_WEEKS = 6
@@ -69,6 +81,17 @@ DELOAD_MAX_SHARE = 0.7  # a deload has at least 30% fewer sets than the week bef
 TAPER_MAX_SHARE = 0.7  # the final week before an event: volume cut by at least 30% from the peak
 TAPER_KEEP_EFFORT = 1.5  # ... while the top effort stays within this many RPE points of the peak
 IDENTICAL_WEEKS_MAX = 2  # three identical weeks in a row is no progression
+# A plan of this many blocks (runs of loading weeks between deloads) or more moves its main lifts'
+# percentages from block to block: a block that repeats the one before is no progression
+# (rule moving-percentages); the writer's next pass through a phase is this much heavier.
+MOVING_BLOCKS = 3
+BLOCK_STEP_PCT = 2.5
+TOP_PCT = 95.0  # ... never above this in a loading week
+
+# Heavy barbell bench and squat sets need safety pins or a spotter (rule safety-pins): this hard, or
+# this few reps.
+PINS_RPE = 9.0
+PINS_MAX_REPS = 3
 
 # ---------------------------------------------------------------- the person
 
@@ -93,6 +116,10 @@ SUMMARY_WORDS = 60  # what the writer (or the model) says
 # model is never asked to make room for a sentence it does not write; the spoken summary as a whole
 # is at most SUMMARY_WORDS + TOLD_WORDS (about 35 s read aloud).
 TOLD_WORDS = 30
+# A coach's jargon a beginner does not know: in a beginner's program, said only with its meaning in
+# brackets or after a colon (rule plain-names).
+JARGON = ("accumulation", "intensification", "realization", "realisation", "transmutation", "mesocycle",
+          "microcycle", "macrocycle", "periodization", "periodisation", "supercompensation", "GPP", "SPP")
 VERBATIM_WORDS = 5  # this many of the person's words in a row, read back, is reading them back
 
 # ---------------------------------------------------------------- health (issue 25)
@@ -105,6 +132,7 @@ HYPERTENSION_MIN_REPS = 6  # high blood pressure: no heavy singles, every loaded
 # ---------------------------------------------------------------- time (issue 25: session length)
 
 WARMUP_MIN = 5.0  # a short general warm-up before the first exercise
+WARMUP_WORDS = (4, 30)  # each day's warm-up line, in words (rule warm-up)
 REP_S = 4.0  # one controlled rep, up and down
 DISTANCE_M_PER_S = 2.0  # a carry walked or a sprint run, averaged
 SESSION_SLACK = 0.10  # a session may run this much over the minutes the person has

@@ -13,7 +13,8 @@ before the model is asked again, each recorded as a `Fix` (which rule, where, wh
   allows (heavy sets keep 150 s), the longest first; fewer exercises are the model's to choose;
 - doses a person cannot do as written (issue 25): one set becomes two (not a test, cardio or
   mobility); Nordic curls and the like written for many reps get a handful; an easy bodyweight move
-  for a trained lifter gets the note that makes it hard (a vest, a backpack, a slow lowering).
+  for a trained lifter gets the note that makes it hard (a vest, a backpack, a slow lowering);
+- the smaller things a coach fixes (issue 25, item 9): repairs_details.py.
 
 Names follow the person's equipment list: "Bodyweight reverse lunge" stays so for someone without
 dumbbells, rather than becoming the catalogue's "Dumbbell reverse lunge".
@@ -28,9 +29,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from app.coaching import health
+from app.coaching import repairs_details as details
 from app.coaching.catalogue import LibraryExercise, contributions, heavy_with
 from app.coaching.equipment import listed, written_name
 from app.coaching.kinds import MAJOR_MUSCLES, NON_VOLUME_PATTERNS, Load, Muscle, Pattern
@@ -50,10 +51,11 @@ from app.coaching.policy import (
     SESSION_SETS,
     STRENGTH_PATTERNS,
     WEEKLY_SETS,
+    band_floor,
     session_limit_min,
-    weekly_floor,
 )
 from app.coaching.prescription import parse_reps, rpe_of
+from app.coaching.repair_types import Fix as Fix  # re-exported: the engines record fixes
 from app.coaching.timing import session_minutes
 from app.coaching.validator import validate
 from app.coaching.writer.fitting import Item as FitItem
@@ -66,16 +68,6 @@ from app.models import Exercise, FitnessLevel, GoalCategory, ProgramContent, Tra
 STRENGTH_REST_S = 150  # the low end of the 150-300 s a heavy strength set needs
 NUDGE_MAX_SETS = 4  # a weekly-volume repair moves an exercise by at most this many sets
 _RPE = re.compile(r"^\s*RPE\s*(\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(\d+(?:\.\d+)?))?\s*$", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class Fix:
-    rule: str  # the validator's rule id it keeps (or "name" for a catalogue name)
-    where: str
-    change: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"rule": self.rule, "where": self.where, "change": self.change}
 
 
 Repair = Callable[[ProgramContent, Person], list[Fix]]
@@ -187,15 +179,17 @@ def _muscle_sets(week: TrainingWeek) -> dict[Muscle, float]:
 
 def weekly_volume(program: ProgramContent, person: Person) -> list[Fix]:
     """A muscle a few sets outside its band is nudged in: over the ceiling, its accessories lose sets
-    first; under a hypertrophy floor, its own exercises gain some (at most NUDGE_MAX_SETS each, and
-    at most twice that for the muscle). Farther off is the model's."""
+    first; under its floor (every goal's, in a loading week), its own exercises gain some (at most
+    NUDGE_MAX_SETS each, and at most twice that for the muscle). Farther off is the model's."""
     request = person.request
     minutes = request.profile.minutes_per_session if request.profile is not None else None
-    low = weekly_floor(request.fitness_level, request.days_per_week, minutes)
+    low = band_floor(request.fitness_level, request.days_per_week, minutes, request.goal_category)
+    volumes = [sum(ex.sets for d in w.days for ex in d.exercises) for w in program.weeks]
+    peak = max(volumes, default=0)
     high = WEEKLY_SETS[request.fitness_level][1]
     max_sets = BEGINNER_MAX_SETS if request.fitness_level is FitnessLevel.beginner else MAX_SETS
     fixes: list[Fix] = []
-    for week in program.weeks:
+    for k, week in enumerate(program.weeks):
         sets = _muscle_sets(week)
         items = [(d.day, ex, e) for d in week.days for ex in d.exercises if (e := lookup(ex.name)) is not None]
         for muscle, n in sets.items():
@@ -210,7 +204,10 @@ def weekly_volume(program: ProgramContent, person: Person) -> list[Fix]:
                     if ex.sets != was:
                         fixes.append(Fix("weekly-volume", _where(week, day, ex),
                                          f"{was} sets -> {ex.sets} (the {muscle} over {high} a week)"))
-        if request.goal_category is not GoalCategory.hypertrophy or week.deload:
+        # The floor is every goal's (rules weekly-volume, muscle-band), in the weeks that carry the load:
+        # not a deload, a taper or a test week.
+        lighter = volumes[k] < 0.7 * peak or (k == len(volumes) - 1 and k >= 2 and volumes[k] < volumes[k - 1])
+        if week.deload or lighter:
             continue
         sets = _muscle_sets(week)
         for muscle in MAJOR_MUSCLES:
@@ -327,7 +324,8 @@ def sport_drills(program: ProgramContent, person: Person) -> list[Fix]:
 
 REPAIRS: tuple[Repair, ...] = (names, set_ceiling, session_sets, strength_rests, loadable_reps, effort_ceiling,
                                whole_sets, few_hard_reps, harder_bodyweight, weekly_volume, session_rests,
-                               health_words, sport_drills)
+                               health_words, sport_drills, details.safety_pins, details.warm_ups,
+                               details.plain_names, details.moving_percentages)
 
 
 def _broken(program: ProgramContent, person: Person) -> Counter[str]:

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 # Importing a rules module registers its rules (listed in the order of `Rule`, whatever the import order).
 from app.coaching.rules import (  # noqa: F401
+    details,
     doses,
     emphasis,
     equipment,

@@ -88,8 +88,13 @@ def _day_exercises(goal: GoalCategory, week: int, deload: bool) -> list[Exercise
     heavy = [ex("Trap Bar Deadlift", "3-5", 180, sets + more), ex("Bench Press", "3-5", 180, sets + more)]
     if goal is GoalCategory.power:
         heavy.insert(0, ex("Medicine Ball Chest Pass", 3, 120, sets + more, "Maximal intent"))
+    # Every major muscle inside its band in a strength plan too (rule muscle-band): shoulders and hamstrings.
     return [*heavy, ex("Dumbbell Row", "8-10"), ex("Split Squat", "8-10 per side"), ex("Biceps Curl", "8-12", 60, 2),
-            ex("Triceps Pushdown", "8-12", 60, 2)]
+            ex("Triceps Pushdown", "8-12", 60, 2),
+            *([] if deload else [ex("Lateral Raise", "10-12", 60, 2), ex("Romanian Deadlift", "8-10", 90, 2)])]
+
+
+WARM_UP = "5 minutes of easy cycling and dynamic mobility, then two lighter sets of the first lift."
 
 
 def good_program(request: GenerateRequest, weeks: int | None = None) -> ProgramContent:
@@ -99,7 +104,7 @@ def good_program(request: GenerateRequest, weeks: int | None = None) -> ProgramC
         name="Test Program", description="A program for the tests.",
         summary="Four weeks of steady training, three days a week.",
         weeks=[TrainingWeek(week=w, focus="Deload" if w == deload_week else "Build", deload=w == deload_week,
-                            days=[TrainingDay(day=d, name=f"Day {d}",
+                            days=[TrainingDay(day=d, name=f"Day {d}", warm_up=WARM_UP,
                                               exercises=_day_exercises(request.goal_category, w, w == deload_week))
                                   for d in range(1, request.days_per_week + 1)])
                for w in range(1, n + 1)])

@@ -355,7 +355,9 @@ def test_a_bad_program_is_rejected_by_the_rule_it_breaks(case: str, changes: dic
 
 
 def test_the_bank_covers_every_rule_but_shape_and_dose() -> None:
-    covered = {c[3] for c in CASES}
+    from tests.unit.test_coach_details import DETAIL_CASES
+
+    covered = {c[3] for c in CASES} | {c[3] for c in DETAIL_CASES}
     assert set(Rule) - covered <= {Rule.shape, Rule.dose, Rule.muscle_coverage, Rule.hypertrophy_fit}
 
 

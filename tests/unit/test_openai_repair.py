@@ -40,7 +40,8 @@ def program(first: str) -> ProgramContent:
     """Three weeks of two power days; `first` opens every session."""
     def day(n: int, week: int) -> TrainingDay:
         rpe = 6.5 + week * 0.5
-        return TrainingDay(day=n, name=f"Day {n}", exercises=[
+        return TrainingDay(day=n, name=f"Day {n}", warm_up="5 minutes of easy rowing, then a few easier throws.",
+                           exercises=[
             Exercise(name=first, sets=4, reps=3, intensity="Maximal intent", rest_seconds=120, notes=""),
             Exercise(name="Trap-bar deadlift", sets=4, reps="3-5", intensity=f"RPE {rpe:g}", rest_seconds=180,
                      notes=""),

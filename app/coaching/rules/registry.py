@@ -43,12 +43,16 @@ class Rule(enum.StrEnum):
     condition_movements = "condition-movements"
     sport_work = "sport-work"
     weightlifting = "weightlifting"
+    safety_pins = "safety-pins"
+    warm_up = "warm-up"
+    plain_names = "plain-names"
     single_set = "single-set"
     bodyweight_fit = "bodyweight-fit"
     low_reps = "low-reps"
     session_volume = "session-volume"
     session_length = "session-length"
     weekly_volume = "weekly-volume"
+    muscle_band = "muscle-band"
     muscle_coverage = "muscle-coverage"
     emphasis = "emphasis"
     recovery = "recovery"
@@ -58,6 +62,7 @@ class Rule(enum.StrEnum):
     landings = "landings"
     deload = "deload"
     identical_weeks = "identical-weeks"
+    moving_percentages = "moving-percentages"
     taper = "taper"
     aerobic = "aerobic"
     summary_length = "summary-length"
@@ -74,7 +79,8 @@ class Rule(enum.StrEnum):
 # The rules about the program's words (name, description, summary), not its weeks: in the
 # stepwise engine those words come from the plan, so no block's repair can fix them.
 WORDS_RULES = frozenset({Rule.summary_length, Rule.summary_markup, Rule.verbatim, Rule.rpe_explained,
-                         Rule.doctor_first, Rule.claims, Rule.injury_words, Rule.clinician, Rule.condition_words})
+                         Rule.doctor_first, Rule.claims, Rule.injury_words, Rule.clinician, Rule.condition_words,
+                         Rule.plain_names})
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,12 +5,13 @@ every training week, and (for hypertrophy) each at least at its floor.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterator
 
 from app.coaching.catalogue import EXERCISES, LibraryExercise, contributions, rules_out, usable
 from app.coaching.emphasis import de_emphasised
 from app.coaching.kinds import MAJOR_MUSCLES, NON_VOLUME_PATTERNS, BodyArea, Equipment, Movement, Muscle
-from app.coaching.policy import WEEKLY_SETS, maintenance, weekly_floor
+from app.coaching.policy import POWER_FLOOR_SHARE, WEEKLY_SETS, band_floor, maintenance, weekly_floor
 from app.coaching.rules.registry import Rule, Subject, rule
 from app.coaching.rules.walk import muscle_sets, weekly_sets
 from app.models import FitnessLevel, GoalCategory, TrainingWeek
@@ -69,6 +70,45 @@ def weekly_volume(s: Subject) -> Iterator[str]:
             if muscle in trained and sets.get(muscle, 0.0) < owed and _trainable(s, muscle):
                 yield (f"week {week.week}: only {sets.get(muscle, 0.0):g} hard sets for the {muscle}; hypertrophy "
                        f"needs at least {owed:g} a week at {days} days")
+
+
+@rule(Rule.muscle_band)
+def muscle_band(s: Subject) -> Iterator[str]:
+    """Strength and power plans too keep every major muscle inside its level's band: the heavy lifts fill
+    the sessions, and without a floor the chest (one press a day at most) fell below it in most weeks.
+    Hypertrophy's floor is rule weekly-volume's."""
+    if s.request.goal_category is GoalCategory.hypertrophy or "post_viral_fatigue" in s.conditions:
+        return  # post-viral pacing: symptoms, not a floor, set the dose (rule post-viral)
+    level, days = s.request.fitness_level, s.request.days_per_week
+    minutes = s.request.profile.minutes_per_session if s.request.profile else None
+    floor = band_floor(level, days, minutes, s.request.goal_category)
+    if s.request.profile is not None and s.request.profile.sport is not None and s.request.goal_category is not \
+            GoalCategory.power:
+        # A sport's sprints, cuts and conditioning fill the sessions as a power plan's explosive work
+        # does, and count no hard sets either: the same half floor.
+        floor = math.floor(floor * POWER_FLOOR_SHARE)
+    less = dict.fromkeys(de_emphasised(s.request.profile), min(floor, maintenance(level, days)))
+    weeks = s.program.weeks
+    volumes = [weekly_sets(s.walk.week(w)) for w in weeks]
+    # A final week lighter than the one before is a test or a taper: its work is the test or the event.
+    last = weeks[-1].week if len(weeks) >= 3 and volumes[-1] < volumes[-2] else None
+    for week in training_weeks(s):
+        if week.week == last:
+            continue
+        items = s.walk.week(week)
+        sets = muscle_sets(items)
+        trained = {m for it in items if it.entry is not None for m in it.entry.muscles}
+        # In a power plan a muscle its explosive work moves first (the chest of a plyometric push-up) is
+        # trained by it, though no hard set is counted: a full session of jumps owes no extra sets.
+        fast = {it.entry.muscles[0] for it in items if it.entry is not None and it.entry.pattern.explosive
+                and it.entry.muscles} if s.request.goal_category is GoalCategory.power else set()
+        band = f"{level.value} band {WEEKLY_SETS[level][0]}-{WEEKLY_SETS[level][1]}"
+        for muscle in MAJOR_MUSCLES:
+            owed = less.get(muscle, floor)
+            if muscle in trained and muscle not in fast and sets.get(muscle, 0.0) < owed and _trainable(s, muscle):
+                yield (f"week {week.week}: only {sets.get(muscle, 0.0):g} hard sets for the {muscle}; every major "
+                       f"muscle gets at least {owed:g} a week at {days} days ({band}), in a "
+                       f"{s.request.goal_category.value} plan too")
 
 
 @rule(Rule.muscle_coverage)

@@ -10,11 +10,13 @@ from dataclasses import dataclass, replace
 from app.coaching.catalogue import LibraryExercise, heavy_with
 from app.coaching.kinds import LOWER_BODY, Equipment, Load, Pattern, Unit
 from app.coaching.policy import (
+    BLOCK_STEP_PCT,
     EASY_BODYWEIGHT_MIN_REPS,
     HYPERTENSION_MIN_REPS,
     LOW_REPS_MAX,
     MIN_SETS,
     POST_VIRAL_VOLUME_SHARE,
+    TOP_PCT,
 )
 from app.coaching.writer.periodization import WeekKind, WeekPlan
 from app.coaching.writer.profile import Profile
@@ -104,7 +106,9 @@ def dose_heavy(goal: GoalCategory, role: Role, ex: LibraryExercise, level: int, 
             return Dose(SETS[role][level], _reps(5, 5, ex.unit, level), _rpe(6.0, 8.0, plan.ramp, cap), 180,
                         "Add a little load each session while every rep stays crisp.")
         reps, lo, hi = (STRENGTH_MAIN if goal is GoalCategory.strength else POWER_MAIN)[plan.phase]
-        pct = _pct(lo, hi, plan.ramp)
+        # A phase met again in a long plan is a step heavier (rule moving-percentages), never above the top.
+        step = BLOCK_STEP_PCT * plan.wave
+        pct = min(_pct(lo + step, hi + step, plan.ramp), TOP_PCT)
         # Percentages only make sense where a 1RM is measurable; dumbbell and bodyweight lifts use RPE.
         load = f"{pct:g}% 1RM" if ex.load in PERCENT_LOADS else f"RPE {round((pct - 45) / 5) / 2 + 4.5:g}"
         return Dose(SETS[role][level], _reps(reps, reps, ex.unit, level), load, 180 + 30 * plan.phase, "")

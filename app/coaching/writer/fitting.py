@@ -29,16 +29,16 @@ from app.coaching.policy import (
     MIN_REST_S,
     STRENGTH_PATTERNS,
     SUPERSET_REST_S,
+    band_floor,
     session_limit_min,
     session_sets_in,
-    weekly_floor,
 )
 from app.coaching.prescription import parse_reps
 from app.coaching.timing import session_minutes
 from app.coaching.writer.profile import Profile
 from app.coaching.writer.splits import Role, Slot
 from app.coaching.writer.wording import clip
-from app.models import Exercise, GoalCategory, TrainingDay
+from app.models import Exercise, TrainingDay
 
 SUPERSET_NOTE = re.compile(r"^Superset with .*?: go straight on to it, then rest\.\s*")
 MIN_EXERCISES = 4  # a short full-body session still squats, pushes, pulls and hinges
@@ -117,9 +117,8 @@ def fit_week(profile: Profile, days: list[TrainingDay], roles: list[list[Role]],
     if minutes is None:
         return
     request = profile.request
-    # Hypertrophy's weekly floor holds in a fitted week too: sets and exercises go only from muscles with spare.
-    floor = (weekly_floor(request.fitness_level, request.days_per_week, minutes)
-             if profile.goal is GoalCategory.hypertrophy and not deload else 0)
+    # The weekly floor holds in a fitted week too: sets and exercises go only from muscles with spare.
+    floor = band_floor(request.fitness_level, request.days_per_week, minutes, profile.goal) if not deload else 0
     for day, day_roles in zip(days, roles, strict=True):
         items = [Item(day_roles[i] if i < len(day_roles) else Role.core, lookup(ex.name), ex)
                  for i, ex in enumerate(day.exercises)]

@@ -26,6 +26,9 @@ class WeekKind(enum.Enum):
 
 MAX_BLOCK_WEEKS = 4
 PHASES = ("Accumulation", "Intensification", "Realization")
+# A beginner hears what a block is for, not a coach's jargon (rule plain-names).
+BEGINNER_PHASES = ("Foundation block {n} (learn the lifts)", "Build block {n} (add load)",
+                   "Peak block {n} (your heaviest weeks)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,7 @@ class WeekPlan:
     pos: int  # position among the block's loading weeks
     length: int  # loading weeks in the block
     phase: int = 0  # index into PHASES: the last block before a test or event is the heaviest
+    wave: int = 0  # how many earlier blocks had this phase: each pass through it is a step heavier
 
     @property
     def ramp(self) -> float:
@@ -127,7 +131,14 @@ def plan_weeks(profile: Profile) -> list[WeekPlan]:
             phases[0] = 0  # the heaviest block never opens a program: build a base first
         elif peak == 0:
             phases[0] = 1  # one block before a test or event: heavy, but not the heaviest from week 1
-    return [replace(p, phase=phases[p.block]) for p in raw]
+    return with_phases(raw, phases)
+
+
+def with_phases(plans: list[WeekPlan], phases: list[int]) -> list[WeekPlan]:
+    """The weeks with their block's phase, and its wave: a phase met again (a long plan's second
+    foundation block) is a step heavier, so no block repeats the percentages of one before it."""
+    waves = [phases[:b].count(p) for b, p in enumerate(phases)]
+    return [replace(p, phase=phases[p.block], wave=waves[p.block]) for p in plans]
 
 
 def week_focus(plan: WeekPlan, profile: Profile) -> str:
@@ -147,4 +158,6 @@ def week_focus(plan: WeekPlan, profile: Profile) -> str:
     target = {GoalCategory.hypertrophy: "add reps or a set while staying close to failure",
               GoalCategory.strength: "load on the main lifts climbs each week",
               GoalCategory.power: "move fast, then lift heavy; loads climb each week"}[goal]
-    return f"{PHASES[plan.phase]} block {plan.block + 1}, week {plan.pos + 1} of {plan.length}: {target}."
+    block = (BEGINNER_PHASES[plan.phase].format(n=plan.block + 1) if profile.level == 0
+             else f"{PHASES[plan.phase]} block {plan.block + 1}")
+    return f"{block}, week {plan.pos + 1} of {plan.length}: {target}."

@@ -21,10 +21,12 @@ from app.coaching.policy import (
     STRENGTH_PATTERNS,
     WEEKLY_SETS,
     YOUTH_SPORT_VOLUME_SHARE,
+    band_floor,
     session_sets_in,
-    weekly_floor,
 )
+from app.coaching.safety import PINS_NOTE, needs_pins
 from app.coaching.sport import lifts_owed
+from app.coaching.warmup import warm_up_line
 from app.coaching.words import (
     Emphasis,
     Injury,
@@ -175,9 +177,11 @@ def _exercise(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan,
         lead = f"Gentle for your {where}: light, in a pain-free range only; leave it out if it hurts."
         light = d.intensity if plan.kind is WeekKind.deload else f"RPE {INJURED_AREA_MAX_RPE:g}, pain-free range"
         d = replace(d, reps=_light_reps(ex), intensity=light)
-    text = " ".join(part for part in (lead, d.note, ex.cue, *profile_notes(profile, ex)) if part)
-    return Exercise(name=ex.name, sets=min(d.sets, 12), reps=d.reps, intensity=d.intensity,
-                    rest_seconds=d.rest, notes=clip(text, 300))
+    out = Exercise(name=ex.name, sets=min(d.sets, 12), reps=d.reps, intensity=d.intensity, rest_seconds=d.rest,
+                   notes="")
+    pins = PINS_NOTE if needs_pins(out, ex) else ""  # right after the lead: never clipped away
+    out.notes = clip(" ".join(part for part in (lead, pins, d.note, ex.cue, *profile_notes(profile, ex)) if part), 300)
+    return out
 
 
 def _light_reps(ex: LibraryExercise) -> str:
@@ -202,9 +206,9 @@ def chosen_for(profile: Profile, template: DayTemplate, number: int, block: int
 
 def band_for(profile: Profile) -> Band:
     level, days = profile.request.fitness_level, profile.request.days_per_week
-    # Hypertrophy needs the level's weekly floor; the other goals only need every major muscle trained.
+    # Every goal keeps each major muscle inside its level's band (rules weekly-volume and muscle-band).
     minutes = minutes_of(profile)
-    floor = weekly_floor(level, days, minutes) if profile.goal is GoalCategory.hypertrophy else 1
+    floor = band_floor(level, days, minutes, profile.goal)
     high = WEEKLY_SETS[level][1]
     if profile.paced:  # post-viral fatigue: a third less, the floor too
         high, floor = math.floor(high * POST_VIRAL_VOLUME_SHARE), max(1, math.floor(floor * POST_VIRAL_VOLUME_SHARE))
@@ -302,6 +306,9 @@ def build_week(profile: Profile, plan: WeekPlan) -> TrainingWeek:
     sport_week(profile, plan, templates, days, roles)
     # The profile's equipment list and minutes (nothing without a profile).
     fit_week(profile, days, roles, plan.kind is WeekKind.deload)
+    for day, template in zip(days, templates, strict=True):
+        first = day.exercises[0]
+        day.warm_up = warm_up_line(first.name, lookup(first.name), easy=template.kind == "recovery")
     return TrainingWeek(week=plan.number, focus=clip(week_focus(plan, profile), 200),
                         deload=plan.kind is WeekKind.deload, days=days)
 

@@ -7,14 +7,14 @@ the built-in writer's own. The plan comes in as plain values: the coaching domai
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from app.coaching.profile import Unplaced
 from app.coaching.sport import taper_week
 from app.coaching.telling import for_summary, with_summary
 from app.coaching.words import Constraints
 from app.coaching.writer.lighter import lighten
-from app.coaching.writer.periodization import PHASES, WeekKind, WeekPlan, plan_weeks
+from app.coaching.writer.periodization import PHASES, WeekKind, WeekPlan, plan_weeks, with_phases
 from app.coaching.writer.profile import Profile, read_profile
 from app.coaching.writer.sessions import build_week
 from app.coaching.writer.wording import description, program_name, summary
@@ -55,7 +55,7 @@ def weeks_to_plan(profile: Profile, blocks: Sequence[tuple[int, int]], deload_we
             phases[0] = 0
     else:
         phases = [b % len(PHASES) for b in range(n)]
-    return [replace(p, phase=phases[p.block]) for p in plans]
+    return with_phases(plans, phases)
 
 
 def build_program_to_plan(request: GenerateRequest, blocks: Sequence[tuple[int, int]],

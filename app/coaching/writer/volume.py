@@ -130,6 +130,10 @@ def balance(entries: list[Entry], band: Band, days: int, make: Make) -> list[Ent
             # A full session first makes room, from muscles with sets to spare.
             while day_sets(entries, e.day) + 1 > band.session_cap and _spare(entries, e.day, band):
                 pass
+            # A partner at its ceiling (the shoulders of a push-up) first gives up work that does not
+            # train this muscle: a week of overhead presses must not keep the chest under its floor.
+            while not _fits(entries, e, band) and _room_for(entries, e, muscle, band):
+                pass
             if _fits(entries, e, band):
                 e.delta += 1
                 grown = True
@@ -142,6 +146,22 @@ def balance(entries: list[Entry], band: Band, days: int, make: Make) -> list[Ent
             continue
         entries.append(added)
     return entries
+
+
+def _room_for(entries: list[Entry], grown: Entry, muscle: Muscle, band: Band) -> bool:
+    """One set taken from work that trains a muscle `grown` would push over the ceiling but not
+    `muscle` itself, keeping every major muscle at its floor; False when there is none."""
+    peak, low = totals(entries, True), totals(entries, False)
+    full = {m for m, share in contributions(grown.ex) if m is not muscle and peak.get(m, 0.0) + share > band.ceiling}
+    if not full:
+        return False
+    options = [e for e in entries if e is not grown and e.role in _SHED_ORDER and e.sets(False) > _least(e, band)
+               and full & {m for m, _ in contributions(e.ex)} and muscle not in dict(contributions(e.ex))
+               and all(low.get(m, 0.0) - s >= band.floor for m, s in contributions(e.ex) if m in MAJOR_MUSCLES)]
+    if not options:
+        return False
+    _take(min(options, key=lambda e: (e.keep, _SHED_ORDER[e.role], -e.sets(True))), band)
+    return True
 
 
 def _add(entries: list[Entry], muscle: Muscle, band: Band, days: int, make: Make) -> Entry | None:

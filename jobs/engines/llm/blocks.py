@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 from app.coaching.policy import UNSTATED_EFFORT
 from app.coaching.prescription import read_row
 from app.coaching.repairs import Fix
-from app.models import ProgramContent
+from app.models import WARMUP_CHARS, WARMUP_DESCRIPTION, ProgramContent
 from jobs.engines.llm.plan import Plan, PlanBlock
 
 REPS = re.compile(r"^\d{1,3}(-\d{1,3})?( ?(s|m|sec|yd|per side))?$")
@@ -35,6 +35,7 @@ class BlockDay(BaseModel):
     """A training day of the plan's split (which names it), with its exercises."""
 
     day: int = Field(ge=1, le=7)
+    warm_up: str = Field(default="", max_length=WARMUP_CHARS, description=WARMUP_DESCRIPTION)
     exercises: list[BlockExercise] = Field(min_length=1, max_length=15)
 
 
@@ -121,7 +122,7 @@ def _block_weeks(plan: Plan, index: int, block: Block) -> list[dict[str, Any]]:
                 sets, reps, intensity = row
                 exercises.append({"name": ex.name, "sets": sets, "reps": reps, "intensity": intensity,
                                   "rest_seconds": ex.rest_seconds, "notes": ex.notes})
-            days.append({"day": day.day, "name": names[day.day], "exercises": exercises})
+            days.append({"day": day.day, "name": names[day.day], "warm_up": day.warm_up, "exercises": exercises})
         weeks.append({"week": week, "focus": week_focus(spec, week, week in deloads), "deload": week in deloads,
                       "days": days})
     return weeks

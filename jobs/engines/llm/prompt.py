@@ -25,6 +25,7 @@ Output rules:
 - Exactly {days} training days in every week, numbered 1 to {days} in order.
 - Every exercise has a name, sets (1-10), reps (a number, a range such as "8-12", or a time such as \
 "30s" for holds), an intensity (such as "RPE 8" or "75% 1RM"), rest_seconds and short notes.
+- Every day has a "warm_up": one short line (easy cardio and mobility, then lighter sets of its first exercise).
 - "summary" is speakable: at most 60 words, plain sentences, no lists or markup.
 {heard}- Answer with the JSON object only."""
 
@@ -162,6 +163,7 @@ Write block {number} of {count} of the plan below: {span}, {weeks} week(s). Its 
 - Exactly the plan's {days} training days, numbered as in its split (which names them), each with its exercises \
 (compound lifts first). Choose exercises the constraints allow, and vary them from the other blocks' \
 where the plan's focus changes; keep the main lifts so progress is measurable.
+- Every day has a "warm_up": one short line (easy cardio and mobility, then lighter sets of its first exercise).
 - Every exercise: name, rest_seconds, short notes (a cue; at most one sentence), and "weeks": exactly \
 {weeks} prescription(s), one per week of the block in order, each "<sets>x<reps> @ <intensity>" \
 (for example "4x6-8 @ RPE 8", "5x3 @ 82.5% 1RM", "3x30s @ Controlled"). Progress them week to week \
