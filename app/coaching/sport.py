@@ -17,11 +17,12 @@ the validator then reads the program's exercises itself, by catalogue name and t
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Collection
 
 from app.coaching.catalogue import EXERCISES, LibraryExercise, rules_out, usable
 from app.coaching.equipment import listed
-from app.coaching.kinds import Movement, Pattern
+from app.coaching.kinds import Equipment, Movement, Pattern
 from app.coaching.profile import Profile, Sport
 
 FIELD_COURT = frozenset({
@@ -90,8 +91,14 @@ def owed(profile: Profile | None, banned: Collection[Movement] = ()) -> tuple[Wo
 def possible(work: Work, profile: Profile, banned: Collection[Movement]) -> bool:
     """Can this person do the work at all: some drill of it that their bans, injuries and equipment
     allow (an older soccer player with only a mat cannot sprint on impact they were told to avoid)?"""
-    spared = {i.area for i in profile.injuries if i.status != "past"}
-    have = listed(profile)
+    spared = frozenset(i.area for i in profile.injuries if i.status != "past")
+    return _possible(work, spared, listed(profile), frozenset(banned))
+
+
+# Memoised: the writer asks every week of every program, and the answer depends only on these.
+@functools.lru_cache(maxsize=1024)
+def _possible(work: Work, spared: frozenset[str], have: frozenset[Equipment] | None,
+              banned: frozenset[Movement]) -> bool:
     return any(work in works(ex) and not any(rules_out(ex, m) for m in banned) and not ex.stresses & spared
                and (have is None or usable(ex, have)) for ex in EXERCISES)
 

@@ -9,6 +9,7 @@ single set. To make room, the day's accessories give up sets before the session 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 from app.coaching.catalogue import EXERCISES, LibraryExercise
@@ -108,10 +109,14 @@ def _filters(profile: Profile) -> Filters:
 
 def _choice(profile: Profile, what: Work, block: int) -> LibraryExercise | None:
     """The block's drill for this work: the easiest the level allows first, a new one each block."""
-    flt = _filters(profile)
-    options = [ex for ex in EXERCISES if what in works(ex) and flt.allows(ex)]
-    options.sort(key=lambda ex: ex.tier)
+    options = _options(what, _filters(profile))
     return options[block % len(options)] if options else None
+
+
+# Memoised as selection.ranked is: every week of a program asks again, and the answer depends only on these.
+@functools.lru_cache(maxsize=1024)
+def _options(what: Work, flt: Filters) -> tuple[LibraryExercise, ...]:
+    return tuple(sorted((ex for ex in EXERCISES if what in works(ex) and flt.allows(ex)), key=lambda ex: ex.tier))
 
 
 def _stage(profile: Profile, plan: WeekPlan) -> int:
