@@ -169,12 +169,12 @@ def fit_session(items: list[Item], minutes: int, share: float = 1.0, budget: Bud
     _superset(items, limit)  # an exercise gone may leave a new pair
     while _minutes(items) > limit and _trim_one(items, budget, DELOAD_MIN_SETS if share < 1 else MIN_SETS):
         pass
-    while _minutes(items) > limit and _drop_extra(items, budget):
+    while _minutes(items) > limit and drop_extra(items, budget):
         pass
     return items
 
 
-def _drop_extra(items: list[Item], budget: Budget) -> bool:
+def drop_extra(items: list[Item], budget: Budget) -> bool:
     """Where two sets each is still too long: trunk work or an accessory leaves the day (never one set)."""
     for it in reversed(items):
         if (it.kept or it.role not in (Role.accessory, Role.core, Role.recovery) or it.entry is None

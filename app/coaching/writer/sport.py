@@ -13,11 +13,12 @@ import functools
 from dataclasses import dataclass, replace
 
 from app.coaching.catalogue import EXERCISES, LibraryExercise
-from app.coaching.kinds import Movement, Muscle, Pattern
+from app.coaching.kinds import Movement, Pattern
 from app.coaching.names import lookup
 from app.coaching.policy import BEGINNER_MAX_EXERCISES, MIN_SETS, SESSION_SETS
 from app.coaching.sport import COMPETITION_LIFTS, Work, field_sport, lift_of, lifts_owed, owed, works
 from app.coaching.writer.dosing import dose
+from app.coaching.writer.fitting import Budget, Item, drop_extra
 from app.coaching.writer.periodization import WeekKind, WeekPlan
 from app.coaching.writer.profile import Profile
 from app.coaching.writer.selection import Filters
@@ -205,18 +206,14 @@ def _make_room(profile: Profile, day: TrainingDay, day_roles: list[Role], stage:
 
 
 def _drop(day: TrainingDay, day_roles: list[Role]) -> bool:
-    """The last accessory or trunk exercise whose major muscles another exercise of the day also trains;
-    else the goal's own explosive lead, when the sport's drills are the day's explosive work."""
-    entries = [lookup(ex.name) for ex in day.exercises]
-    for i in range(len(day_roles) - 1, -1, -1):
-        entry = entries[i]
-        if day_roles[i] not in (Role.accessory, Role.core) or entry is None or "balance" in entry.tags:
-            continue  # balance work stays: rule older-adult wants it every week
-        others = {m for j, e in enumerate(entries) if j != i and e is not None for m in e.muscles}
-        if set(entry.muscles) - others <= {Muscle.core}:  # trunk work is no major muscle's only work
-            del day.exercises[i], day_roles[i]
-            return True
-    drills = [i for i, e in enumerate(entries) if e is not None and works(e)]
+    """The last accessory or trunk exercise whose major muscles another exercise of the day also trains
+    (as a session fitted to its minutes drops one); else the goal's own explosive lead, when the
+    sport's drills are the day's explosive work."""
+    items = [Item(role, lookup(ex.name), ex) for role, ex in zip(day_roles, day.exercises, strict=True)]
+    if drop_extra(items, Budget()):
+        day.exercises, day_roles[:] = [it.ex for it in items], [it.role for it in items]
+        return True
+    drills = [i for i, it in enumerate(items) if it.entry is not None and works(it.entry)]
     for i in range(len(day_roles) - 1, -1, -1):
         if drills and day_roles[i] is Role.explosive and i not in drills:
             del day.exercises[i], day_roles[i]
