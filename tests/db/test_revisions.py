@@ -92,18 +92,22 @@ async def test_days_per_week_rewrites_from_week_and_says_so(live: Live) -> None:
         assert versions[0]["parent_id"] == new["id"]
 
 
-async def test_bad_revisions_are_4xx_naming_the_field_and_store_nothing(api_only: Live, pool: asyncpg.Pool) -> None:
-    async with api_only.client() as c:
-        user = (await c.post("/api/users", json={"display_name": "Sam"})).json()["id"]
-    program_id = uuid.uuid4()
-    job_id = uuid.uuid4()
-    # A program as a finished job leaves it (the worker is not running in this test).
+async def finished_program(pool: asyncpg.Pool, user: str) -> uuid.UUID:
+    """A program as a finished job leaves it, written straight to the tables (no worker runs in these tests)."""
+    program_id, job_id = uuid.uuid4(), uuid.uuid4()
     await pool.execute("INSERT INTO program_generation_jobs (id, user_id, request, status) "
                        "VALUES ($1, $2, $3, 'completed')", job_id, uuid.UUID(user), {"user_id": user, **REQUEST})
     await pool.execute(
         "INSERT INTO programs (id, user_id, job_id, name, description, goal_category, fitness_level, duration_weeks,"
         " days_per_week, content, summary, engine, lineage_id) VALUES ($1, $2, $3, 'P', '', 'hypertrophy',"
         " 'intermediate', 12, 4, '{\"weeks\": []}', 'S', 'builtin', $1)", program_id, uuid.UUID(user), job_id)
+    return program_id
+
+
+async def test_bad_revisions_are_4xx_naming_the_field_and_store_nothing(api_only: Live, pool: asyncpg.Pool) -> None:
+    async with api_only.client() as c:
+        user = (await c.post("/api/users", json={"display_name": "Sam"})).json()["id"]
+    program_id = await finished_program(pool, user)
     url = f"/api/programs/{program_id}/revisions"
     async with api_only.client() as c:
         cases = [
@@ -137,13 +141,7 @@ async def test_bad_revisions_are_4xx_naming_the_field_and_store_nothing(api_only
 async def test_revisions_share_idempotency_and_the_one_active_job_limit(api_only: Live, pool: asyncpg.Pool) -> None:
     async with api_only.client() as c:
         user = (await c.post("/api/users", json={"display_name": "Sam"})).json()["id"]
-    program_id, job_id = uuid.uuid4(), uuid.uuid4()
-    await pool.execute("INSERT INTO program_generation_jobs (id, user_id, request, status) "
-                       "VALUES ($1, $2, $3, 'completed')", job_id, uuid.UUID(user), {"user_id": user, **REQUEST})
-    await pool.execute(
-        "INSERT INTO programs (id, user_id, job_id, name, description, goal_category, fitness_level, duration_weeks,"
-        " days_per_week, content, summary, engine, lineage_id) VALUES ($1, $2, $3, 'P', '', 'hypertrophy',"
-        " 'intermediate', 12, 4, '{\"weeks\": []}', 'S', 'builtin', $1)", program_id, uuid.UUID(user), job_id)
+    program_id = await finished_program(pool, user)
     url = f"/api/programs/{program_id}/revisions"
     async with api_only.client() as c:
         first = await c.post(url, json={"instruction": "no lunges"}, headers={"Idempotency-Key": "k1"})
