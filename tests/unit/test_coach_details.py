@@ -21,7 +21,7 @@ from app.coaching.rules.walk import muscle_sets
 from app.coaching.validator import Rule, subject, validate
 from app.coaching.writer.program import build_program
 from app.models import Exercise, ProgramContent
-from tests.unit.test_checks import drop_pattern, each_exercise, one_set_of, request
+from tests.unit.test_checks import assert_rejected, drop_pattern, each_exercise, one_set_of, request
 
 Break = Callable[[ProgramContent], None]
 
@@ -93,13 +93,7 @@ DETAIL_CASES: list[tuple[str, dict[str, Any], Break, Rule, str]] = [
 @pytest.mark.parametrize(("case", "changes", "breaks", "rule", "says"), DETAIL_CASES, ids=[c[0] for c in DETAIL_CASES])
 def test_a_detail_a_coach_would_fix_is_rejected_by_its_rule(case: str, changes: dict[str, Any], breaks: Break,
                                                             rule: Rule, says: str) -> None:
-    req = request(**changes)
-    program = build_program(req)
-    assert validate(program, req) == [], "the starting point keeps every rule"
-    breaks(program)
-    found = [v for v in validate(ProgramContent.model_validate(program.model_dump()), req) if v.rule is rule]
-    assert found, f"{case}: not rejected by {rule}"
-    assert any(says in v.message for v in found), [v.message for v in found]
+    assert_rejected(case, changes, breaks, rule, says)
 
 
 def chest_sets(req_changes: dict[str, Any]) -> float:
