@@ -145,7 +145,7 @@ def choose_exercises(profile: Profile, template: DayTemplate, number: int, block
         prefer = profile.prefer if slot.offset == 0 else frozenset()
         flt = replace(filters, heavy_only=True) if heavy_main and slot.role is Role.main else filters
         offset = slot.offset
-        if profile.always & {e.name for e in of_pattern(slot.pattern) if flt.allows(e)} - used:
+        if profile.always and profile.always & {e.name for e in of_pattern(slot.pattern) if flt.allows(e)} - used:
             prefer, offset = profile.always, 0
         ex = pick(slot.pattern, flt, offset=offset, prefer=prefer, exclude=used)
         # Accessories rotate each block for a fresh stimulus; main lifts stay put so progress is measurable.
