@@ -10,14 +10,12 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from app.coaching.profile import Unplaced
-from app.coaching.sport import taper_week
 from app.coaching.telling import for_summary, with_summary
 from app.coaching.words import Constraints
-from app.coaching.writer.lighter import lighten
 from app.coaching.writer.periodization import PHASES, WeekKind, WeekPlan, plan_weeks, with_phases
 from app.coaching.writer.profile import Profile, read_profile
+from app.coaching.writer.program import assemble
 from app.coaching.writer.sessions import build_week
-from app.coaching.writer.wording import description, program_name, summary
 from app.models import GenerateRequest, ProgramContent
 
 
@@ -66,13 +64,11 @@ def build_program_to_plan(request: GenerateRequest, blocks: Sequence[tuple[int, 
     description; None: the built-in writer's own words for these weeks."""
     profile = read_profile(request, constraints)
     plans = weeks_to_plan(profile, blocks, deload_weeks)
-    weeks = lighten([build_week(profile, plan) for plan in plans], list(plans),
-                    taper_week(request.profile, request.duration_weeks, profile.constraints.event is not None))
+    program = assemble(profile, plans, [build_week(profile, plan) for plan in plans], unplaced)
     if words is None:
-        return ProgramContent(name=program_name(profile), description=description(profile, plans),
-                              summary=summary(profile, plans, unplaced), weeks=weeks)
+        return program
     # The plan's summary is the model's; what was adapted and not accounted for is code's, as in the
     # OpenAI engine's own programs.
     told = for_summary(request.profile, unplaced)
     return ProgramContent(name=words.name, summary=with_summary(words.summary, told),
-                          description=words.description or description(profile, plans), weeks=weeks)
+                          description=words.description or program.description, weeks=program.weeks)
