@@ -7,8 +7,11 @@ before the model is asked again, each recorded as a `Fix` (which rule, where, wh
 - rests outside the range the goal needs: heavy strength sets get at least the rest they need;
 - reps an exercise cannot be loaded for: a lift that cannot be loaded heavily, written for fewer
   than 6 reps, gets 6-8;
+- a strength or power day without a heavy lift: its first compound the person's equipment can load
+  heavily gets 4-6 reps;
 - effort above the person's ceiling: "RPE 9" for someone whose ceiling is RPE 8 becomes "RPE 8";
-- weekly sets per muscle: nudged by a few sets into the level's band (accessories first);
+- weekly sets per muscle (repairs_volume.py): nudged by a few sets into the level's band (accessories
+  first); a muscle far over its ceiling loses accessories for it, from the week's last day back;
 - sessions longer than the person's minutes allow: rests shortened towards the shortest the goal
   allows (heavy sets keep 150 s), the longest first; fewer exercises are the model's to choose;
 - doses a person cannot do as written (issue 25): one set becomes two (not a test, cardio or
@@ -32,9 +35,10 @@ from collections.abc import Callable
 
 from app.coaching import health
 from app.coaching import repairs_details as details
-from app.coaching.catalogue import LibraryExercise, contributions, heavy_with
+from app.coaching import repairs_volume as volume
+from app.coaching.catalogue import LibraryExercise, heavy_with, rules_out
 from app.coaching.equipment import listed, written_name
-from app.coaching.kinds import MAJOR_MUSCLES, NON_VOLUME_PATTERNS, Load, Muscle, Pattern
+from app.coaching.kinds import NON_VOLUME_PATTERNS, Load, Pattern
 from app.coaching.names import lookup
 from app.coaching.person import Person
 from app.coaching.policy import (
@@ -50,8 +54,6 @@ from app.coaching.policy import (
     MIN_SETS,
     SESSION_SETS,
     STRENGTH_PATTERNS,
-    WEEKLY_SETS,
-    band_floor,
     session_limit_min,
 )
 from app.coaching.prescription import parse_reps, rpe_of
@@ -66,7 +68,6 @@ from app.coaching.writer.sport import add_missing
 from app.models import Exercise, FitnessLevel, GoalCategory, ProgramContent, TrainingWeek
 
 STRENGTH_REST_S = 150  # the low end of the 150-300 s a heavy strength set needs
-NUDGE_MAX_SETS = 4  # a weekly-volume repair moves an exercise by at most this many sets
 _RPE = re.compile(r"^\s*RPE\s*(\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(\d+(?:\.\d+)?))?\s*$", re.IGNORECASE)
 
 
@@ -150,6 +151,43 @@ def loadable_reps(program: ProgramContent, person: Person) -> list[Fix]:
     return fixes
 
 
+HEAVY_DAY_REPS = f"{HEAVY_REPS - 2}-{HEAVY_REPS}"
+
+
+def _lift(entry: LibraryExercise) -> bool:
+    return entry.compound and entry.pattern in STRENGTH_PATTERNS and not entry.pattern.explosive
+
+
+def heavy_day(program: ProgramContent, person: Person) -> list[Fix]:
+    """A strength or power day with no heavy compound lift (rules strength-fit, power-fit): its first
+    compound that the person's equipment can load heavily (a dumbbell front squat, a split squat)
+    is written for 4-6 reps with a strength rest. The lift the model chose stays; only its dose moves
+    to what the goal asked for. A day with nothing loadable is the model's to change."""
+    goal = person.request.goal_category
+    rules = {"strength-fit", "power-fit"}
+    if goal not in (GoalCategory.strength, GoalCategory.power) or not rules & set(_broken(program, person)):
+        return []
+    c, profile = person.constraints, person.request.profile
+    spared = {i.area for i in profile.injuries if i.status != "past"} if profile is not None else set()
+    fixes = []
+    for week in (w for w in program.weeks if not w.deload):
+        for day in week.days:
+            found = [(ex, e, parse_reps(ex.reps)) for ex in day.exercises if (e := lookup(ex.name)) is not None]
+            if any((_lift(e) and r is not None and r.high <= HEAVY_REPS)
+                   or (e.pattern.explosive and goal is GoalCategory.power) for _, e, r in found):
+                continue
+            for ex, e, r in found:
+                if (_lift(e) and r is not None and r.unit == "reps" and heavy_with(e, c.equipment)
+                        and not any(rules_out(e, m) for m in c.banned)
+                        and not {a.value for a in e.stresses} & spared):
+                    rest = max(ex.rest_seconds, STRENGTH_REST_S)
+                    fixes.append(Fix(f"{goal.value}-fit", _where(week, day.day, ex),
+                                     f"{ex.reps} reps -> {HEAVY_DAY_REPS}, rest {rest} s"))
+                    ex.reps, ex.rest_seconds = HEAVY_DAY_REPS, rest
+                    break
+    return fixes
+
+
 def effort_ceiling(program: ProgramContent, person: Person) -> list[Fix]:
     c = person.constraints
     fixes = []
@@ -164,63 +202,6 @@ def effort_ceiling(program: ProgramContent, person: Person) -> list[Fix]:
             new = f"RPE {cap:g}"
             fixes.append(Fix("effort-cap", _where(week, day, ex), f"{ex.intensity!r} -> {new!r}"))
             ex.intensity = new
-    return fixes
-
-
-def _muscle_sets(week: TrainingWeek) -> dict[Muscle, float]:
-    sets: dict[Muscle, float] = {}
-    for day in week.days:
-        for ex in day.exercises:
-            entry = lookup(ex.name)
-            for muscle, share in contributions(entry) if entry is not None else ():
-                sets[muscle] = sets.get(muscle, 0.0) + ex.sets * share
-    return sets
-
-
-def weekly_volume(program: ProgramContent, person: Person) -> list[Fix]:
-    """A muscle a few sets outside its band is nudged in: over the ceiling, its accessories lose sets
-    first; under its floor (every goal's, in a loading week), its own exercises gain some (at most
-    NUDGE_MAX_SETS each, and at most twice that for the muscle). Farther off is the model's."""
-    request = person.request
-    minutes = request.profile.minutes_per_session if request.profile is not None else None
-    low = band_floor(request.fitness_level, request.days_per_week, minutes, request.goal_category)
-    volumes = [sum(ex.sets for d in w.days for ex in d.exercises) for w in program.weeks]
-    peak = max(volumes, default=0)
-    high = WEEKLY_SETS[request.fitness_level][1]
-    max_sets = BEGINNER_MAX_SETS if request.fitness_level is FitnessLevel.beginner else MAX_SETS
-    fixes: list[Fix] = []
-    for k, week in enumerate(program.weeks):
-        sets = _muscle_sets(week)
-        items = [(d.day, ex, e) for d in week.days for ex in d.exercises if (e := lookup(ex.name)) is not None]
-        for muscle, n in sets.items():
-            if high < n <= high + 2 * NUDGE_MAX_SETS:
-                # Accessories of this muscle first (isolation, most sets), never below two sets.
-                for day, ex, entry in sorted(items, key=lambda t: (t[2].compound, -t[1].sets)):
-                    share = dict(contributions(entry)).get(muscle, 0.0)
-                    cut = min(NUDGE_MAX_SETS, ex.sets - 2)
-                    was = ex.sets
-                    while share and cut > 0 and n > high:
-                        ex.sets, n, cut = ex.sets - 1, n - share, cut - 1
-                    if ex.sets != was:
-                        fixes.append(Fix("weekly-volume", _where(week, day, ex),
-                                         f"{was} sets -> {ex.sets} (the {muscle} over {high} a week)"))
-        # The floor is every goal's (rules weekly-volume, muscle-band), in the weeks that carry the load:
-        # not a deload, a taper or a test week.
-        lighter = volumes[k] < 0.7 * peak or (k == len(volumes) - 1 and k >= 2 and volumes[k] < volumes[k - 1])
-        if week.deload or lighter:
-            continue
-        sets = _muscle_sets(week)
-        for muscle in MAJOR_MUSCLES:
-            n = sets.get(muscle, 0.0)
-            if 0 < n < low and low - n <= 2 * NUDGE_MAX_SETS:
-                for day, ex, entry in items:
-                    if entry.muscles[:1] == (muscle,) and entry.pattern not in NON_VOLUME_PATTERNS:
-                        add, was = min(NUDGE_MAX_SETS, max_sets - ex.sets), ex.sets
-                        while add > 0 and n < low:
-                            ex.sets, n, add = ex.sets + 1, n + 1, add - 1
-                        if ex.sets != was:
-                            fixes.append(Fix("weekly-volume", _where(week, day, ex),
-                                             f"{was} sets -> {ex.sets} (the {muscle} under {low} a week)"))
     return fixes
 
 
@@ -322,9 +303,10 @@ def sport_drills(program: ProgramContent, person: Person) -> list[Fix]:
             for week in program.weeks for name in add_missing(profile, week)]
 
 
-REPAIRS: tuple[Repair, ...] = (names, set_ceiling, session_sets, strength_rests, loadable_reps, effort_ceiling,
-                               whole_sets, few_hard_reps, harder_bodyweight, weekly_volume, session_rests,
-                               health_words, sport_drills, details.safety_pins, details.warm_ups,
+REPAIRS: tuple[Repair, ...] = (names, set_ceiling, session_sets, strength_rests, loadable_reps, heavy_day,
+                               effort_ceiling, whole_sets, few_hard_reps, harder_bodyweight,
+                               volume.far_over, volume.weekly_volume, volume.still_over,
+                               session_rests, health_words, sport_drills, details.safety_pins, details.warm_ups,
                                details.plain_names, details.moving_percentages)
 
 

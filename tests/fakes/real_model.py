@@ -16,7 +16,8 @@ from block to block. It writes:
 
 On a repair turn it does what a careful model does: every prescription in the asked format, each
 name the problems quote replaced by the catalogue's spelling of the same exercise, and, told a day
-has no heavy lift, its first compounds in low reps.
+has no heavy lift, its first compounds in low reps, or a lift the problem suggests when none of
+its own can be loaded. It does not act on volumes it is told are off.
 
     fake = FakeOpenAI(default=RealModel(), pace=Pace())
 """
@@ -50,7 +51,8 @@ MOVES: list[Move] = [
     *_moves("squat", "gym", True, ("Barbell Back Squat", "Back squat"), ("Leg Press", "Leg press"),
             ("Front Squat (Barbell)", "Front squat")),
     *_moves("squat", "db", True, ("Goblet Squat (Dumbbell)", "Goblet squat"),
-            ("Dumbbell Front Squat", "Goblet squat"), ("Heel Elevated DB Squat", "Heel-elevated dumbbell squat")),
+            ("Dumbbell Front Squat", "Dumbbell front squat"),
+            ("Heel Elevated DB Squat", "Heel-elevated dumbbell squat")),
     *_moves("squat", "bw", True, ("Bodyweight Squats", "Bodyweight box squat")),
     *_moves("hinge", "gym", True, ("BB RDL", "Romanian deadlift"), ("Deadlift (Barbell)", "Conventional deadlift"),
             ("Trap Bar Deadlift", "Trap-bar deadlift")),
@@ -162,6 +164,20 @@ def _loadable(move: Move) -> bool:
     return entry is not None and heavy_with(entry, kit)
 
 
+def _lead_heavy(moves: list[Move], named: set[str], kits: list[str]) -> list[Move]:
+    """The day as it was if its first two lifts can be loaded; else led by a loadable lift the
+    problems quote, the day's own pattern first, in place of that pattern's lift."""
+    if any(m.compound and _loadable(m) for m in moves[:2]):
+        return moves
+    quoted = [m for m in MOVES if m.canonical in named and m.kit in kits and m.compound and _loadable(m)]
+    patterns = [m.pattern for m in moves]
+    quoted.sort(key=lambda m: patterns.index(m.pattern) if m.pattern in patterns else len(patterns))
+    if not quoted:
+        return moves
+    lead = quoted[0]
+    return [lead, *(m for m in moves if m.pattern != lead.pattern)]
+
+
 def _pick(pattern: str, kits: list[str], turn: int, taken: set[str], main: bool) -> Move | None:
     """A day's main lifts come from the heaviest kit the person has; the rest vary across it, body
     weight only where nothing else fits (a full gym's squat is never a bodyweight squat)."""
@@ -239,13 +255,18 @@ class RealModel:
         weeks = list(range(int(first), int(last or first) + 1))
         deloads = set(plan.get("deload_weeks") or [])
         named = {a or b for a, b in QUOTED.findall(problems)}
+        # Told that a day lacks a heavy lift, a careful model loads its first compounds heavily, or,
+        # when none of them can be loaded, leads the day with a lift the problem names that can.
+        heavier = repair and "heavy compound lift" in problems
         days = []
         for d, (_, patterns) in enumerate(SPLITS[r["days_per_week"]]):
             exercises = []
-            for role, move in enumerate(self.day(r, d, index, patterns)):
-                name = move.canonical if repair and move.spelled in named else move.spelled
-                # Told that a day lacks a heavy lift, a careful model loads its first compounds heavily.
-                heavier = repair and "heavy compound lift" in problems
+            moves = self.day(r, d, index, patterns)
+            if heavier:
+                moves = _lead_heavy(moves, named, kit_of(r["goal_raw"]))
+            for role, move in enumerate(moves):
+                name = move.canonical if repair and (move.spelled in named or move.canonical in named) \
+                    else move.spelled
                 rows = [self.row(r, move, role, k, w in deloads, repair, name, heavier) for k, w in enumerate(weeks)]
                 cue = "Controlled lowering, full range." if move.compound else "Squeeze at the top."
                 exercises.append({"name": name, "rest_seconds": 150 if move.compound and role < 2 else 75,

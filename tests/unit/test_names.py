@@ -35,7 +35,7 @@ NOT_IN_CATALOGUE = ("Thruster (Barbell)", "Burpee")
 # The spellings models write, and what they mean.
 SPELLINGS = {
     "Bench Press (Dumbbell)": "Dumbbell bench press", "DB bench press": "Dumbbell bench press",
-    "dumbbell bench presses": "Dumbbell bench press", "Dumbbell Front Squat": None,
+    "dumbbell bench presses": "Dumbbell bench press", "Dumbbell Front Squat": "Dumbbell front squat",
     "Barbell Back Squat (high bar)": "Back squat", "Walking Lunges - each leg": "Walking lunge",
     "Walking lunge, each leg": "Walking lunge", "Bulgarian split squat per side": "Bulgarian split squat",
     "Romanian deadlift with dumbbells": "Dumbbell Romanian deadlift", "Standing dumbbell curl": "Dumbbell curl",

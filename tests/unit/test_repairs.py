@@ -3,17 +3,18 @@ intent is fixed, and recorded, before a model is asked again; what it cannot is 
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
 import pytest
 
-from app.coaching.catalogue import contributions
-from app.coaching.kinds import Muscle
+from app.coaching.catalogue import contributions, heavy_with
+from app.coaching.kinds import Equipment, Muscle, Pattern
 from app.coaching.names import lookup
 from app.coaching.person import read_person
 from app.coaching.policy import UNSTATED_EFFORT, WEEKLY_SETS
-from app.coaching.prescription import read_row
+from app.coaching.prescription import parse_reps, read_row
 from app.coaching.repairs import repair
 from app.coaching.validator import validate
 from app.coaching.writer.program import build_program
@@ -137,6 +138,59 @@ def test_weekly_volume_a_set_or_two_over_is_nudged_into_the_band() -> None:
     # The weekly nudge, or the session's set cap first when the added sets also overfill that day.
     assert "weekly-volume" not in rules_of(fixed, req)
     assert any(f.rule in ("weekly-volume", "session-volume") for f in fixes)
+
+
+def test_a_muscle_far_over_its_ceiling_loses_isolation_work_not_its_lifts() -> None:
+    # A model's six-day beginner week with a lateral raise every day: 18 more sets for the shoulders.
+    req = request(goal_category="hypertrophy", fitness_level="beginner", days_per_week=6)
+    program = build_program(req)
+    for week in program.weeks:
+        for day in week.days:
+            raise_ = day.exercises[-1].model_copy()
+            raise_.name, raise_.sets, raise_.reps, raise_.intensity = "Dumbbell lateral raise", 3, "12-15", "RPE 8"
+            day.exercises.append(raise_)
+    lifts = [(d.day, e.name, e.sets) for d in program.weeks[1].days for e in d.exercises if lookup(e.name).compound]
+    assert "weekly-volume" in rules_of(program, req)
+    fixed, fixes = repair(program, read_person(req))
+    assert "weekly-volume" not in rules_of(fixed, req)
+    assert any(f.change.startswith("left out") for f in fixes)
+    week = fixed.weeks[1]
+    assert [(d.day, e.name, e.sets) for d in week.days for e in d.exercises if lookup(e.name).compound] == lifts
+    left_out = [f.where for f in fixes if f.change.startswith("left out") and f.where.startswith("week 2 ")]
+    assert left_out[0].startswith("week 2 day 6")  # from the week's last day back
+
+
+def test_a_strength_day_without_a_heavy_lift_gets_one_it_can_load() -> None:
+    req = request(goal_raw="only dumbbells and a bench at home", days_per_week=3, duration_weeks=4)
+    program = build_program(req)
+    day = program.weeks[0].days[1]
+    for ex in day.exercises:
+        if parse_reps(ex.reps) is not None and parse_reps(ex.reps).high <= 6:  # type: ignore[union-attr]
+            ex.reps = "8-10"  # a model's strength day in hypertrophy reps
+    names = [e.name for e in day.exercises]
+    assert "strength-fit" in rules_of(program, req)
+    fixed, fixes = repair(program, read_person(req))
+    assert "strength-fit" not in rules_of(fixed, req)
+    fix = next(f for f in fixes if f.rule == "strength-fit")
+    assert fix.where.startswith("week 1 day 2") and "-> 4-6" in fix.change
+    day = fixed.weeks[0].days[1]
+    assert [e.name for e in day.exercises] == names  # the model's lifts stay; only a dose moved
+    heavy = next(e for e in day.exercises if e.reps == "4-6")
+    assert heavy_with(lookup(heavy.name), (Equipment.dumbbell, Equipment.bench)) and heavy.rest_seconds >= 150
+
+
+def test_a_day_with_nothing_loadable_is_named_with_lifts_that_are() -> None:
+    req = request(goal_raw="only dumbbells and a bench at home")
+    program = build_program(req)
+    day = program.weeks[0].days[0]
+    squat, step = day.exercises[0].model_copy(), day.exercises[0].model_copy()
+    squat.name, squat.reps, step.name, step.reps = "Heel-elevated dumbbell squat", "8-10", "Step-up", "8-10"
+    day.exercises = [squat, step, *(e for e in day.exercises[1:] if not lookup(e.name).compound)]
+    found = [str(v) for v in validate(program, req) if v.rule.value == "strength-fit"]
+    named = re.findall(r"'([^']+)'", found[0].split("for example")[1])
+    assert found[0].startswith("week 1 day 1 has no heavy compound lift") and 1 <= len(named) <= 3
+    assert lookup(named[0]).pattern is Pattern.lunge  # a movement of the day's own first
+    assert all(heavy_with(lookup(n), (Equipment.dumbbell, Equipment.bench)) for n in named)
 
 
 def test_what_code_cannot_fix_is_left_to_the_rules() -> None:

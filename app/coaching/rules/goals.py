@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from app.coaching.catalogue import EXERCISES, heavy_with, rules_out, usable
+from app.coaching.catalogue import EXERCISES, LibraryExercise, heavy_with, rules_out, usable
 from app.coaching.kinds import NON_VOLUME_PATTERNS
 from app.coaching.policy import (
     EXPLOSIVE_MIN_REST_S,
@@ -23,11 +23,12 @@ from app.coaching.rules.walk import Item, is_recovery_day
 from app.models import GoalCategory, TrainingDay, TrainingWeek
 
 
-def _heavy_possible(s: Subject) -> bool:
+def _loadable(s: Subject) -> Iterator[LibraryExercise]:
+    """The compound lifts this person can load heavily: their equipment, nothing banned or spared."""
     c = s.constraints
-    return any(heavy_with(ex, c.equipment) and ex.compound and ex.pattern in STRENGTH_PATTERNS
-               and usable(ex, c.equipment) and not any(rules_out(ex, m) for m in c.banned)
-               and not ex.stresses & s.spared for ex in EXERCISES)
+    return (ex for ex in EXERCISES if heavy_with(ex, c.equipment) and ex.compound and ex.pattern in STRENGTH_PATTERNS
+            and usable(ex, c.equipment) and not any(rules_out(ex, m) for m in c.banned)
+            and not ex.stresses & s.spared)
 
 
 def _heavy_each_day(s: Subject) -> bool:
@@ -69,23 +70,29 @@ def _heavy_weekly(s: Subject, heavy_possible: bool, goal: GoalCategory) -> Itera
                    "program needs every training week, around an injury too")
 
 
-def _no_heavy_day(week: TrainingWeek, day: TrainingDay, goal: GoalCategory) -> str:
+def _no_heavy_day(s: Subject, week: TrainingWeek, day: TrainingDay, items: list[Item], goal: GoalCategory) -> str:
+    """Named with lifts the person's equipment can load, the day's own movements first, so a repair
+    knows what would do (a dumbbell-only legs day: a Bulgarian split squat, not a heel-elevated squat)."""
+    patterns = {it.entry.pattern for it in items if it.entry is not None}
+    options = sorted((ex for ex in _loadable(s) if ex.stock), key=lambda ex: (ex.pattern not in patterns, ex.tier))[:3]
+    named = " or ".join(repr(ex.name) for ex in options)
     return (f"week {week.week} day {day.day} has no heavy compound lift in 1-{HEAVY_REPS} reps (isolation work such "
-            f"as curls does not count), which a {goal.value} program needs every training day")
+            f"as curls does not count), which a {goal.value} program needs every training day"
+            + (f"; with this equipment, for example {named}" if named else ""))
 
 
 @rule(Rule.strength_fit)
 def strength_fit(s: Subject) -> Iterator[str]:
     if s.request.goal_category is not GoalCategory.strength:
         return
-    heavy_possible = _heavy_possible(s)
+    heavy_possible = any(True for _ in _loadable(s))
     for week, day, items in _training_days(s):
         for it in items:
             if _heavy_compound(it) and it.ex.rest_seconds < HEAVY_MIN_REST_S:
                 yield (f"{it.where}: {it.ex.reps} reps with {it.ex.rest_seconds} s rest; heavy strength sets "
                        "need 150-300 s")
         if heavy_possible and _heavy_each_day(s) and not any(_heavy_compound(it) for it in items):
-            yield _no_heavy_day(week, day, GoalCategory.strength)
+            yield _no_heavy_day(s, week, day, items, GoalCategory.strength)
     yield from _heavy_weekly(s, heavy_possible, GoalCategory.strength)
 
 
@@ -93,7 +100,7 @@ def strength_fit(s: Subject) -> Iterator[str]:
 def power_fit(s: Subject) -> Iterator[str]:
     if s.request.goal_category is not GoalCategory.power:
         return
-    heavy_possible = _heavy_possible(s)
+    heavy_possible = any(True for _ in _loadable(s))
     explosive_weeks: set[int] = set()
     for week, day, items in _training_days(s):
         for it in items:
@@ -103,7 +110,7 @@ def power_fit(s: Subject) -> Iterator[str]:
             if it.entry.pattern.explosive and it.reps.high > HEAVY_REPS:
                 yield f"{it.where}: {it.ex.reps} reps; power work is 1-{HEAVY_REPS} fast reps with full rest"
         if heavy_possible and _heavy_each_day(s) and not any(_heavy_compound(it) or _explosive(it) for it in items):
-            yield _no_heavy_day(week, day, GoalCategory.power)
+            yield _no_heavy_day(s, week, day, items, GoalCategory.power)
     yield from _heavy_weekly(s, heavy_possible, GoalCategory.power)
     for week in s.program.weeks:
         if not week.deload and week.week not in explosive_weeks:
