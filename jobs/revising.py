@@ -22,10 +22,14 @@ import asyncpg
 
 from app import queries as q
 from app import step_queries as steps_q
-from app.coaching import validator
+from app.coaching import swaps, validator
+from app.coaching.catalogue import LibraryExercise
+from app.coaching.person import Person, read_person
 from app.coaching.profile import Profile, Unplaced
 from app.coaching.reading.reader import Reading, read
+from app.coaching.repairs import repair
 from app.coaching.revision import (
+    Asked,
     asked,
     changed_profile,
     changed_request,
@@ -34,6 +38,7 @@ from app.coaching.revision import (
     splice,
     without_swap_targets,
 )
+from app.coaching.writer.profile import read_profile
 from app.models import GenerateRequest, ProgramContent
 from jobs.engines.base import Engine, EngineError, Generated, ProgressReporter, StepStore
 from jobs.engines.builtin import BuiltinEngine
@@ -86,29 +91,33 @@ async def revise(pool: asyncpg.Pool, job_id: UUID, attempt: int, request: Genera
         log.exception("job %s: reading the instruction failed; going on with the request's profile", job_id)
         reading = Reading(Profile())
     base = request.profile or Profile()
-    profile = changed_profile(base, reading, explicit, wants.swap_out)
+    profile = changed_profile(base, reading, explicit)
     new_request = changed_request(request, profile, wants.days_per_week)
     if not await steps_q.save_understood(pool, job_id, attempt, profile.model_dump(mode="json"),
                                          [u.model_dump(mode="json") for u in reading.unplaced]):
         log.info("job %s: what the change says was stored by an earlier attempt", job_id)
 
     rewritten = new_request.days_per_week != request.days_per_week
+    person = read_person(new_request, reading.unplaced)
     by_model: Generated | None = None
-    if isinstance(engine, ModelReviser):
+    new = None if rewritten else _swapped(old, old, person, wants, from_week)
+    if new is not None:
+        log.info("job %s: the named exercises swapped by code; nothing else rewritten", job_id)
+    elif isinstance(engine, ModelReviser):
         try:
             plan, blocks = await _parent_steps(pool, row["job_id"])
             by_model, asked_again = await engine.revise_program(
                 new_request, report, steps, plan, blocks, from_week, instruction, wants.swap_out, rewritten,
                 reading.unplaced)
-            new = _written(old, by_model.program, from_week, wants.lighter, new_request)
+            new = _written(old, by_model.program, from_week, wants, person)
             log.info("job %s: the model rewrote %s", job_id,
                      "the whole program" if rewritten else f"blocks {[i + 1 for i in asked_again]}")
         except EngineError as exc:  # the built-in writer revises it instead, as a generation falls back
             log.warning("job %s: the model could not revise the program (%s); the built-in writer does", job_id, exc)
             by_model = None
-    if by_model is None:
+    if new is None:
         fresh = (await BuiltinEngine().generate(new_request, report, None, list(reading.unplaced))).program
-        new = _written(old, fresh, from_week, wants.lighter, new_request)
+        new = _written(old, fresh, from_week, wants, person)
 
     fields = [n for n in Profile.model_fields if n != "said" and getattr(profile, n) != getattr(base, n)]
     if rewritten:
@@ -136,13 +145,45 @@ async def _parent_steps(pool: asyncpg.Pool, job_id: UUID | None) -> tuple[dict[s
     return plan, {s.index: s.content for s in done if s.kind == "block" and s.content is not None}
 
 
-def _written(old: ProgramContent, fresh: ProgramContent, from_week: int, lighter: tuple[int, int] | None,
-             request: GenerateRequest) -> ProgramContent:
-    """The old weeks before from_week, the fresh ones from it, lighter where asked, checked whole."""
+def _swapped(old: ProgramContent, fresh: ProgramContent, person: Person, wants: Asked,
+             from_week: int) -> ProgramContent | None:
+    """Only the exercises the person named, swapped in the weeks from `from_week` of `fresh` (the old
+    program itself, or freshly written weeks that chose one of them again), lighter where asked,
+    repaired and checked whole; None when nothing is named, no swap fits or the result breaks a rule
+    (a knee that now hurts asks more of those weeks than the squats: they are written again)."""
+    terms = wants.swap_out
+    named = swaps.targets(fresh, terms, from_week)
+    if not named:
+        return None
+    writer = read_profile(person.request, person.constraints)
+    choices: dict[str, Sequence[LibraryExercise]] = {}
+    for name in named:
+        days = [e.name for w in fresh.weeks for d in w.days if any(e.name == name for e in d.exercises)
+                for e in d.exercises]
+        choices[name] = swaps.options(name, days, writer, terms, wants.swap_in)
+    new = swaps.apply(fresh, choices, writer, from_week)
+    if new is None:
+        return None
+    new = splice(old, repair(new, person)[0], from_week)  # a swapped-in lift's dose, as for any model's row
+    try:
+        return _written(old, new, from_week, dataclasses.replace(wants, swap_out=()), person)
+    except RevisionFailed as exc:
+        log.info("revision: swapping %s alone does not fit (%s)", ", ".join(named), exc)
+        return None
+
+
+def _written(old: ProgramContent, fresh: ProgramContent, from_week: int, wants: Asked,
+             person: Person) -> ProgramContent:
+    """The old weeks before from_week, the fresh ones from it (with what the person named to swap
+    swapped, should the writer have chosen it again), lighter where asked, repaired, checked whole."""
+    if wants.swap_out:
+        swapped = _swapped(old, fresh, person, wants, from_week)
+        if swapped is not None:
+            return swapped
     new = splice(old, fresh, from_week)
-    if lighter is not None:
-        new = lighten(new, (max(from_week, lighter[0]), lighter[1]))
-    return _checked(new, fresh, old, request, from_week)
+    if wants.lighter is not None:
+        new = lighten(new, (max(from_week, wants.lighter[0]), wants.lighter[1]))
+    return _checked(new, fresh, old, person.request, from_week)
 
 
 def _dump(u: Unplaced) -> dict[str, Any]:

@@ -78,8 +78,7 @@ def without_swap_targets(instruction: str) -> str:
     return SWAP.sub(lambda s: s.group(0)[: s.end(1) - s.start(0)] if s.group(2) else s.group(0), instruction)
 
 
-def changed_profile(base: Profile | None, reading: Reading, explicit: Profile | None,
-                    swap_out: tuple[str, ...]) -> Profile:
+def changed_profile(base: Profile | None, reading: Reading, explicit: Profile | None) -> Profile:
     """The program's profile with the change on top: the caller's fields win over the words (as in a
     generation), and the change wins over what the program was made with, except that injuries,
     conditions and what to avoid are added to (the cautious side: nothing said before is forgotten)."""
@@ -96,7 +95,9 @@ def changed_profile(base: Profile | None, reading: Reading, explicit: Profile | 
     kinds = {c.kind for c in change.conditions}
     merged["conditions"] = [*(c.model_dump() for c in change.conditions),
                             *(c.model_dump() for c in old.conditions if c.kind not in kinds)][:20]
-    avoid = [*old.avoid, *change.avoid, *swap_out]
+    # What to swap is not added: those are exercises, swapped by name (app/coaching/swaps.py), and "the
+    # squats" in `avoid` would ban every squat-pattern lift, the leg press a sore knee keeps too.
+    avoid = [*old.avoid, *change.avoid]
     merged["avoid"] = list(dict.fromkeys(a[:100] for a in avoid))[:20]
     merged["said"] = dict(list({**old.said, **change.said}.items())[:40])
     return Profile.model_validate(merged)

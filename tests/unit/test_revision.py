@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 
-from app.coaching import validator
+from app.coaching import swaps, validator
+from app.coaching.person import read_person
 from app.coaching.profile import Injury, Profile
 from app.coaching.reading.reader import merge, read
 from app.coaching.revision import (
@@ -18,6 +19,7 @@ from app.coaching.revision import (
     splice,
     without_swap_targets,
 )
+from app.coaching.writer.profile import read_profile
 from app.coaching.writer.program import build_program
 from app.models import GenerateRequest, ProgramContent
 
@@ -44,12 +46,14 @@ def test_what_a_swap_asks_for_is_not_read_as_equipment() -> None:
 def test_the_change_is_laid_over_the_profile_and_adds_to_what_to_avoid_and_injuries() -> None:
     base = Profile(minutes_per_session=60, avoid=["burpees"],
                    injuries=[Injury(area="shoulder", side="left", words="bad left shoulder")])
-    p = changed_profile(base, read("swap the squats, my knee's been hurting, I have 30 minutes"), None, ("squats",))
+    p = changed_profile(base, read("swap the squats, my knee's been hurting, no burpees or box jumps, I have 30 "
+                                   "minutes"), None)
     assert p.minutes_per_session == 30
-    assert p.avoid == ["burpees", "squats"]
+    # What to avoid is added to; what to swap is not (the squats are swapped by name: app/coaching/swaps.py).
+    assert "burpees" in p.avoid and any("box jump" in a for a in p.avoid) and not any("squat" in a for a in p.avoid)
     assert {i.area for i in p.injuries} == {"knee", "shoulder"}
     # The caller's explicit fields win over the words.
-    p = changed_profile(base, read("I have 30 minutes"), Profile(minutes_per_session=45), ())
+    p = changed_profile(base, read("I have 30 minutes"), Profile(minutes_per_session=45))
     assert p.minutes_per_session == 45
 
 
@@ -62,7 +66,7 @@ def _request(days: int = 4) -> GenerateRequest:
 
 def _revise(old: ProgramContent, request: GenerateRequest, words: str, from_week: int) -> tuple[ProgramContent, str]:
     a = asked(words)
-    profile = changed_profile(request.profile, read(without_swap_targets(words)), None, a.swap_out)
+    profile = changed_profile(request.profile, read(without_swap_targets(words)), None)
     changed = changed_request(request, profile, a.days_per_week)
     new = splice(old, build_program(changed), from_week)
     if a.lighter:
@@ -74,10 +78,16 @@ def _revise(old: ProgramContent, request: GenerateRequest, words: str, from_week
 def test_a_swap_keeps_the_weeks_before_from_week_and_says_what_changed() -> None:
     request = _request()
     old = build_program(request)
-    new, said = _revise(old, request, "swap the squats", 5)
+    person = read_person(request)
+    writer = read_profile(request, person.constraints)
+    named = swaps.targets(old, ("squats",), 5)
+    choices = {n: swaps.options(n, [], writer, ("squats",)) for n in named}
+    new = splice(old, swaps.apply(old, choices, writer, 5) or old, 5)
+    said = compare(old, new, 5, [], False).said
     assert new.weeks[:4] == old.weeks[:4]
-    assert "swapped for" in said and "weeks 5-12" in said and said.endswith("the rest is as it was.")
+    assert "swapped for leg press in weeks 5-12" in said and said.endswith("the rest is as it was.")
     assert not any(e.name == "Back squat" for w in new.weeks[4:] for d in w.days for e in d.exercises)
+    assert validator.check_program(new, request) == []
 
 
 def test_days_per_week_rewrites_and_lighter_weeks_keep_their_exercises() -> None:

@@ -4,10 +4,11 @@ what they may do), balanced so each muscle's weekly sets fall in its band, and t
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import replace
 
 from app.coaching.catalogue import TEST_ORDER, LibraryExercise, by_name, contributions, of_pattern, tagged
-from app.coaching.kinds import Movement, Muscle, Pattern
+from app.coaching.kinds import BodyArea, Movement, Muscle, Pattern
 from app.coaching.names import lookup
 from app.coaching.policy import (
     BALANCE_HOLD_SETS,
@@ -171,17 +172,25 @@ def _exercise(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan,
     if d.sets <= 0:
         return None  # a lighter week leaves it out rather than give it one set
     lead = {Role.main: "Main lift.", Role.explosive: "Explosive: full speed, full rest."}.get(role, "")
-    injured = sorted(ex.stresses & profile.filters.spared)
-    if injured:  # gentle work for an injured area: light, high reps, pain-free range (rule injury-area)
-        where = " and ".join(a.value.replace("_", " ") for a in injured)
-        lead = f"Gentle for your {where}: light, in a pain-free range only; leave it out if it hurts."
-        light = d.intensity if plan.kind is WeekKind.deload else f"RPE {INJURED_AREA_MAX_RPE:g}, pain-free range"
-        d = replace(d, reps=_light_reps(ex), intensity=light)
+    gentle = gentle_dose(ex, profile.filters.spared)
+    if gentle is not None:  # gentle work for an injured area: light, high reps, pain-free range (rule injury-area)
+        reps, light, lead = gentle
+        d = replace(d, reps=reps, intensity=d.intensity if plan.kind is WeekKind.deload else light)
     out = Exercise(name=ex.name, sets=min(d.sets, 12), reps=d.reps, intensity=d.intensity, rest_seconds=d.rest,
                    notes="")
     pins = PINS_NOTE if needs_pins(out, ex) else ""  # right after the lead: never clipped away
     out.notes = clip(" ".join(part for part in (lead, pins, d.note, ex.cue, *profile_notes(profile, ex)) if part), 300)
     return out
+
+
+def gentle_dose(ex: LibraryExercise, spared: Collection[BodyArea]) -> tuple[str, str, str] | None:
+    """The reps, effort and lead note of work that loads an injured area, or None when it loads none."""
+    injured = sorted(ex.stresses & set(spared))
+    if not injured:
+        return None
+    where = " and ".join(a.value.replace("_", " ") for a in injured)
+    return (_light_reps(ex), f"RPE {INJURED_AREA_MAX_RPE:g}, pain-free range",
+            f"Gentle for your {where}: light, in a pain-free range only; leave it out if it hurts.")
 
 
 def _light_reps(ex: LibraryExercise) -> str:
