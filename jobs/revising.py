@@ -23,7 +23,6 @@ import asyncpg
 from app import queries as q
 from app import step_queries as steps_q
 from app.coaching import swaps, validator
-from app.coaching.catalogue import LibraryExercise
 from app.coaching.person import Person, read_person
 from app.coaching.profile import Profile, Unplaced
 from app.coaching.reading.reader import Reading, read
@@ -123,6 +122,11 @@ async def revise(pool: asyncpg.Pool, job_id: UUID, attempt: int, request: Genera
     if rewritten:
         fields.append("days_per_week")
     changes = compare(old, new, from_week, fields, rewritten, wants.lighter)
+    if not changes.weeks_changed and wants.swap_out:  # they named what the program does not have
+        last = len(old.weeks)
+        weeks = f"weeks {from_week}-{last}" if last > from_week else f"week {from_week}"
+        changes = changes.model_copy(update={
+            "said": f"There are no {' or '.join(wants.swap_out)} in {weeks} to swap; nothing changed."[:300]})
     result = Generated(program=new, engine="builtin") if by_model is None else dataclasses.replace(by_model,
                                                                                                   program=new)
     content = {"engine": result.engine, "model": result.model,
@@ -152,18 +156,16 @@ def _swapped(old: ProgramContent, fresh: ProgramContent, person: Person, wants: 
     repaired and checked whole; None when nothing is named, no swap fits or the result breaks a rule
     (a knee that now hurts asks more of those weeks than the squats: they are written again)."""
     terms = wants.swap_out
-    named = swaps.targets(fresh, terms, from_week)
+    named = swaps.targets(fresh, terms, from_week, wants.swap_in)
     if not named:
         return None
     writer = read_profile(person.request, person.constraints)
-    choices: dict[str, Sequence[LibraryExercise]] = {}
+    choices = {}
     for name in named:
         days = [e.name for w in fresh.weeks for d in w.days if any(e.name == name for e in d.exercises)
                 for e in d.exercises]
         choices[name] = swaps.options(name, days, writer, terms, wants.swap_in)
     new = swaps.apply(fresh, choices, writer, from_week)
-    if new is None:
-        return None
     new = splice(old, repair(new, person)[0], from_week)  # a swapped-in lift's dose, as for any model's row
     try:
         return _written(old, new, from_week, dataclasses.replace(wants, swap_out=()), person)

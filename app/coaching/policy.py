@@ -30,6 +30,7 @@ EASY_RPE = 4.0  # "easy, conversational pace" and the like, when no number is gi
 # ---------------------------------------------------------------- goals
 
 HEAVY_REPS = 6  # strength and power: heavy work is 1-6 reps
+TEST_MIN_RPE = 9.5  # one rep at this effort or more is a 1RM test
 HEAVY_MIN_REST_S = 120  # the rule says 150-300 s; a little slack
 EXPLOSIVE_MIN_REST_S = 90
 HYPERTROPHY_REPS = (6, 15)

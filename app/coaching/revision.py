@@ -204,7 +204,14 @@ def compare(old: ProgramContent, new: ProgramContent, from_week: int, profile_ch
     # (an exercise that only moved between weeks or days is not news).
     had = {e.name for w in weeks_changed if w in before for d in before[w].days for e in d.exercises}
     has = {e.name for w in weeks_changed if w in after for d in after[w].days for e in d.exercises}
-    gone, new_names = sorted(had - has), sorted(has - had)
+    gone = sorted(had - has)
+    # And what took a gone exercise's place on its day, though the program has it on other days (a
+    # lat pulldown for the pull-ups): news on that day.
+    took = {n for w in weeks_changed if w in before and w in after
+            for a, b in zip(before[w].days, after[w].days, strict=False) if a.day == b.day
+            if {e.name for e in a.exercises} & set(gone)
+            for n in {e.name for e in b.exercises} - {e.name for e in a.exercises}}
+    new_names = sorted((has - had) | took)
     return changes.model_copy(update={"said": _say(changes, len(new.weeks), new, lighter, gone, new_names)})
 
 

@@ -82,7 +82,7 @@ def test_a_swap_keeps_the_weeks_before_from_week_and_says_what_changed() -> None
     writer = read_profile(request, person.constraints)
     named = swaps.targets(old, ("squats",), 5)
     choices = {n: swaps.options(n, [], writer, ("squats",)) for n in named}
-    new = splice(old, swaps.apply(old, choices, writer, 5) or old, 5)
+    new = splice(old, swaps.apply(old, choices, writer, 5), 5)
     said = compare(old, new, 5, [], False).said
     assert new.weeks[:4] == old.weeks[:4]
     assert "swapped for leg press in weeks 5-12" in said and said.endswith("the rest is as it was.")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from app.coaching.catalogue import LibraryExercise, contributions
 from app.coaching.kinds import Muscle
 from app.coaching.names import lookup
-from app.coaching.policy import HARD_RPE, RECOVERY_RPE
+from app.coaching.policy import HARD_RPE, RECOVERY_RPE, TEST_MIN_RPE
 from app.coaching.prescription import Reps, parse_reps, rpe_of
 from app.models import Exercise, ProgramContent, TrainingDay, TrainingWeek
 
@@ -102,4 +102,4 @@ def mean_effort(items: list[Item]) -> float:
 def is_test(it: Item) -> bool:
     """A 1RM test: one all-out rep of a lift (a sprint or a jump is one fast rep, not a test)."""
     return (it.entry is not None and it.reps is not None and it.reps.unit == "reps" and it.reps.high == 1
-            and not it.entry.pattern.explosive and it.rpe is not None and it.rpe >= 9.5)
+            and not it.entry.pattern.explosive and it.rpe is not None and it.rpe >= TEST_MIN_RPE)
