@@ -45,6 +45,7 @@ from jobs.progress import Fenced
 
 log = logging.getLogger(__name__)
 STEP = "revision"
+MAX_LINEAGE = 50  # versions walked back for the model's plan and blocks
 WEEK = re.compile(r"\bweeks? (\d+)")  # the weeks a violation names (app/coaching/rules say "week 3 day 2 ...")
 
 
@@ -104,7 +105,7 @@ async def revise(pool: asyncpg.Pool, job_id: UUID, attempt: int, request: Genera
         log.info("job %s: the named exercises swapped by code; nothing else rewritten", job_id)
     elif isinstance(engine, ModelReviser):
         try:
-            plan, blocks = await _parent_steps(pool, row["job_id"])
+            plan, blocks = await _model_steps(pool, row)
             by_model, asked_again = await engine.revise_program(
                 new_request, report, steps, plan, blocks, from_week, instruction, wants.swap_out, rewritten,
                 reading.unplaced)
@@ -129,7 +130,11 @@ async def revise(pool: asyncpg.Pool, job_id: UUID, attempt: int, request: Genera
             "said": f"There are no {' or '.join(wants.swap_out)} in {weeks} to swap; nothing changed."[:300]})
     result = Generated(program=new, engine="builtin") if by_model is None else dataclasses.replace(by_model,
                                                                                                   program=new)
-    content = {"engine": result.engine, "model": result.model,
+    # Whether this version's weeks are the model's blocks as stored (a later revision by the model may
+    # build on them: _model_steps); not when code swapped or lightened them afterwards.
+    model_blocks = by_model is not None and wants.lighter is None and \
+        [w for w in new.weeks if w.week >= from_week] == [w for w in by_model.program.weeks if w.week >= from_week]
+    content = {"engine": result.engine, "model": result.model, "model_blocks": model_blocks,
                "program": new.model_dump(mode="json"), "changes": changes.model_dump(mode="json"),
                "request": new_request.model_dump(mode="json"), "unplaced": [_dump(u) for u in reading.unplaced]}
     if not await steps_q.save_step(pool, job_id, attempt, STEP, 0, content, changes.model_dump(mode="json"), 95,
@@ -139,14 +144,29 @@ async def revise(pool: asyncpg.Pool, job_id: UUID, attempt: int, request: Genera
     return new_request, result
 
 
-async def _parent_steps(pool: asyncpg.Pool, job_id: UUID | None) -> tuple[dict[str, Any] | None,
-                                                                          dict[int, dict[str, Any]]]:
-    """The plan and blocks the parent's job stored, if it is still there."""
-    if job_id is None:
-        return None, {}
-    done = [s for s in await steps_q.load_steps(pool, job_id) if s.status == "done" and s.content is not None]
-    plan = next((s.content for s in done if s.kind == "plan"), None)
-    return plan, {s.index: s.content for s in done if s.kind == "block" and s.content is not None}
+async def _model_steps(pool: asyncpg.Pool, program: asyncpg.Record) -> tuple[dict[str, Any] | None,
+                                                                            dict[int, dict[str, Any]]]:
+    """The plan and blocks the model's writing of this program is made of: its job's, or, for a
+    version the model revised (whose job stores only the blocks it asked again), those over its
+    parent's, up the lineage. Nothing when a version on the way was changed after the model wrote it
+    (a swap or lighter weeks by code, the built-in writer): its weeks are no longer the blocks'."""
+    blocks: dict[int, dict[str, Any]] = {}
+    row: asyncpg.Record | None = program
+    for _ in range(MAX_LINEAGE):
+        if row is None or row["job_id"] is None:
+            break
+        done = [s for s in await steps_q.load_steps(pool, row["job_id"]) if s.status == "done" and s.content]
+        for s in done:
+            if s.kind == "block" and s.content is not None:
+                blocks.setdefault(s.index, s.content)  # the nearer version's block wins
+        plan = next((s.content for s in done if s.kind == "plan"), None)
+        if plan is not None:
+            return plan, blocks
+        revision = next((s.content for s in done if s.kind == STEP), None)
+        if revision is None or not revision.get("model_blocks") or row["parent_id"] is None:
+            break
+        row = await q.get_program(pool, row["parent_id"])
+    return None, {}
 
 
 def _swapped(old: ProgramContent, fresh: ProgramContent, person: Person, wants: Asked,

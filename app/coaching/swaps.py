@@ -56,11 +56,13 @@ def targets(program: ProgramContent, terms: Sequence[str], from_week: int, wante
     """The exercises from `from_week` on that the words name, in the order they first appear; not
     what the person asked for in their place ("swap the curls for hammer curls" keeps hammer curls)."""
     asked = [ex for w in wanted if (ex := lookup(w)) is not None]
-    keep, kinds = {ex.name for ex in asked}, {ex.pattern for ex in asked}
+    keep = {ex.name for ex in asked}
     found = (e.name for w in program.weeks if w.week >= from_week for d in w.days for e in d.exercises)
     named = [n for n in dict.fromkeys(found) if n not in keep and any(names_it(t, n) for t in terms)]
-    # What they asked for says which kind they mean: hammer curls for the biceps curls, not leg curls.
-    return [n for n in named if not kinds or ((e := lookup(n)) is not None and e.pattern in kinds)]
+    # What they asked for says which kind they mean: hammer curls for the biceps curls, not leg curls;
+    # hip thrusts for deadlifts (the glutes).
+    return [n for n in named if not asked or ((e := lookup(n)) is not None and any(
+        e.pattern is a.pattern or set(e.muscles) & set(a.muscles) for a in asked))]
 
 
 def options(out: str, day_names: Iterable[str], profile: Profile, terms: Sequence[str],

@@ -97,3 +97,26 @@ async def test_days_per_week_asks_a_new_plan_and_every_block(
     assert [schema_name(q) for q in asked].count("training_plan") == 1
     assert status["changes"]["rewritten"] and status["changes"]["said"].startswith("Now 3 days a week")
     assert new["weeks"][:4] == old["weeks"][:4] and all(len(w["days"]) == 3 for w in new["weeks"][4:])
+
+
+async def test_a_version_the_model_revised_is_revised_by_the_model_again(
+        settings: Settings, db_url: str, service_key: str, worker_engines: list[Engine]) -> None:
+    async with model_service(settings, db_url, service_key, worker_engines) as (live, fake), live.client() as c:
+        v1 = await _generate(c)
+        versions = [v1]
+        for words, from_week in (("I only have dumbbells and a bench at home now", 5),
+                                 ("my left knee has been hurting", 9)):
+            before = len(fake.requests)
+            r = await c.post(f"/api/programs/{versions[-1]['id']}/revisions",
+                             json={"instruction": words, "from_week": from_week})
+            status = await wait_done(c, r.json()["job_id"])
+            assert status["status"] == "completed", status
+            asked = fake.requests[before:]
+            new = (await c.get(f"/api/programs/{status['program_id']}")).json()
+            # The model asked again for blocks only (the plan and the rest from the lineage's steps).
+            assert new["engine"] == "openai", (words, status)
+            assert asked and all(schema_name(q) == "training_block" for q in asked)
+            assert new["weeks"][:from_week - 1] == versions[-1]["weeks"][:from_week - 1]
+            versions.append(new)
+    assert [v["version"] for v in versions] == [1, 2, 3]
+    assert versions[2]["parent_id"] == versions[1]["id"]

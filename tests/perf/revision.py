@@ -29,7 +29,9 @@ REQUEST = {"height_cm": 180.0, "weight_kg": 80.0, "goal_category": "hypertrophy"
            "duration_weeks": 12, "days_per_week": 4, "fitness_level": "intermediate"}
 CHANGES = (
     ("swap the squats, my knee's been hurting", 5),
+    ("swap the squats", 5),
     ("swap the squats", 1),
+    ("replace the deadlifts with hip thrusts", 5),
     ("I only have 30 minutes a session now", 5),
     ("make weeks 9 to 11 lighter, I'm travelling", 9),
     ("I can only train three days a week now", 5),
@@ -83,8 +85,10 @@ async def run(quick: bool) -> list[Table]:
                     said = (status.get("changes") or {}).get("said") or status.get("error_message") or ""
                     program = (await c.get(f"/api/programs/{status['program_id']}")).json() \
                         if status["program_id"] else {}
-                    # The built-in writer when the model could not revise it (jobs/revising.py logs why).
-                    by = {"openai": "the model", "builtin": "the built-in writer"}.get(program.get("engine"), "-")
+                    # The built-in writer when the model could not revise it (jobs/revising.py logs why); code
+                    # alone when nothing was asked (a swap of the named exercises, lighter weeks).
+                    by = "code, no model call" if not asked else \
+                        {"openai": "the model", "builtin": "the built-in writer"}.get(program.get("engine"), "-")
                     table.add(f'"{instruction}"', from_week, f"{took:.1f} s", len(asked),
                               f"{kinds.count('training_block')} (of {blocks}){plan}", _tokens(asked),
                               f"{100 * _tokens(asked) / max(1, _tokens(gen)):.0f}%", by, said)

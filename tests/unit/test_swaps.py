@@ -89,3 +89,12 @@ def test_a_day_with_every_option_already_leaves_the_exercise_out() -> None:
     new = swaps.apply(old, {"Back squat": []}, _writer(request), 5)
     assert _rows(new, range(1, 13)) == [r for r in _rows(old, range(1, 13)) if r[2] != "Back squat" or r[0] < 5]
     assert [r for r in _rows(new, range(1, 5)) if r[2] == "Back squat"]
+
+
+def test_what_they_ask_for_says_which_kind_they_mean() -> None:
+    program = build_program(_request(goal_category="strength"))
+    curls = swaps.targets(program, ("curls",), 5)
+    assert curls and all("leg curl" in n.lower() for n in curls)  # a strength plan's curls are leg curls
+    assert swaps.targets(program, ("curls",), 5, ["hammer curls"]) == []  # they meant biceps curls
+    deadlifts = swaps.targets(program, ("deadlifts",), 5, ["hip thrusts"])
+    assert deadlifts and all("deadlift" in n.lower() for n in deadlifts)  # the same muscles: those are meant
