@@ -13,7 +13,8 @@ before the model is asked again, each recorded as a `Fix` (which rule, where, wh
 - weekly sets per muscle (repairs_volume.py): nudged by a few sets into the level's band (accessories
   first); a muscle far over its ceiling loses accessories for it, from the week's last day back;
 - sessions longer than the person's minutes allow: rests shortened towards the shortest the goal
-  allows (heavy sets keep 150 s), the longest first; fewer exercises are the model's to choose;
+  allows (heavy sets keep 150 s), the longest first; then, as the built-in writer fits its own,
+  supersets, and an exercise whose muscles the day trains elsewhere left out or a set less;
 - doses a person cannot do as written (issue 25): one set becomes two (not a test, cardio or
   mobility); Nordic curls and the like written for many reps get a handful; an easy bodyweight move
   for a trained lifter gets the note that makes it hard (a vest, a backpack, a slow lowering);
@@ -43,6 +44,7 @@ from app.coaching.names import lookup
 from app.coaching.person import Person
 from app.coaching.policy import (
     BEGINNER_MAX_SETS,
+    DELOAD_MAX_SHARE,
     EASY_BODYWEIGHT_MIN_REPS,
     GENTLE_MAX_RPE,
     HEAVY_MIN_REST_S,
@@ -61,7 +63,7 @@ from app.coaching.repair_types import Fix as Fix  # re-exported: the engines rec
 from app.coaching.timing import session_minutes
 from app.coaching.validator import validate
 from app.coaching.writer.fitting import Item as FitItem
-from app.coaching.writer.fitting import shorten_rests
+from app.coaching.writer.fitting import fit_week, shorten_rests
 from app.coaching.writer.profile import read_profile
 from app.coaching.writer.splits import Role
 from app.coaching.writer.sport import add_missing
@@ -293,6 +295,46 @@ def session_rests(program: ProgramContent, person: Person) -> list[Fix]:
     return fixes
 
 
+def _role(i: int, ex: Exercise) -> Role:
+    entry = lookup(ex.name)
+    if i == 0:
+        return Role.main
+    return Role.secondary if entry is not None and entry.compound and i == 1 else Role.accessory
+
+
+def session_fit(program: ProgramContent, person: Person) -> list[Fix]:
+    """A session still longer than the person's minutes once rests are short (session_rests) is fitted
+    as the built-in writer fits its own (writer/fitting.py): a heavy second lift in 6-8 reps,
+    accessories paired in supersets, then an exercise whose muscles another one that day trains left
+    out, or a set less, never taking a major muscle under its weekly floor."""
+    said = person.request.profile
+    minutes = said.minutes_per_session if said is not None else None
+    if minutes is None:
+        return []
+    limit = session_limit_min(minutes)
+    writer = read_profile(person.request, person.constraints)
+    fixes = []
+    for week in program.weeks:
+        # A deload fits in a share of the time, so it stays lighter than the fitted weeks around it.
+        if all(session_minutes(d.exercises) <= limit * (DELOAD_MAX_SHARE if week.deload else 1.0) for d in week.days):
+            continue
+        was = {d.day: [e.model_copy() for e in d.exercises] for d in week.days}
+        fit_week(writer, week.days, [[_role(i, e) for i, e in enumerate(d.exercises)] for d in week.days],
+                 week.deload)
+        for day in week.days:
+            before, now = was[day.day], {e.name: e for e in day.exercises}
+            for ex in before:
+                after = now.get(ex.name)
+                if after is None:
+                    fixes.append(Fix("session-length", _where(week, day.day, ex), f"left out to fit {minutes} minutes"))
+                elif after != ex:
+                    fixes.append(Fix("session-length", _where(week, day.day, ex),
+                                     f"{ex.sets}x{ex.reps}, rest {ex.rest_seconds} s -> {after.sets}x{after.reps}, "
+                                     f"rest {after.rest_seconds} s" + (" (superset)" if "Superset" in after.notes
+                                                                      and "Superset" not in ex.notes else "")))
+    return fixes
+
+
 def sport_drills(program: ProgramContent, person: Person) -> list[Fix]:
     """A field sport's sprints, cuts, landings or conditioning a model left out of a week, added as
     the built-in writer adds them (writer/sport.py)."""
@@ -306,8 +348,8 @@ def sport_drills(program: ProgramContent, person: Person) -> list[Fix]:
 REPAIRS: tuple[Repair, ...] = (names, set_ceiling, session_sets, strength_rests, loadable_reps, heavy_day,
                                effort_ceiling, whole_sets, few_hard_reps, harder_bodyweight,
                                volume.far_over, volume.weekly_volume, volume.still_over,
-                               session_rests, health_words, sport_drills, details.safety_pins, details.warm_ups,
-                               details.plain_names, details.moving_percentages)
+                               session_rests, session_fit, health_words, sport_drills, details.safety_pins,
+                               details.warm_ups, details.plain_names, details.moving_percentages)
 
 
 def _broken(program: ProgramContent, person: Person) -> Counter[str]:

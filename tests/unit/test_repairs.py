@@ -15,6 +15,7 @@ from app.coaching.names import lookup
 from app.coaching.person import read_person
 from app.coaching.policy import UNSTATED_EFFORT, WEEKLY_SETS
 from app.coaching.prescription import parse_reps, read_row
+from app.coaching.reading.reader import merge, read
 from app.coaching.repairs import repair
 from app.coaching.validator import validate
 from app.coaching.writer.program import build_program
@@ -191,6 +192,25 @@ def test_a_day_with_nothing_loadable_is_named_with_lifts_that_are() -> None:
     assert found[0].startswith("week 1 day 1 has no heavy compound lift") and 1 <= len(named) <= 3
     assert lookup(named[0]).pattern is Pattern.lunge  # a movement of the day's own first
     assert all(heavy_with(lookup(n), (Equipment.dumbbell, Equipment.bench)) for n in named)
+
+
+@pytest.mark.parametrize("minutes", [30, 45])
+def test_a_session_longer_than_the_persons_minutes_is_fitted_as_the_writer_fits_its_own(minutes: int) -> None:
+    # A model's program written as if time were no object, for someone with `minutes` a session.
+    roomy = request(goal_category="hypertrophy", days_per_week=4, duration_weeks=8)
+    program = build_program(roomy)
+    req = request(goal_category="hypertrophy", days_per_week=4, duration_weeks=8,
+                  goal_raw=f"I only have {minutes} minutes a session")
+    person = read_person(req.model_copy(update={"profile": merge(None, read(req.goal_raw).profile)}))
+    assert person.request.profile is not None and person.request.profile.minutes_per_session == minutes
+    found = {v.rule.value for v in validate(program, person.request, person.constraints)}
+    assert "session-length" in found
+    fixed, fixes = repair(program, person)
+    assert "session-length" not in {v.rule.value for v in validate(fixed, person.request, person.constraints)}
+    assert any(f.rule == "session-length" and ("left out" in f.change or "->" in f.change) for f in fixes)
+    # The main lift of each day stays first.
+    assert [d.exercises[0].name for w in fixed.weeks for d in w.days] == \
+        [d.exercises[0].name for w in program.weeks for d in w.days]
 
 
 def test_what_code_cannot_fix_is_left_to_the_rules() -> None:
