@@ -241,3 +241,21 @@ def heavy_with(ex: LibraryExercise, equipment: Collection[Equipment]) -> bool:
 def usable(ex: LibraryExercise, equipment: Collection[Equipment]) -> bool:
     """Can this be done with that equipment? Any one of its kinds, plus everything it needs."""
     return bool(ex.equipment & set(equipment)) and ex.needs <= set(equipment)
+
+
+@functools.lru_cache(maxsize=1024)
+def trainable(muscle: Muscle, equipment: frozenset[Equipment], banned: frozenset[Movement],
+              spared: frozenset[BodyArea] = frozenset()) -> bool:
+    """Is any allowed exercise left for this muscle? If the person ruled them all out (or an injury
+    spares every area its exercises load), nothing is owed."""
+    return any(muscle in ex.muscles and ex.pattern not in NON_VOLUME_PATTERNS and usable(ex, equipment)
+               and not any(rules_out(ex, m) for m in banned) and _spares(ex, muscle, spared) for ex in EXERCISES)
+
+
+def _spares(ex: LibraryExercise, muscle: Muscle, spared: frozenset[BodyArea]) -> bool:
+    """Around an injury a muscle is owed only if a reviewed exercise that works it first (not as a
+    helper) leaves the injured areas alone: quads are not owed with a sore knee."""
+    if not spared:
+        return True
+    prime = contributions(ex)
+    return ex.stock and bool(prime) and prime[0][0] is muscle and not ex.stresses & spared

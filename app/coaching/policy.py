@@ -105,6 +105,7 @@ GENTLE_MAX_RPE = 7.0
 # Work that loads an injured area (a catalogue entry's `gentle` areas): this light, at most.
 INJURED_AREA_MAX_RPE = 7.0
 INJURED_AREA_MIN_REPS = 10
+INJURED_AREA_MAX_SETS = 3  # light work around an injury is a few sets of an exercise, not a muscle's whole dose
 YOUTH_AGE = 18  # under it: no 1RM tests, technique first under supervision (NSCA youth position)
 OLDER_ADULT_AGE = 65  # from it: balance work every week, no landings from a height
 BALANCE_HOLD_SETS = 2

@@ -3,7 +3,8 @@ before the model is asked again, each recorded as a `Fix` (which rule, where, wh
 
 - names: every exercise under the catalogue's name ("BB RDL" -> "Romanian deadlift"), so the person
   and the agent hear one name for one exercise;
-- doses a level cannot take: sets above the level's maximum per exercise;
+- doses a level cannot take: sets above the level's maximum per exercise, and more than a few sets
+  of the light work that loads an injured area;
 - rests outside the range the goal needs: heavy strength sets get at least the rest they need;
 - reps an exercise cannot be loaded for: a lift that cannot be loaded heavily, written for fewer
   than 6 reps, gets 6-8;
@@ -49,6 +50,7 @@ from app.coaching.policy import (
     GENTLE_MAX_RPE,
     HEAVY_MIN_REST_S,
     HEAVY_REPS,
+    INJURED_AREA_MAX_SETS,
     INJURY_MAX_RPE,
     LOAD_MIN_REPS,
     LOW_REPS_MAX,
@@ -104,6 +106,20 @@ def set_ceiling(program: ProgramContent, person: Person) -> list[Fix]:
         if ex.sets > cap:
             fixes.append(Fix("dose", _where(week, day, ex), f"{ex.sets} sets -> {cap}"))
             ex.sets = cap
+    return fixes
+
+
+def gentle_sets(program: ProgramContent, person: Person) -> list[Fix]:
+    """Work that loads an injured area is a few sets (rule injury-area), however many the model gave."""
+    profile = person.request.profile
+    spared = {i.area for i in profile.injuries if i.status != "past"} if profile is not None else set()
+    if not spared:
+        return []
+    fixes = []
+    for week, day, ex, entry in _exercises(program):
+        if entry is not None and {a.value for a in entry.stresses} & spared and ex.sets > INJURED_AREA_MAX_SETS:
+            fixes.append(Fix("injury-area", _where(week, day, ex), f"{ex.sets} sets -> {INJURED_AREA_MAX_SETS}"))
+            ex.sets = INJURED_AREA_MAX_SETS
     return fixes
 
 
@@ -345,8 +361,8 @@ def sport_drills(program: ProgramContent, person: Person) -> list[Fix]:
             for week in program.weeks for name in add_missing(profile, week)]
 
 
-REPAIRS: tuple[Repair, ...] = (names, set_ceiling, session_sets, strength_rests, loadable_reps, heavy_day,
-                               effort_ceiling, whole_sets, few_hard_reps, harder_bodyweight,
+REPAIRS: tuple[Repair, ...] = (names, set_ceiling, gentle_sets, session_sets, strength_rests, loadable_reps,
+                               heavy_day, effort_ceiling, whole_sets, few_hard_reps, harder_bodyweight,
                                volume.far_over, volume.weekly_volume, volume.still_over,
                                session_rests, session_fit, health_words, sport_drills, details.safety_pins,
                                details.warm_ups, details.plain_names, details.moving_percentages)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from app.coaching.catalogue import contributions, heavy_with
-from app.coaching.kinds import Equipment, Muscle, Pattern
+from app.coaching.kinds import BodyArea, Equipment, Muscle, Pattern
 from app.coaching.names import lookup
 from app.coaching.person import read_person
 from app.coaching.policy import UNSTATED_EFFORT, WEEKLY_SETS
@@ -211,6 +211,20 @@ def test_a_session_longer_than_the_persons_minutes_is_fitted_as_the_writer_fits_
     # The main lift of each day stays first.
     assert [d.exercises[0].name for w in fixed.weeks for d in w.days] == \
         [d.exercises[0].name for w in program.weeks for d in w.days]
+
+
+def test_gentle_work_for_an_injured_area_is_cut_to_a_few_sets() -> None:
+    req = request(goal_category="hypertrophy", goal_raw="my left shoulder is sore")
+    req = req.model_copy(update={"profile": merge(None, read(req.goal_raw).profile)})
+    program = build_program(req)
+    loading = [e for w in program.weeks for d in w.days for e in d.exercises
+               if lookup(e.name).stresses & {BodyArea.shoulder}]  # type: ignore[union-attr]
+    assert loading and all(e.sets <= 3 for e in loading)  # the writer keeps it light
+    loading[0].sets = 6  # a model's sore-shoulder chest press, six sets
+    assert "injury-area" in rules_of(program, req)
+    fixed, fixes = repair(program, read_person(req))
+    assert "injury-area" not in rules_of(fixed, req)
+    assert any(f.rule == "injury-area" and f.change == "6 sets -> 3" for f in fixes)
 
 
 def test_what_code_cannot_fix_is_left_to_the_rules() -> None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
+from app.coaching.catalogue import trainable
 from app.coaching.emphasis import TRUNK_PATTERNS, de_emphasised, emphasised
 from app.coaching.kinds import MAJOR_MUSCLES, Muscle
 from app.coaching.policy import POST_VIRAL_VOLUME_SHARE, band_middle, emphasis_floor, maintenance
 from app.coaching.rules.registry import Rule, Subject, rule
-from app.coaching.rules.volume import trainable, training_weeks
+from app.coaching.rules.volume import training_weeks
 from app.coaching.rules.walk import Item, muscle_sets
 from app.models import GoalCategory
 

@@ -15,6 +15,7 @@ from app.coaching.kinds import BodyArea, Impact, Load, Pattern
 from app.coaching.policy import (
     HYPERTENSION_MIN_REPS,
     INJURED_AREA_MAX_RPE,
+    INJURED_AREA_MAX_SETS,
     INJURED_AREA_MIN_REPS,
     INJURY_MAX_RPE,
     PAIN_CEILING,
@@ -67,6 +68,10 @@ def injury_area(s: Subject) -> Iterator[str]:
             yield (f"{it.where}: loads the {areas}, which a current or recovering injury spares; only work the "
                    f"catalogue calls gentle for it fits, light (RPE {INJURED_AREA_MAX_RPE:g} or less, "
                    f"{INJURED_AREA_MIN_REPS}+ reps) in a pain-free range")
+        elif loads and it.ex.sets > INJURED_AREA_MAX_SETS:
+            areas = ", ".join(a.value.replace("_", " ") for a in loads)
+            yield (f"{it.where}: {it.ex.sets} sets of work that loads the injured {areas}; light work around an "
+                   f"injury is at most {INJURED_AREA_MAX_SETS} sets of an exercise")
         if it.rpe is not None and it.rpe > INJURY_MAX_RPE:
             yield f"{it.where}: {it.ex.intensity!r} is above RPE {INJURY_MAX_RPE:g}, the ceiling with an injury"
 

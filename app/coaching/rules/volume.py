@@ -4,13 +4,12 @@ every training week, and (for hypertrophy) each at least at its floor.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterator
 
-from app.coaching.catalogue import EXERCISES, LibraryExercise, contributions, rules_out, usable
+from app.coaching.catalogue import trainable
 from app.coaching.emphasis import de_emphasised
-from app.coaching.kinds import MAJOR_MUSCLES, NON_VOLUME_PATTERNS, BodyArea, Equipment, Movement, Muscle
+from app.coaching.kinds import MAJOR_MUSCLES, Muscle
 from app.coaching.policy import POWER_FLOOR_SHARE, WEEKLY_SETS, band_floor, maintenance, weekly_floor
 from app.coaching.rules.registry import Rule, Subject, rule
 from app.coaching.rules.walk import muscle_sets, weekly_sets
@@ -22,24 +21,6 @@ def training_weeks(s: Subject) -> list[TrainingWeek]:
     volumes = {w.week: weekly_sets(s.walk.week(w)) for w in s.program.weeks}
     peak = max(volumes.values(), default=0)
     return [w for w in s.program.weeks if not w.deload and volumes[w.week] >= 0.7 * peak]
-
-
-@functools.lru_cache(maxsize=1024)
-def trainable(muscle: Muscle, equipment: frozenset[Equipment], banned: frozenset[Movement],
-              spared: frozenset[BodyArea] = frozenset()) -> bool:
-    """Is any allowed exercise left for this muscle? If the person ruled them all out (or an injury
-    spares every area its exercises load), nothing is owed."""
-    return any(muscle in ex.muscles and ex.pattern not in NON_VOLUME_PATTERNS and usable(ex, equipment)
-               and not any(rules_out(ex, m) for m in banned) and _spares(ex, muscle, spared) for ex in EXERCISES)
-
-
-def _spares(ex: LibraryExercise, muscle: Muscle, spared: frozenset[BodyArea]) -> bool:
-    """Around an injury a muscle is owed only if a reviewed exercise that works it first (not as a
-    helper) leaves the injured areas alone: quads are not owed with a sore knee."""
-    if not spared:
-        return True
-    prime = contributions(ex)
-    return ex.stock and bool(prime) and prime[0][0] is muscle and not ex.stresses & spared
 
 
 def _trainable(s: Subject, muscle: Muscle) -> bool:

@@ -7,12 +7,13 @@ import math
 from collections.abc import Collection
 from dataclasses import replace
 
-from app.coaching.catalogue import TEST_ORDER, LibraryExercise, by_name, contributions, of_pattern, tagged
-from app.coaching.kinds import BodyArea, Movement, Muscle, Pattern
+from app.coaching.catalogue import TEST_ORDER, LibraryExercise, by_name, contributions, of_pattern, tagged, trainable
+from app.coaching.kinds import MAJOR_MUSCLES, BodyArea, Movement, Muscle, Pattern
 from app.coaching.names import lookup
 from app.coaching.policy import (
     BALANCE_HOLD_SETS,
     INJURED_AREA_MAX_RPE,
+    INJURED_AREA_MAX_SETS,
     INJURED_AREA_MIN_REPS,
     MAX_TESTS_PER_WEEK,
     MIN_SETS,
@@ -175,7 +176,8 @@ def _exercise(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan,
     gentle = gentle_dose(ex, profile.filters.spared)
     if gentle is not None:  # gentle work for an injured area: light, high reps, pain-free range (rule injury-area)
         reps, light, lead = gentle
-        d = replace(d, reps=reps, intensity=d.intensity if plan.kind is WeekKind.deload else light)
+        d = replace(d, sets=min(d.sets, INJURED_AREA_MAX_SETS), reps=reps,
+                    intensity=d.intensity if plan.kind is WeekKind.deload else light)
     out = Exercise(name=ex.name, sets=min(d.sets, 12), reps=d.reps, intensity=d.intensity, rest_seconds=d.rest,
                    notes="")
     pins = PINS_NOTE if needs_pins(out, ex) else ""  # right after the lead: never clipped away
@@ -226,7 +228,11 @@ def band_for(profile: Profile) -> Band:
     cap = SESSION_SETS[level]
     if minutes is not None:  # a short session holds fewer sets
         cap = min(cap, session_sets_in(minutes, profile.goal.value))
-    return Band(floor, high, cap, 4 if profile.level == 0 else 6, lean=profile.paced)
+    # Around an injury a muscle is owed its floor only if work for it leaves the injured areas alone
+    # (the rules' count, catalogue.trainable): light work for a sore shoulder is not the chest's dose.
+    f = profile.filters
+    owed = frozenset(m for m in MAJOR_MUSCLES if trainable(m, f.equipment, f.banned, f.spared)) if f.spared else None
+    return Band(floor, high, cap, 4 if profile.level == 0 else 6, lean=profile.paced, owed=owed)
 
 
 def balanced_week(profile: Profile, templates: tuple[DayTemplate, ...], block: int) -> list[Chosen]:
@@ -243,7 +249,8 @@ def balanced_week(profile: Profile, templates: tuple[DayTemplate, ...], block: i
         keep = bool(contributions(ex)) and contributions(ex)[0][0] in emphasised
         # What the person asked to improve gets a set more, wherever it fits the band.
         return Entry(day, role, ex, dose(profile, role, ex, first).sets, dose(profile, role, ex, last).sets,
-                     delta=int(keep), keep=keep)
+                     delta=int(keep), keep=keep,
+                     most=INJURED_AREA_MAX_SETS if ex.stresses & profile.filters.spared else None)
 
     entries = [entry(i, role, ex) for i, t in enumerate(templates)
                for role, ex in chosen_for(profile, t, i + 1, block)]

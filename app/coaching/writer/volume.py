@@ -29,9 +29,11 @@ class Entry:
     high: int  # sets in its last (hypertrophy adds a set as a block goes on)
     delta: int = 0
     keep: bool = False  # work for a muscle the person asked to emphasise: trimmed last
+    most: int | None = None  # at most this many sets, whatever the delta (gentle work around an injury)
 
     def sets(self, peak: bool) -> int:
-        return max(0, (self.high if peak else self.low) + self.delta)
+        n = max(0, (self.high if peak else self.low) + self.delta)
+        return n if self.most is None else min(n, self.most)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Band:
     session_cap: int  # sets in one session
     max_sets: int  # sets of one exercise
     lean: bool = False  # paced weeks (post-viral fatigue): a secondary lift may leave the day whole
+    owed: frozenset[Muscle] | None = None  # the muscles owed the floor (None: every major muscle)
 
 
 Make = Callable[[int, Muscle, frozenset[str]], Entry | None]  # an accessory for a muscle on a day
@@ -100,7 +103,8 @@ def _shed(entries: list[Entry], muscle: Muscle | None, day: int | None, band: Ba
 
 def _fits(entries: list[Entry], entry: Entry, band: Band) -> bool:
     """Would one more set of this entry keep every muscle and its session within bounds?"""
-    if entry.sets(True) + 1 > band.max_sets or day_sets(entries, entry.day) + 1 > band.session_cap:
+    most = band.max_sets if entry.most is None else min(band.max_sets, entry.most)
+    if entry.sets(True) + 1 > most or day_sets(entries, entry.day) + 1 > band.session_cap:
         return False
     peak = totals(entries, True)
     return all(peak.get(m, 0.0) + share <= band.ceiling for m, share in contributions(entry.ex))
@@ -119,7 +123,8 @@ def balance(entries: list[Entry], band: Band, days: int, make: Make) -> list[Ent
     hopeless: set[Muscle] = set()
     for _ in range(MAX_ROUNDS):
         low = totals(entries, False)
-        short = [m for m in MAJOR_MUSCLES if low.get(m, 0.0) < band.floor and m not in hopeless]
+        short = [m for m in MAJOR_MUSCLES if low.get(m, 0.0) < band.floor and m not in hopeless
+                 and (band.owed is None or m in band.owed)]
         if not short:
             break
         muscle = short[0]
