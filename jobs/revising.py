@@ -85,6 +85,7 @@ async def revise(pool: asyncpg.Pool, job_id: UUID, attempt: int, request: Genera
     explicit = None if revision["profile"] is None else Profile.model_validate(revision["profile"])
 
     wants = asked(instruction)
+    wants = dataclasses.replace(wants, swap_out=swaps.resolved(wants.swap_out, instruction, old))
     try:
         reading = read(without_swap_targets(instruction))
     except Exception:  # a bug in reading must not cost the person their change: go on with the fields sent

@@ -52,6 +52,33 @@ def names_it(term: str, name: str) -> bool:
     return bool(wanted) and wanted <= _stems(name)
 
 
+PRONOUNS = frozenset({"them", "it", "those", "these", "that", "this", "one", "ones"})
+# Words of the body, not of an exercise: "the deadlifts hurt my back, swap them" means the deadlifts.
+_BODY = frozenset({"back", "knee", "knees", "shoulder", "shoulders", "hip", "hips", "elbow", "elbows", "wrist",
+                   "wrists", "ankle", "ankles", "neck", "leg", "legs", "arm", "arms", "chest", "core", "body"})
+
+
+def resolved(terms: Sequence[str], instruction: str, program: ProgramContent) -> tuple[str, ...]:
+    """The terms with "them" or "it" replaced by what the words named before it that the program has
+    ("I can't do pull-ups, swap them": the pull-ups)."""
+    names = {e.name for w in program.weeks for d in w.days for e in d.exercises}
+    words = _WORD.findall(instruction.lower().replace("-", " "))
+    out = []
+    for term in terms:
+        said_as = _WORD.findall(term.lower())
+        if not said_as or not set(said_as) <= PRONOUNS | {"out", "all", "of"}:
+            out.append(term)
+            continue
+        said = words[: words.index(said_as[0])] if said_as[0] in words else words
+        # The nearest words before it that name an exercise, the longest reading first ("pull ups").
+        spans = ((end - n, end) for end in range(len(said), 0, -1) for n in (3, 2, 1) if end - n >= 0)
+        found = next((" ".join(said[a:b]) for a, b in spans if not set(said[a:b]) & _BODY
+                      and any(names_it(" ".join(said[a:b]), x) for x in names)), None)
+        if found is not None:
+            out.append(found)
+    return tuple(out)
+
+
 def targets(program: ProgramContent, terms: Sequence[str], from_week: int, wanted: Sequence[str] = ()) -> list[str]:
     """The exercises from `from_week` on that the words name, in the order they first appear; not
     what the person asked for in their place ("swap the curls for hammer curls" keeps hammer curls)."""

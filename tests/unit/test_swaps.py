@@ -10,6 +10,7 @@ import pytest
 from app.coaching import swaps, validator
 from app.coaching.person import read_person
 from app.coaching.reading.reader import merge, read
+from app.coaching.revision import asked
 from app.coaching.writer.profile import Profile, read_profile
 from app.coaching.writer.program import build_program
 from app.models import GenerateRequest, ProgramContent
@@ -98,3 +99,18 @@ def test_what_they_ask_for_says_which_kind_they_mean() -> None:
     assert swaps.targets(program, ("curls",), 5, ["hammer curls"]) == []  # they meant biceps curls
     deadlifts = swaps.targets(program, ("deadlifts",), 5, ["hip thrusts"])
     assert deadlifts and all("deadlift" in n.lower() for n in deadlifts)  # the same muscles: those are meant
+
+
+@pytest.mark.parametrize(("words", "term"), [
+    ("I can't do pull-ups, swap them", "pull ups"),
+    ("the deadlifts hurt my back, swap them out", "the deadlifts"),  # not "my back": the back squat
+    ("my knee hates lunges so drop them", "lunges"),
+    ("swap the squats", "squats"),
+])
+def test_them_is_what_the_words_named_before(words: str, term: str) -> None:
+    program = build_program(_request(goal_category="strength"))
+    assert swaps.resolved(asked(words).swap_out, words, program) == (term,)
+
+
+def test_them_with_nothing_named_before_is_nothing() -> None:
+    assert swaps.resolved(("them",), "swap them", build_program(_request())) == ()
