@@ -15,7 +15,8 @@ from app.coaching.catalogue import EXERCISES, Catalogue, by_name
 # impact, low -> moderate (issue 25: a jump is a landing, whatever box it lands on); barbell squats and
 # bench presses need a rack (issue 25: the whole equipment list); the pike push-up is tier 2, not a
 # first press (issue 25's coach review: a 70-year-old beginner got it); a one-arm row takes a
-# kettlebell too, free hand on a knee (the review's one-kettlebell person got doorframe rows).
+# kettlebell too, free hand on a knee (the review's one-kettlebell person got doorframe rows); the
+# overhead dumbbell triceps extension is overhead work (a sore shoulder was given it).
 BEFORE = json.loads((Path(__file__).parent / "data" / "catalogue_before_open_data.json").read_text())
 
 
