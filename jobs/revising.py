@@ -124,11 +124,8 @@ async def revise(pool: asyncpg.Pool, job_id: UUID, attempt: int, request: Genera
     if rewritten:
         fields.append("days_per_week")
     changes = compare(old, new, from_week, fields, rewritten, wants.lighter)
-    if not changes.weeks_changed and wants.swap_out:  # they named what the program does not have
-        last = len(old.weeks)
-        weeks = f"weeks {from_week}-{last}" if last > from_week else f"week {from_week}"
-        changes = changes.model_copy(update={
-            "said": f"There are no {' or '.join(wants.swap_out)} in {weeks} to swap; nothing changed."[:300]})
+    if not changes.weeks_changed and wants.swap_out:  # what they named to swap is not there, or not clear
+        changes = changes.model_copy(update={"said": _nothing_swapped(wants.swap_out, from_week, len(old.weeks))})
     result = Generated(program=new, engine="builtin") if by_model is None else dataclasses.replace(by_model,
                                                                                                   program=new)
     # Whether this version's weeks are the model's blocks as stored (a later revision by the model may
@@ -168,6 +165,15 @@ async def _model_steps(pool: asyncpg.Pool, program: asyncpg.Record) -> tuple[dic
             break
         row = await q.get_program(pool, row["parent_id"])
     return None, {}
+
+
+def _nothing_swapped(terms: tuple[str, ...], from_week: int, last: int) -> str:
+    """Said when a swap changed nothing: the voice asks again rather than claim a change."""
+    weeks = f"weeks {from_week}-{last}" if last > from_week else f"week {from_week}"
+    named = [t for t in terms if swaps.content(t)]
+    if not named:
+        return "Which exercises to swap was not clear, so nothing changed."
+    return f"No exercise in {weeks} matches {' or '.join(named)}, so nothing changed."[:300]
 
 
 def _swapped(old: ProgramContent, fresh: ProgramContent, person: Person, wants: Asked,

@@ -32,6 +32,7 @@ from app.models import Exercise, ProgramContent, TrainingDay
 MAX_OPTIONS = 5
 _WORD = re.compile(r"[a-z0-9]+")
 _FILLER = frozenset({"the", "my", "all", "a", "an", "those", "these", "them", "out", "some", "any", "exercise",
+                     "everything", "thing", "stuff", "program", "workout", "plan",
                      "exercises", "one", "ones", "movement", "movements", "lift", "lifts"})
 
 
@@ -46,9 +47,14 @@ def _stems(text: str) -> set[str]:
     return {_stem(w) for w in _WORD.findall(text.lower().replace("-", " "))}
 
 
+def content(term: str) -> set[str]:
+    """The words of a term that could name an exercise ("the squats": squat; "everything": none)."""
+    return _stems(term) - _FILLER
+
+
 def names_it(term: str, name: str) -> bool:
     """Whether the person's words ("the squats", "lateral raises") name this exercise."""
-    wanted = _stems(term) - _FILLER
+    wanted = content(term)
     return bool(wanted) and wanted <= _stems(name)
 
 

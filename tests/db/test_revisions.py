@@ -94,6 +94,20 @@ async def test_days_per_week_rewrites_from_week_and_says_so(live: Live) -> None:
         assert versions[0]["parent_id"] == new["id"]
 
 
+async def test_a_swap_of_what_the_program_lacks_changes_nothing_and_says_so(live: Live) -> None:
+    async with live.client() as c:
+        _, old = await _program(c)
+        said = []
+        for words in ("swap the nordic curls", "replace everything"):
+            r = await c.post(f"/api/programs/{old['id']}/revisions", json={"instruction": words, "from_week": 5})
+            status = await wait_done(c, r.json()["job_id"])
+            assert status["status"] == "completed", status
+            assert status["changes"]["weeks_changed"] == []
+            said.append(status["changes"]["said"])
+    assert said == ["No exercise in weeks 5-12 matches nordic curls, so nothing changed.",
+                    "Which exercises to swap was not clear, so nothing changed."]
+
+
 async def finished_program(pool: asyncpg.Pool, user: str) -> uuid.UUID:
     """A program as a finished job leaves it, written straight to the tables (no worker runs in these tests)."""
     program_id, job_id = uuid.uuid4(), uuid.uuid4()
