@@ -100,6 +100,10 @@ async def revise(pool: asyncpg.Pool, job_id: UUID, attempt: int, request: Genera
 
     rewritten = new_request.days_per_week != request.days_per_week
     person = read_person(new_request, reading.unplaced)
+    # What earlier versions swapped out stays out of weeks written again (three days a week after
+    # "swap the squats" must not bring back a squat): their words are swapped like this change's.
+    before = await _swapped_before(pool, row["job_id"])
+    held = dataclasses.replace(wants, swap_out=(*wants.swap_out, *before))
     by_model: Generated | None = None
     new = None if rewritten else _swapped(old, old, person, wants, from_week)
     if new is not None:
@@ -110,7 +114,7 @@ async def revise(pool: asyncpg.Pool, job_id: UUID, attempt: int, request: Genera
             by_model, asked_again = await engine.revise_program(
                 new_request, report, steps, plan, blocks, from_week, instruction, wants.swap_out, rewritten,
                 reading.unplaced)
-            new = _written(old, by_model.program, from_week, wants, person)
+            new = _written(old, by_model.program, from_week, held, person)
             log.info("job %s: the model rewrote %s", job_id,
                      "the whole program" if rewritten else f"blocks {[i + 1 for i in asked_again]}")
         except EngineError as exc:  # the built-in writer revises it instead, as a generation falls back
@@ -118,7 +122,7 @@ async def revise(pool: asyncpg.Pool, job_id: UUID, attempt: int, request: Genera
             by_model = None
     if new is None:
         fresh = (await BuiltinEngine().generate(new_request, report, None, list(reading.unplaced))).program
-        new = _written(old, fresh, from_week, wants, person)
+        new = _written(old, fresh, from_week, held, person)
 
     fields = [n for n in Profile.model_fields if n != "said" and getattr(profile, n) != getattr(base, n)]
     if rewritten:
@@ -132,7 +136,8 @@ async def revise(pool: asyncpg.Pool, job_id: UUID, attempt: int, request: Genera
     # build on them: _model_steps); not when code swapped or lightened them afterwards.
     model_blocks = by_model is not None and wants.lighter is None and \
         [w for w in new.weeks if w.week >= from_week] == [w for w in by_model.program.weeks if w.week >= from_week]
-    content = {"engine": result.engine, "model": result.model, "model_blocks": model_blocks,
+    swapped_out = sorted({*before, *(t for t in wants.swap_out if swaps.content(t))})
+    content = {"engine": result.engine, "model": result.model, "model_blocks": model_blocks, "swapped_out": swapped_out,
                "program": new.model_dump(mode="json"), "changes": changes.model_dump(mode="json"),
                "request": new_request.model_dump(mode="json"), "unplaced": [_dump(u) for u in reading.unplaced]}
     if not await steps_q.save_step(pool, job_id, attempt, STEP, 0, content, changes.model_dump(mode="json"), 95,
@@ -140,6 +145,17 @@ async def revise(pool: asyncpg.Pool, job_id: UUID, attempt: int, request: Genera
         raise Fenced()
     log.info("job %s revised program %s: %s", job_id, program_id, changes.said)
     return new_request, result
+
+
+async def _swapped_before(pool: asyncpg.Pool, job_id: UUID | None) -> list[str]:
+    """What the versions before this one were asked to swap out, in the person's words ("squats"):
+    each revision stores them all."""
+    if job_id is None:
+        return []
+    for step in await steps_q.load_steps(pool, job_id):
+        if step.kind == STEP and step.status == "done" and step.content is not None:
+            return [str(n) for n in step.content.get("swapped_out") or []]
+    return []
 
 
 async def _model_steps(pool: asyncpg.Pool, program: asyncpg.Record) -> tuple[dict[str, Any] | None,

@@ -108,6 +108,21 @@ async def test_a_swap_of_what_the_program_lacks_changes_nothing_and_says_so(live
                     "Which exercises to swap was not clear, so nothing changed."]
 
 
+async def test_what_a_version_swapped_out_stays_out_when_weeks_are_written_again(live: Live) -> None:
+    async with live.client() as c:
+        _, old = await _program(c)
+        assert any("squat" in n.lower() for w in old["weeks"] for n in _names(w))
+        program = old
+        for words in ("swap the squats", "I can only train three days a week now"):
+            r = await c.post(f"/api/programs/{program['id']}/revisions", json={"instruction": words, "from_week": 1})
+            status = await wait_done(c, r.json()["job_id"])
+            assert status["status"] == "completed", status
+            program = (await c.get(f"/api/programs/{status['program_id']}")).json()
+    assert status["changes"]["rewritten"] and all(len(w["days"]) == 3 for w in program["weeks"])
+    # The three-day weeks are new, written by the built-in writer, and still without the squats.
+    assert not [n for w in program["weeks"] for n in _names(w) if "squat" in n.lower()]
+
+
 async def finished_program(pool: asyncpg.Pool, user: str) -> uuid.UUID:
     """A program as a finished job leaves it, written straight to the tables (no worker runs in these tests)."""
     program_id, job_id = uuid.uuid4(), uuid.uuid4()
