@@ -70,11 +70,13 @@ def _singular(word: str) -> str:
     return word[:-1] if word.endswith("s") else word
 
 
-def _words(text: str) -> str:
+def words(text: str) -> str:
+    """A name's words as the catalogue is indexed by: lower case, singular, synonyms and spellings
+    resolved ("Pushups" -> "push up", "DB Flyes" -> "dumbbell fly")."""
     text = text.lower().replace("'", "").replace("’", "")
-    words = re.sub(r"[^a-z0-9&/]+", " ", text).split()
+    raw = re.sub(r"[^a-z0-9&/]+", " ", text).split()
     out: list[str] = []
-    for word in words:
+    for word in raw:
         out += SYNONYMS.get(word, SYNONYMS.get(_singular(word), word)).split()
     return " ".join(_singular(w) for w in out)
 
@@ -86,8 +88,8 @@ def read(name: str) -> Reading:
     stated: set[Equipment] = set()
     asides = re.findall(r"\(([^)]*)\)", name)
     for aside in asides:
-        _take_equipment(" " + _words(aside.replace("-", " ")) + " ", stated)
-    text = _take_equipment(" " + _words(re.sub(r"\([^)]*\)?", " ", name).replace("-", " ")) + " ", stated)
+        _take_equipment(" " + words(aside.replace("-", " ")) + " ", stated)
+    text = _take_equipment(" " + words(re.sub(r"\([^)]*\)?", " ", name).replace("-", " ")) + " ", stated)
     text = FILLER.sub(" ", text)
     return Reading(" ".join(text.split()), frozenset(stated))
 
@@ -95,7 +97,7 @@ def read(name: str) -> Reading:
 def _take_equipment(text: str, stated: set[Equipment]) -> str:
     """The text without the equipment it names, which goes into `stated`."""
     for phrase, kind in EQUIPMENT_PHRASES:
-        key = f" {_words(phrase)} "
+        key = f" {words(phrase)} "
         while key in text:
             stated.add(kind)
             text = text.replace(key, " ", 1)

@@ -111,13 +111,12 @@ def set_ceiling(program: ProgramContent, person: Person) -> list[Fix]:
 
 def gentle_sets(program: ProgramContent, person: Person) -> list[Fix]:
     """Work that loads an injured area is a few sets (rule injury-area), however many the model gave."""
-    profile = person.request.profile
-    spared = {i.area for i in profile.injuries if i.status != "past"} if profile is not None else set()
+    spared = health.spared(person.request.profile)
     if not spared:
         return []
     fixes = []
     for week, day, ex, entry in _exercises(program):
-        if entry is not None and {a.value for a in entry.stresses} & spared and ex.sets > INJURED_AREA_MAX_SETS:
+        if entry is not None and entry.stresses & spared and ex.sets > INJURED_AREA_MAX_SETS:
             fixes.append(Fix("injury-area", _where(week, day, ex), f"{ex.sets} sets -> {INJURED_AREA_MAX_SETS}"))
             ex.sets = INJURED_AREA_MAX_SETS
     return fixes
@@ -185,8 +184,7 @@ def heavy_day(program: ProgramContent, person: Person) -> list[Fix]:
     rules = {"strength-fit", "power-fit"}
     if goal not in (GoalCategory.strength, GoalCategory.power) or not rules & set(_broken(program, person)):
         return []
-    c, profile = person.constraints, person.request.profile
-    spared = {i.area for i in profile.injuries if i.status != "past"} if profile is not None else set()
+    c, spared = person.constraints, health.spared(person.request.profile)
     fixes = []
     for week in (w for w in program.weeks if not w.deload):
         for day in week.days:
@@ -197,7 +195,7 @@ def heavy_day(program: ProgramContent, person: Person) -> list[Fix]:
             for ex, e, r in found:
                 if (_lift(e) and r is not None and r.unit == "reps" and heavy_with(e, c.equipment)
                         and not any(rules_out(e, m) for m in c.banned)
-                        and not {a.value for a in e.stresses} & spared):
+                        and not e.stresses & spared):
                     rest = max(ex.rest_seconds, STRENGTH_REST_S)
                     fixes.append(Fix(f"{goal.value}-fit", _where(week, day.day, ex),
                                      f"{ex.reps} reps -> {HEAVY_DAY_REPS}, rest {rest} s"))

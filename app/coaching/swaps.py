@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from app.coaching.catalogue import EXERCISES, LibraryExercise, heavy_with
 from app.coaching.kinds import Load
-from app.coaching.names import lookup
+from app.coaching.names import lookup, words
 from app.coaching.policy import HEAVY_REPS, LOAD_MIN_REPS, MIN_SETS, TEST_MIN_RPE
 from app.coaching.prescription import parse_effort, parse_reps, rpe_of
 from app.coaching.writer.profile import Profile
@@ -36,15 +36,9 @@ _FILLER = frozenset({"the", "my", "all", "a", "an", "those", "these", "them", "o
                      "exercises", "one", "ones", "movement", "movements", "lift", "lifts"})
 
 
-def _stem(word: str) -> str:
-    for end, keep in (("ies", "y"), ("sses", "ss"), ("shes", "sh"), ("ches", "ch"), ("xes", "x")):
-        if word.endswith(end) and len(word) > len(end) + 2:
-            return word[: -len(end)] + keep
-    return word[:-1] if word.endswith("s") and not word.endswith(("ss", "us")) and len(word) > 2 else word
-
-
 def _stems(text: str) -> set[str]:
-    return {_stem(w) for w in _WORD.findall(text.lower().replace("-", " "))}
+    # Read as the catalogue reads names (names.words): "squats" is "squat", "pushups" "push up".
+    return set(words(text).split())
 
 
 def content(term: str) -> set[str]:
