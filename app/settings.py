@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     sse_ping_s: float = 15.0
     sse_retry_ms: int = 3000
     hub_poll_s: float = env("NOWVA_HUB_POLL", 5.0)
+    # How long a job's status row may be served from memory while no doorbell of the job rang
+    # (app/web/status_cache.py); 0 reads the table on every poll.
+    status_cache_s: float = env("NOWVA_STATUS_CACHE", 30.0, ge=0)
     api_pool_size: int = 10
     # the worker
     run_worker: bool = True

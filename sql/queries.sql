@@ -6,7 +6,8 @@
 -- Every job state change is ONE statement: update the job row, insert the next event
 -- (seq = the row's new last_seq, serialised by the row lock, hence gap-free) and
 -- pg_notify('nowva_events', '<job_id>:<seq>'). NOTIFY is delivered at commit, so a
--- listener that hears the doorbell always finds the row.
+-- listener that hears the doorbell always finds the row. The few writes a status shows that
+-- are not state changes (usage, the plan's description) ring with the last seq and no new event.
 
 -- check_connection --
 -- Health check
@@ -502,13 +503,16 @@ SELECT owner.id AS owned, job.last_seq,
 -- Add one LLM call's usage to its job as soon as the call ends (success or not), so the
 -- job's usage counts every call of every attempt. Accounting, not a state change: it is not
 -- fenced by the attempt, because a call an outdated attempt made was paid for all the same.
-UPDATE program_generation_jobs SET usage = nowva_usage_add(usage, $2) WHERE id = $1 RETURNING id;
+-- No event, but a doorbell with the last seq: the status shows the usage (app/web/status_cache.py).
+UPDATE program_generation_jobs SET usage = nowva_usage_add(usage, $2) WHERE id = $1
+RETURNING id, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified;
 
 -- update_step --
 -- Replace a stored step's content without an event (the plan's description, which the model
--- writes after everything the blocks need), fenced by attempt
+-- writes after everything the blocks need), fenced by attempt. A doorbell with the job's last seq
+-- says the status changed (the plan is in it: app/web/status_cache.py).
 WITH job AS (
-    SELECT id FROM program_generation_jobs
+    SELECT id, last_seq FROM program_generation_jobs
      WHERE id = $1 AND attempt = $2 AND status = 'in_progress'
        FOR SHARE
 )
@@ -516,7 +520,7 @@ UPDATE program_generation_steps s
    SET content = $5, attempt = $2, updated_at = now()
   FROM job
  WHERE s.job_id = job.id AND s.kind = $3 AND s.idx = $4
-RETURNING s.job_id;
+RETURNING s.job_id, pg_notify('nowva_events', job.id::text || ':' || job.last_seq) IS NULL AS notified;
 
 -- attach_step --
 -- Remember the background response writing a step (Responses API), as soon as its id is known,
@@ -570,7 +574,7 @@ SELECT status = 'cancelled'
 -- Add the usage of one background response (Responses API) to its job once, however many
 -- attempts read it: the first to finish marks it on the step it wrote. `$6` (re-attached and
 -- remade counts) is added every time. A response its step no longer names (a repair of a step
--- already done) is counted as it comes.
+-- already done) is counted as it comes. Rings the job's doorbell, as add_usage does.
 WITH step AS (
     SELECT usage IS NOT NULL AS counted FROM program_generation_steps
      WHERE job_id = $1 AND kind = $2 AND idx = $3 AND response_id = $4
@@ -583,7 +587,7 @@ UPDATE program_generation_jobs
    SET usage = nowva_usage_add(CASE WHEN EXISTS (SELECT 1 FROM step WHERE counted) THEN usage
                                     ELSE nowva_usage_add(usage, $5) END, $6)
  WHERE id = $1
-RETURNING id;
+RETURNING id, pg_notify('nowva_events', id::text || ':' || last_seq) IS NULL AS notified;
 
 -- record_code_fixes --
 -- What code fixed in the model's program, written just before the job completes, fenced by attempt

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import cast
 from uuid import UUID
 
@@ -127,6 +127,8 @@ class Hub:
         self._rang = False  # a doorbell rang since the last poll
         self._missed = False  # a read after a doorbell failed
         self._earshot = Earshot("the hub", "events reach their streams by the NOWVA_HUB_POLL poll, that late")
+        self._watchers: list[Callable[[UUID], None]] = []
+        self._epoch = 0
         self.reconnects = 0
         self.notifications = 0
 
@@ -160,6 +162,16 @@ class Hub:
         """Listening, and hearing (nowva_hub_listening): a LISTEN that is up but deaf, as
         through a transaction-mode pooler, counts as not listening (app/listening.py)."""
         return self._connected.is_set() and not self._earshot.deaf
+
+    @property
+    def epoch(self) -> int:
+        """Changes whenever doorbells may have been missed (a new LISTEN connection, a lost one, a
+        deaf one): what was learnt from doorbells before a change cannot be trusted after it."""
+        return self._epoch
+
+    def watch(self, on_doorbell: Callable[[UUID], None]) -> None:
+        """Call `on_doorbell(job_id)` for every doorbell heard, followed or not (the status cache)."""
+        self._watchers.append(on_doorbell)
 
     @property
     def closing(self) -> bool:
@@ -266,6 +278,8 @@ class Hub:
         except ValueError:
             log.warning("ignoring malformed notification %r", payload)
             return
+        for watcher in self._watchers:
+            watcher(key[0])
         for sub in self._firehose:
             sub.wake()
         if key[0] not in self._by_job:
@@ -319,6 +333,7 @@ class Hub:
             except Exception as exc:
                 log.warning("hub listener error: %s", exc)
             self._connected.clear()
+            self._epoch += 1
             self._listen_conn = None
             conn.terminate()
             self.reconnects += 1
@@ -352,6 +367,7 @@ class Hub:
             raise
         self._listen_conn = conn
         self._earshot.reconnected()
+        self._epoch += 1
         self._connected.set()
         log.info("hub listening on %s", CHANNEL)
         return conn, lost
@@ -388,6 +404,8 @@ class Hub:
         if self._listen_conn is None:
             return
         token = self._earshot.tick(self._poll_interval_s)
+        if self._earshot.deaf:
+            self._epoch += 1
         if token is None:
             return
         try:

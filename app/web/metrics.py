@@ -39,6 +39,7 @@ from app.errors import NotFound
 from app.events import FINISHED, JOB_STATUSES
 from app.web.http import principal, services
 from app.web.hub import Hub
+from app.web.status_cache import StatusCache
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ async def metrics(request: Request) -> Response:
         # Still answer: the process's own numbers, and nowva_database_up 0 to alert on.
         log.warning("metrics: could not read the database (%s)", exc)
         cluster = None
-    families = [*cluster_families(cluster), *hub_families(svc.hub)]
+    families = [*cluster_families(cluster), *hub_families(svc.hub), *status_cache_families(svc.status)]
     http: HttpMetrics | None = getattr(request.app.state, "http_metrics", None)
     if http is not None:
         families += list(http.registry.collect())
@@ -146,6 +147,14 @@ def hub_families(hub: Hub) -> list[Metric]:
     listening = GaugeMetricFamily("nowva_hub_listening", "1 while this process's LISTEN connection is up")
     listening.add_metric([], 1 if hub.connected else 0)
     return [subscribers, reconnects, notifications, listening]
+
+
+def status_cache_families(cache: StatusCache) -> list[Metric]:
+    reads = CounterMetricFamily("nowva_status_reads", "Status polls by where their job's row came from "
+                                "(memory: unchanged since this process last read it; table)", labels=["source"])
+    reads.add_metric(["memory"], cache.hits)
+    reads.add_metric(["table"], cache.misses)
+    return [reads]
 
 
 def cluster_families(cluster: aq.ClusterMetrics | None) -> list[Metric]:

@@ -18,6 +18,7 @@ from app.keys import StreamTokens
 from app.settings import PoolerMode, Settings
 from app.web.auth import KeyCache
 from app.web.hub import Hub
+from app.web.status_cache import StatusCache
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -31,6 +32,7 @@ class Services:
     hub: Hub
     tokens: StreamTokens
     keys: KeyCache
+    status: StatusCache
     # Set when the process begins to shut down: open streams end cleanly so that
     # clients resume (with Last-Event-ID) on another API process.
     shutdown: anyio.Event = field(default_factory=anyio.Event)
@@ -56,6 +58,8 @@ async def open_services(
         # LISTEN needs a session: NOWVA_LISTEN_DATABASE_URL when DATABASE_URL is a transaction pooler.
         listen_pooler: PoolerMode = "session" if listen_url else settings.db_pooler
         hub = Hub(listen_url or database_url, pool, settings.hub_poll_s, pooler=listen_pooler)
+        status = StatusCache(hub, settings.status_cache_s)
+        hub.watch(status.forget)
         await hub.start()
         try:
             yield Services(
@@ -65,6 +69,7 @@ async def open_services(
                 hub=hub,
                 tokens=StreamTokens(secret, settings.stream_token_ttl_s),
                 keys=KeyCache(pool),
+                status=status,
             )
         finally:
             await hub.stop()

@@ -69,9 +69,12 @@ async def test_a_swap_is_a_job_that_keeps_earlier_weeks_and_every_version(live: 
         assert versions == (await c.get(f"/api/programs/{new['id']}/versions")).json()["items"]
     events = await pool.fetch("SELECT type, data FROM program_generation_events WHERE job_id = $1 ORDER BY seq",
                               uuid.UUID(job_id))
-    kinds = [e["type"] for e in events]
-    assert kinds[:3] == ["status", "status", "understood"] and kinds[-2:] == ["revision", "completed"], kinds
-    assert events[-2]["data"]["said"] == changes["said"]
+    # A progress report the coalescer held back (jobs/progress.py) may land after the revision's
+    # own event, before the end: seen once in ~10 runs.
+    kinds = [e["type"] for e in events if e["type"] != "progress"]
+    assert kinds == ["status", "status", "understood", "revision", "completed"], kinds
+    revision = next(e for e in events if e["type"] == "revision")
+    assert revision["data"]["said"] == changes["said"]
 
 
 async def test_days_per_week_rewrites_from_week_and_says_so(live: Live) -> None:

@@ -62,7 +62,9 @@ async def get_status(request: Request) -> Response:
     params = parse_param(dict(request.query_params), LONG_POLL, "query", "") if request.scope["query_string"] \
         else PLAIN_POLL
     svc = services(request)
-    row = await q.get_job(svc.pool, job_id)
+    # Repeated polls are served from memory until the job's doorbell rings (app/web/status_cache.py);
+    # the long-poll's reads below, which wait for a change, go to the table.
+    row = await svc.status.get_job(svc.pool, job_id)
     if row is None:
         raise NotFound()
     who.require_access(row["user_id"])
@@ -89,6 +91,7 @@ async def cancel(request: Request) -> Response:
     owner = await q.get_job_owner(svc.pool, job_id)
     who.require_access(owner)
     await q.cancel_job(svc.pool, job_id)
+    svc.status.forget(job_id)  # this caller's next poll must see the cancel, before its doorbell arrives
     row = await q.get_job(svc.pool, job_id)
     if row is None:
         raise NotFound()

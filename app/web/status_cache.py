@@ -1,0 +1,109 @@
+"""Job status rows kept in the API process while its hub hears every doorbell.
+
+A status poll is the API's most frequent request, and most polls find the job as the last one
+did: a queued job does not change, a running one changes a few times a minute. Every change to
+what a status shows is announced with a doorbell (`NOTIFY '<job_id>:<seq>'`, queries.sql: the
+state changes write an event, and the few writes without one, a model call's usage and the plan's
+description, ring too), and the hub hears every doorbell of every job. So a row read once can be
+served again until its job's doorbell rings, with no query: behind a transaction-mode pooler,
+where every query is parsed and planned again (app/db.py: statements), a repeated poll costs no
+more than direct (tests/perf/RESULTS.md, issue 27).
+
+A row is served only while that holds:
+
+* the hub is listening and hears (Hub.connected): while its LISTEN is down or deaf, every poll
+  reads the table, and rows kept from before a reconnect are dropped (Hub.epoch: doorbells may
+  have been missed in between);
+* a read that a doorbell of its job overtook is not kept: the row may predate the change;
+* a row is never older than `max_age_s`, for what changes with no doorbell at all (a job purged
+  past its retention).
+
+What it cannot give is read-your-writes across processes: a client whose cancel went to another
+API process can, for the milliseconds a doorbell takes to arrive, poll the status from before it,
+as the job's stream would. The process's own writes forget their rows at once (routes/jobs.py).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Protocol
+from uuid import UUID
+
+import asyncpg
+
+from app import queries as q
+from app.queries import Executor
+
+# Rows kept at most: a row with its plan is a few KB, and one API process follows a few hundred
+# calls at a time; the least recently read go first.
+MAX_ROWS = 4096
+
+
+class Hearing(Protocol):
+    """What the cache needs of the hub (app/web/hub.py)."""
+
+    @property
+    def connected(self) -> bool: ...
+
+    @property
+    def epoch(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    row: asyncpg.Record
+    at: float  # time.monotonic() when read
+    epoch: int  # the hub's epoch it was read in
+
+
+class StatusCache:
+    def __init__(self, hub: Hearing, max_age_s: float, max_rows: int = MAX_ROWS) -> None:
+        self._hub = hub
+        self._max_age_s = max_age_s
+        self._max_rows = max_rows
+        self._rows: OrderedDict[UUID, _Kept] = OrderedDict()
+        # The read in flight for a job: a doorbell of that job drops it, and its row is then not kept.
+        self._reading: dict[UUID, object] = {}
+        self.hits = 0
+        self.misses = 0
+
+    async def get_job(self, db: Executor, job_id: UUID) -> asyncpg.Record | None:
+        """The job's status row (queries.get_job), from memory when it is known to be current."""
+        if self._max_age_s <= 0:
+            self.misses += 1
+            return await q.get_job(db, job_id)
+        kept = self._rows.get(job_id)
+        if kept is not None:
+            if self._current(kept):
+                self._rows.move_to_end(job_id)
+                self.hits += 1
+                return kept.row
+            del self._rows[job_id]
+        self.misses += 1
+        token = self._reading[job_id] = object()
+        epoch = self._hub.epoch
+        try:
+            row = await q.get_job(db, job_id)
+        finally:
+            overtaken = self._reading.get(job_id) is not token
+            if not overtaken:
+                del self._reading[job_id]
+        if row is not None and not overtaken and epoch == self._hub.epoch and self._hub.connected:
+            self._rows[job_id] = _Kept(row, time.monotonic(), epoch)
+            if len(self._rows) > self._max_rows:
+                self._rows.popitem(last=False)
+        return row
+
+    def forget(self, job_id: UUID) -> None:
+        """The job changed (its doorbell rang, or this process wrote it): read it again next time."""
+        self._rows.pop(job_id, None)
+        self._reading.pop(job_id, None)
+
+    def _current(self, kept: _Kept) -> bool:
+        return (kept.epoch == self._hub.epoch and self._hub.connected
+                and time.monotonic() - kept.at < self._max_age_s)
+
+    def __len__(self) -> int:
+        return len(self._rows)
