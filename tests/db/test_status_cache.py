@@ -32,7 +32,7 @@ async def _poll(c: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
 
 async def _until(c: httpx.AsyncClient, job_id: str, field: str, value: object) -> None:
     async def shown() -> bool:
-        return (await _poll(c, job_id))[field] == value
+        return bool((await _poll(c, job_id))[field] == value)
 
     await wait_until(shown, timeout=5)
 

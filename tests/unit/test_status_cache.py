@@ -61,7 +61,7 @@ def parts() -> tuple[Hub, Table, StatusCache]:
 
 
 async def test_a_row_is_read_once_until_its_doorbell(parts: tuple[Hub, Table, StatusCache]) -> None:
-    hub, table, cache = parts
+    _hub, table, cache = parts
     job, other = uuid.uuid4(), uuid.uuid4()
     for _ in range(3):
         assert (await cache.get_job(table, job))["version"] == 0  # type: ignore[index]
@@ -75,7 +75,7 @@ async def test_a_row_is_read_once_until_its_doorbell(parts: tuple[Hub, Table, St
 
 
 async def test_a_read_overtaken_by_its_doorbell_is_not_kept(parts: tuple[Hub, Table, StatusCache]) -> None:
-    hub, table, cache = parts
+    _hub, table, cache = parts
     job = uuid.uuid4()
     table.hold = asyncio.Event()
     read = asyncio.create_task(cache.get_job(table, job))
@@ -129,7 +129,7 @@ async def test_switched_off_reads_the_table_every_time() -> None:
 
 
 async def test_a_missing_job_is_not_kept(parts: tuple[Hub, Table, StatusCache]) -> None:
-    hub, _, cache = parts
+    _hub, _, cache = parts
 
     class Empty(Reads):
         reads = 0
