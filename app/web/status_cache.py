@@ -15,6 +15,8 @@ A row is served only while that holds:
   reads the table, and rows kept from before a reconnect are dropped (Hub.epoch: doorbells may
   have been missed in between);
 * a read that a doorbell of its job overtook is not kept: the row may predate the change;
+* polls of one job that arrive while its row is being read share that read (under load they
+  overlap, and would otherwise read the same row many times over);
 * a row is never older than `max_age_s`, for what changes with no doorbell at all (a job purged
   past its retention).
 
@@ -25,6 +27,7 @@ as the job's stream would. The process's own writes forget their rows at once (r
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -64,8 +67,11 @@ class StatusCache:
         self._max_age_s = max_age_s
         self._max_rows = max_rows
         self._rows: OrderedDict[UUID, _Kept] = OrderedDict()
-        # The read in flight for a job: a doorbell of that job drops it, and its row is then not kept.
-        self._reading: dict[UUID, object] = {}
+        # The table read in flight for a job, which polls arriving meanwhile share: under load a
+        # job's polls overlap, and each reading alone would keep the table busy with the same row.
+        # A doorbell of the job takes it out of here: its row is then not kept, and later polls
+        # read again.
+        self._flights: dict[UUID, asyncio.Future[asyncpg.Record | None]] = {}
         self.hits = 0
         self.misses = 0
 
@@ -81,16 +87,30 @@ class StatusCache:
                 self.hits += 1
                 return kept.row
             del self._rows[job_id]
+        flight = self._flights.get(job_id)
+        if flight is not None:
+            await asyncio.wait((flight,))  # not cancelled with this poll; a failed read is read again
+            if not flight.cancelled():
+                self.hits += 1
+                return flight.result()
+        return await self._read(db, job_id)
+
+    async def _read(self, db: Executor, job_id: UUID) -> asyncpg.Record | None:
         self.misses += 1
-        token = self._reading[job_id] = object()
+        flight = self._flights[job_id] = asyncio.get_running_loop().create_future()
         epoch = self._hub.epoch
         try:
             row = await q.get_job(db, job_id)
-        finally:
-            overtaken = self._reading.get(job_id) is not token
-            if not overtaken:
-                del self._reading[job_id]
-        if row is not None and not overtaken and epoch == self._hub.epoch and self._hub.connected:
+        except BaseException:
+            flight.cancel()  # the polls sharing it read for themselves
+            if self._flights.get(job_id) is flight:
+                del self._flights[job_id]
+            raise
+        flight.set_result(row)
+        if self._flights.get(job_id) is not flight:
+            return row  # a doorbell overtook the read: the row may predate the change
+        del self._flights[job_id]
+        if row is not None and epoch == self._hub.epoch and self._hub.connected:
             self._rows[job_id] = _Kept(row, time.monotonic(), epoch)
             if len(self._rows) > self._max_rows:
                 self._rows.popitem(last=False)
@@ -99,7 +119,7 @@ class StatusCache:
     def forget(self, job_id: UUID) -> None:
         """The job changed (its doorbell rang, or this process wrote it): read it again next time."""
         self._rows.pop(job_id, None)
-        self._reading.pop(job_id, None)
+        self._flights.pop(job_id, None)
 
     def _current(self, kept: _Kept) -> bool:
         return (kept.epoch == self._hub.epoch and self._hub.connected

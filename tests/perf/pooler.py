@@ -6,13 +6,15 @@ transaction mode in front (tests/distro_pg.py), rounds alternating.
 
 "direct": DATABASE_URL is the server. "direct, NOWVA_DB_POOLER=transaction": the same without
 named prepared statements. "pgbouncer": DATABASE_URL is PgBouncer (20 server connections),
-NOWVA_DB_POOLER=transaction, NOWVA_LISTEN_DATABASE_URL the server.
+NOWVA_DB_POOLER=transaction, NOWVA_LISTEN_DATABASE_URL the server. Status reads also with
+NOWVA_STATUS_CACHE=0: every poll read from the table, as when the polled job keeps changing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import statistics
 import subprocess
 import time
@@ -44,9 +46,21 @@ from tests.perf.status_reads import CONNECTIONS, wrk
 from tests.support import wait_until
 
 POOL_SIZE = 20
+NO_CACHE = "NOWVA_STATUS_CACHE=0"
 
 
-async def _status_reads(env: dict[str, str], url: str, direct: str, key: str, seconds: int) -> tuple[float, float]:
+async def _from_memory(base_url: str, key: str) -> tuple[float, bool]:
+    """The share of this API process's status polls answered from memory, and whether its hub hears."""
+    async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {key}"}) as c:
+        text = (await c.get("/metrics")).text
+    reads = {m.group(1): float(m.group(2)) for m in
+             re.finditer(r'^nowva_status_reads_total\{source="(\w+)"\} ([\d.e+]+)$', text, re.MULTILINE)}
+    listening = re.search(r"^nowva_hub_listening 1", text, re.MULTILINE) is not None
+    return reads.get("memory", 0) / max(1.0, sum(reads.values())), listening
+
+
+async def _status_reads(env: dict[str, str], url: str, direct: str, key: str,
+                        seconds: int) -> tuple[float, float, float]:
     conn = await connect(direct)
     try:
         (user,) = await create_users(conn, 1)
@@ -58,8 +72,11 @@ async def _status_reads(env: dict[str, str], url: str, direct: str, key: str, se
         target = f"{api.base_url}/api/programs/status/{job_id}"
         await wrk(target, 2, api.child, {"Authorization": f"Bearer {key}"})  # warm-up
         r = await wrk(target, seconds, api.child, {"Authorization": f"Bearer {key}"})
+        memory, listening = await _from_memory(api.base_url, key)
+        if not listening:
+            say(f"  the API's hub was not listening: see {api.child.log_path}")
     assert r.errors == 0, r
-    return r.rps, r.p99_s
+    return r.rps, r.p99_s, memory
 
 
 async def _jobs(env: dict[str, str], url: str, direct: str, key: str, n: int, latency_jobs: int
@@ -118,7 +135,7 @@ async def run(quick: bool = False) -> list[Table]:
     seconds, jobs, latency_jobs, rounds = (5, 200, 20, 1) if quick else (10, 1000, 50, 2)
     reads = Table(f"Status reads, direct against PgBouncer 1.18 (transaction mode, {POOL_SIZE} server connections):"
                   f" wrk, {CONNECTIONS} connections, {seconds} s a round",
-                  ["DATABASE_URL", "round", "req/s", "p99 ms"])
+                  ["DATABASE_URL", "round", "req/s", "p99 ms", "from memory"])
     flow = Table(f"Throughput ({jobs} jobs POST → program stored, 1 API + 1 worker) and latencies "
                  f"({latency_jobs} jobs one at a time; event: its commit → its SSE arrival; start: POST → "
                  "the in_progress event's commit)",
@@ -138,13 +155,19 @@ async def run(quick: bool = False) -> list[Table]:
             "pgbouncer": (pooled, {"NOWVA_LOG_LEVEL": "WARNING", "NOWVA_DB_POOLER": "transaction",
                                    "NOWVA_LISTEN_DATABASE_URL": direct}),
         }
+        # Status reads only, every poll read from the table (a poll that finds its job changed, or
+        # the first of a job): what the status cache (app/web/status_cache.py) saves.
+        uncached = {f"{name}, {NO_CACHE}": (url, {**env, "NOWVA_STATUS_CACHE": "0"})
+                    for name, (url, env) in setups.items() if name != "direct, NOWVA_DB_POOLER=transaction"}
         for i in range(1, rounds + 1):
-            for name, (url, env) in setups.items():
+            for name, (url, env) in {**setups, **uncached}.items():
                 say(f"pooler: round {i}, {name}")
                 r = results.setdefault(name, {"rps": [], "rate": [], "events": [], "starts": []})
-                rps, p99 = await _status_reads(env, url, direct, key, seconds)
+                rps, p99, memory = await _status_reads(env, url, direct, key, seconds)
                 r["rps"].append(rps)
-                reads.add(name, i, f"{rps:,.0f}", ms(p99))
+                reads.add(name, i, f"{rps:,.0f}", ms(p99), f"{memory:.0%}")
+                if name in uncached:
+                    continue
                 rate, events, starts = await _jobs(env, url, direct, key, jobs, latency_jobs)
                 r["rate"].append(rate)
                 r["events"] += events
@@ -152,7 +175,9 @@ async def run(quick: bool = False) -> list[Table]:
                 flow.add(name, i, f"{rate:,.0f}", ms(pct(events, 50)), ms(pct(events, 99)), ms(pct(starts, 50)),
                          ms(pct(starts, 99)))
         for name, r in results.items():
-            reads.add(f"**{name}, mean**", "", f"**{statistics.mean(r['rps']):,.0f}**", "")
+            reads.add(f"**{name}, mean**", "", f"**{statistics.mean(r['rps']):,.0f}**", "", "")
+            if not r["rate"]:
+                continue
             flow.add(f"**{name}, all rounds**", "", f"**{statistics.mean(r['rate']):,.0f}**",
                      ms(pct(r["events"], 50)), ms(pct(r["events"], 99)), ms(pct(r["starts"], 50)),
                      ms(pct(r["starts"], 99)))
@@ -162,6 +187,9 @@ async def run(quick: bool = False) -> list[Table]:
             rate_pct = statistics.mean(p["rate"]) / statistics.mean(d["rate"]) * 100
             p99_ratio = pct(p["events"], 99) / pct(d["events"], 99)
             reads.notes.append(f"through PgBouncer: {reads_pct:.0f}% of direct")
+            d0, p0 = results[f"direct, {NO_CACHE}"], results[f"pgbouncer, {NO_CACHE}"]
+            reads.notes.append(f"every poll from the table ({NO_CACHE}): through PgBouncer "
+                               f"{statistics.mean(p0['rps']) / statistics.mean(d0['rps']) * 100:.0f}% of direct")
             flow.notes.append(f"throughput through PgBouncer: {rate_pct:.0f}% of direct; event p99 {p99_ratio:.2f}x")
         for t in (reads, flow):
             t.notes.append(f"PostgreSQL {server.version} (Debian's package, TCP on loopback), {bouncer.version()}")

@@ -88,6 +88,37 @@ async def test_a_read_overtaken_by_its_doorbell_is_not_kept(parts: tuple[Hub, Ta
     assert table.reads == 2
 
 
+async def test_polls_that_arrive_during_a_read_share_it(parts: tuple[Hub, Table, StatusCache]) -> None:
+    _hub, table, cache = parts
+    job = uuid.uuid4()
+    table.hold = asyncio.Event()
+    polls = [asyncio.create_task(cache.get_job(table, job)) for _ in range(10)]
+    await table.reading.wait()
+    await asyncio.sleep(0)
+    polls[3].cancel()  # a poll that goes away takes nothing with it
+    table.hold.set()
+    rows = await asyncio.gather(*polls, return_exceptions=True)
+    assert isinstance(rows[3], asyncio.CancelledError)
+    assert all(r["version"] == 0 for i, r in enumerate(rows) if i != 3)  # type: ignore[index]
+    assert table.reads == 1 and (cache.hits, cache.misses) == (8, 1)
+    assert (await cache.get_job(table, job))["version"] == 0  # type: ignore[index]
+    assert table.reads == 1
+
+
+async def test_a_failed_read_is_read_again_by_those_who_shared_it(parts: tuple[Hub, Table, StatusCache]) -> None:
+    _hub, table, cache = parts
+    job = uuid.uuid4()
+    table.hold = asyncio.Event()
+    first = asyncio.create_task(cache.get_job(table, job))
+    await table.reading.wait()
+    second = asyncio.create_task(cache.get_job(table, job))
+    await asyncio.sleep(0)
+    first.cancel()  # the read fails under the first poll (here: cancelled)
+    table.hold.set()
+    assert (await second)["version"] == 0  # type: ignore[index]
+    assert table.reads == 2
+
+
 async def test_nothing_is_served_while_the_hub_cannot_vouch(parts: tuple[Hub, Table, StatusCache]) -> None:
     hub, table, cache = parts
     job = uuid.uuid4()
