@@ -197,13 +197,17 @@ def _request_spans() -> Middleware:
     """OpenTelemetry's ASGI middleware: one server span per request, continuing a caller's
     traceparent. Named by its method until routing finds the route template (HttpMetricsMiddleware
     renames it), so a job's id never makes a span name; no spans per ASGI message (an SSE stream
-    sends thousands)."""
+    sends thousands). URLs matching the standard OTEL_PYTHON_ASGI_EXCLUDED_URLS (or
+    OTEL_PYTHON_EXCLUDED_URLS) get no span: an operator can keep the voice agent's status polls,
+    a trace of one span each, out of the traces and off the API's CPU (docs/observability.md)."""
     from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+    from opentelemetry.util.http import get_excluded_urls
 
     def details(scope: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         return str(scope.get("method") or "HTTP"), {}
 
-    return Middleware(OpenTelemetryMiddleware, default_span_details=details, exclude_spans=["receive", "send"])
+    return Middleware(OpenTelemetryMiddleware, default_span_details=details, exclude_spans=["receive", "send"],
+                      excluded_urls=get_excluded_urls("ASGI"))
 
 
 def running_services(app: Starlette) -> Services | None:

@@ -147,6 +147,30 @@ async def test_one_trace_from_the_request_to_every_model_answer_across_a_killed_
     assert started["trace_id"] == request.trace_id and started["span_id"] == retry.span_id
 
 
+async def test_status_polls_can_be_left_untraced_with_the_standard_variable(
+        settings: Settings, db_url: str, service_key: str, tmp_path: Path) -> None:
+    with otlp_receiver() as receiver:
+        port = free_port()
+        api = Proc(["serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)],
+                   traced_env(db_url, receiver.endpoint, OTEL_PYTHON_EXCLUDED_URLS="api/programs/status/[0-9a-f-]+$"),
+                   tmp_path / "api.log")
+        try:
+            base = f"http://127.0.0.1:{port}"
+            await api.wait_healthy(base)
+            live = Live(base, service_key, settings, db_url)
+            job_id = await start(live)
+            async with live.client() as c:
+                for _ in range(3):
+                    assert (await c.get(f"/api/programs/status/{job_id}")).status_code == 200
+                assert (await c.post(f"/api/programs/status/{job_id}/cancel")).status_code == 200
+        finally:
+            assert api.stop() == 0  # SIGTERM: spans flushed
+    request = only(receiver.named("POST /api/programs/generate"))
+    assert request.attributes["nowva.job_id"] == job_id
+    assert only(receiver.named("POST /api/programs/status/{job_id}/cancel")).attributes["nowva.job_id"] == job_id
+    assert receiver.named("GET /api/programs/status/{job_id}") == []
+
+
 async def test_the_receiver_decodes_what_the_sdk_exporter_sends() -> None:
     """The receiver itself, against the SDK's own OTLP/HTTP exporter (no tracing of ours involved)."""
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
