@@ -15,8 +15,8 @@ from app import queries as q
 from app.errors import Conflict, NotFound
 from app.models import JobList, JobStatus, QueueStats
 from app.web.http import json_response, parse_param, path_uuid, principal, services
-from app.web.hub import Subscription
 from app.web.routes.common import base_url, decode_cursor, job_status, next_cursor, page_limit
+from app.web.subscription import Subscription
 
 
 class LongPoll(BaseModel):

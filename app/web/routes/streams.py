@@ -31,7 +31,8 @@ from app.models import JobStatus
 from app.queries import Event, FirehoseCursor
 from app.web.access import StreamLog
 from app.web.http import parse_param, path_uuid, principal, services
-from app.web.hub import Hub, Subscription
+from app.web.hub import Hub
+from app.web.subscription import Subscription
 
 CURSOR = TypeAdapter(int)
 STREAM_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-store"),
