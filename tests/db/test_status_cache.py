@@ -23,6 +23,12 @@ async def _reads(c: httpx.AsyncClient) -> dict[str, float]:
             for m in re.finditer(r'^nowva_status_reads_total\{source="(\w+)"\} ([\d.e+]+)$', text, re.MULTILINE)}
 
 
+async def _doorbells(c: httpx.AsyncClient) -> float:
+    found = re.search(r"^nowva_hub_notifications_total ([\d.e+]+)$", (await c.get("/metrics")).text, re.MULTILINE)
+    assert found is not None
+    return float(found.group(1))
+
+
 async def _poll(c: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
     r = await c.get(f"/api/programs/status/{job_id}")
     assert r.status_code == 200, r.text
@@ -40,7 +46,13 @@ async def _until(c: httpx.AsyncClient, job_id: str, field: str, value: object) -
 async def test_repeated_polls_read_no_table_and_every_change_reaches_them(api_only: Live,
                                                                         pool: asyncpg.Pool) -> None:
     async with api_only.client() as c:
+        rung = await _doorbells(c)
         job_id, _ = await new_job(api_only)
+
+        async def heard_its_creation() -> bool:  # else its doorbell could arrive between two polls
+            return await _doorbells(c) > rung
+
+        await wait_until(heard_its_creation, timeout=5)
         before = await _reads(c)
         for _ in range(5):
             assert (await _poll(c, job_id))["status"] == "pending"
