@@ -73,6 +73,8 @@ class Hub:
             await asyncio.wait_for(self._connected.wait(), timeout=5)
 
     async def stop(self) -> None:
+        self._connected.clear()
+        self._epoch += 1
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -58,7 +58,8 @@ async def open_services(
         # LISTEN needs a session: NOWVA_LISTEN_DATABASE_URL when DATABASE_URL is a transaction pooler.
         listen_pooler: PoolerMode = "session" if listen_url else settings.db_pooler
         hub = Hub(listen_url or database_url, pool, settings.hub_poll_s, pooler=listen_pooler)
-        status = StatusCache(hub, settings.status_cache_s)
+        # A LISTEN through a transaction pooler hears nothing (app/listening.py): no row could be trusted.
+        status = StatusCache(hub, settings.status_cache_s if listen_pooler == "session" else 0)
         hub.watch(status.forget)
         await hub.start()
         try:

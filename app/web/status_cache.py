@@ -13,7 +13,8 @@ A row is served only while that holds:
 
 * the hub is listening and hears (Hub.connected): while its LISTEN is down or deaf, every poll
   reads the table, and rows kept from before a reconnect are dropped (Hub.epoch: doorbells may
-  have been missed in between);
+  have been missed in between). A LISTEN through a transaction-mode pooler is never trusted
+  (app/web/state.py turns the cache off): it is deaf, and only known to be after a tick or two;
 * a read that a doorbell of its job overtook is not kept: the row may predate the change;
 * polls of one job that arrive while its row is being read share that read (under load they
   overlap, and would otherwise read the same row many times over);
@@ -87,18 +88,20 @@ class StatusCache:
                 self.hits += 1
                 return kept.row
             del self._rows[job_id]
-        flight = self._flights.get(job_id)
-        if flight is not None:
-            await asyncio.wait((flight,))  # not cancelled with this poll; a failed read is read again
+        while (flight := self._flights.get(job_id)) is not None:
+            await asyncio.wait((flight,))  # not cancelled with this poll
             if not flight.cancelled():
                 self.hits += 1
                 return flight.result()
+            # That read failed: one of the polls that shared it reads again, the others share that.
         return await self._read(db, job_id)
 
     async def _read(self, db: Executor, job_id: UUID) -> asyncpg.Record | None:
         self.misses += 1
         flight = self._flights[job_id] = asyncio.get_running_loop().create_future()
-        epoch = self._hub.epoch
+        # A read begun while the hub cannot vouch is not kept, even if it hears again before the
+        # answer: the doorbells it missed meanwhile may be this job's.
+        epoch = self._hub.epoch if self._hub.connected else None
         try:
             row = await q.get_job(db, job_id)
         except BaseException:
@@ -110,7 +113,7 @@ class StatusCache:
         if self._flights.get(job_id) is not flight:
             return row  # a doorbell overtook the read: the row may predate the change
         del self._flights[job_id]
-        if row is not None and epoch == self._hub.epoch and self._hub.connected:
+        if row is not None and epoch is not None and epoch == self._hub.epoch and self._hub.connected:
             self._rows[job_id] = _Kept(row, time.monotonic(), epoch)
             if len(self._rows) > self._max_rows:
                 self._rows.popitem(last=False)

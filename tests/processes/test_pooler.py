@@ -197,7 +197,11 @@ async def test_the_seeds_flow_sse_long_poll_and_cancel_through_pgbouncer(
             "SELECT pj.status::text <> 'doing' FROM procrastinate_jobs pj JOIN program_generation_jobs j"
             " ON j.procrastinate_job_id = pj.id WHERE j.id = $1", uuid.UUID(job_id)), timeout=15)
         assert (await c.get(f"/api/programs/status/{job_id}")).json()["program_id"] is None
-        assert sample(parse_metrics((await c.get("/metrics")).text), "nowva_hub_listening") == 1
+        for _ in range(3):  # an unchanged job's polls are answered from memory (app/web/status_cache.py)
+            await c.get(f"/api/programs/status/{job_id}")
+        metrics = parse_metrics((await c.get("/metrics")).text)
+        assert sample(metrics, "nowva_hub_listening") == 1
+        assert sample(metrics, "nowva_status_reads_total", source="memory") >= 2, metrics
     assert DEAF not in fleet.outputs()
 
 
@@ -273,6 +277,12 @@ async def test_a_listen_through_the_pooler_is_noticed(pooled: Pooled, fleet_of: 
         await wait_until(lambda: direct_pool.fetchval(
             "SELECT status = 'completed' FROM program_generation_jobs WHERE id = $1", uuid.UUID(job_id)), timeout=30)
         assert status["status"] in ("pending", "in_progress", "completed")
+        # A LISTEN through the pooler is never trusted with status polls: every one reads the table.
+        for _ in range(3):
+            await c.get(f"/api/programs/status/{job_id}")
+        metrics = parse_metrics((await c.get("/metrics")).text)
+        assert sample(metrics, "nowva_status_reads_total", source="memory") == 0
+        assert sample(metrics, "nowva_status_reads_total", source="table") >= 3
 
 
 def test_the_pooler_setting_and_the_session_url() -> None:

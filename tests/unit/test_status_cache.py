@@ -105,18 +105,37 @@ async def test_polls_that_arrive_during_a_read_share_it(parts: tuple[Hub, Table,
     assert table.reads == 1
 
 
-async def test_a_failed_read_is_read_again_by_those_who_shared_it(parts: tuple[Hub, Table, StatusCache]) -> None:
+async def test_a_failed_read_is_read_again_once_by_those_who_shared_it(
+        parts: tuple[Hub, Table, StatusCache]) -> None:
     _hub, table, cache = parts
     job = uuid.uuid4()
     table.hold = asyncio.Event()
     first = asyncio.create_task(cache.get_job(table, job))
     await table.reading.wait()
-    second = asyncio.create_task(cache.get_job(table, job))
+    others = [asyncio.create_task(cache.get_job(table, job)) for _ in range(3)]
     await asyncio.sleep(0)
+    table.reading.clear()
     first.cancel()  # the read fails under the first poll (here: cancelled)
+    await table.reading.wait()  # one of the others reads again (and is held)
+    await asyncio.sleep(0)
     table.hold.set()
-    assert (await second)["version"] == 0  # type: ignore[index]
-    assert table.reads == 2
+    assert [r["version"] for r in await asyncio.gather(*others)] == [0, 0, 0]  # type: ignore[index]
+    assert table.reads == 2  # one of them read again, the other two shared it
+
+
+async def test_a_read_begun_while_the_hub_was_deaf_is_not_kept(parts: tuple[Hub, Table, StatusCache]) -> None:
+    hub, table, cache = parts
+    job = uuid.uuid4()
+    hub.connected = False
+    table.hold = asyncio.Event()
+    read = asyncio.create_task(cache.get_job(table, job))
+    await table.reading.wait()
+    hub.connected = True  # hears again (between two ticks: same epoch) before the answer
+    table.hold.set()
+    await read
+    table.hold = None
+    await cache.get_job(table, job)
+    assert table.reads == 2 and len(cache) == 1
 
 
 async def test_nothing_is_served_while_the_hub_cannot_vouch(parts: tuple[Hub, Table, StatusCache]) -> None:
