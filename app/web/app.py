@@ -198,8 +198,9 @@ def _request_spans() -> Middleware:
     traceparent. Named by its method until routing finds the route template (HttpMetricsMiddleware
     renames it), so a job's id never makes a span name; no spans per ASGI message (an SSE stream
     sends thousands). URLs matching the standard OTEL_PYTHON_ASGI_EXCLUDED_URLS (or
-    OTEL_PYTHON_EXCLUDED_URLS) get no span: an operator can keep the voice agent's status polls,
-    a trace of one span each, out of the traces and off the API's CPU (docs/observability.md)."""
+    OTEL_PYTHON_EXCLUDED_URLS) get no request span: an operator can keep the voice agent's status
+    polls out of the traces and off the API's CPU (docs/observability.md); the queries of a poll
+    that reads the table are still traced, each its own trace."""
     from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
     from opentelemetry.util.http import get_excluded_urls
 

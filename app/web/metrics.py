@@ -151,7 +151,8 @@ def hub_families(hub: Hub) -> list[Metric]:
 
 def status_cache_families(cache: StatusCache) -> list[Metric]:
     reads = CounterMetricFamily("nowva_status_reads", "Status polls by where their job's row came from "
-                                "(memory: unchanged since this process last read it; table)", labels=["source"])
+                                "(memory: no query of its own, the row kept or a read in flight shared; table)",
+                                labels=["source"])
     reads.add_metric(["memory"], cache.hits)
     reads.add_metric(["table"], cache.misses)
     return [reads]
