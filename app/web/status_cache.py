@@ -105,7 +105,7 @@ class StatusCache:
         try:
             row = await q.get_job(db, job_id)
         except BaseException:
-            flight.cancel()  # the polls sharing it read for themselves
+            flight.cancel()  # the polls sharing it read again, one for all (get_job)
             if self._flights.get(job_id) is flight:
                 del self._flights[job_id]
             raise
