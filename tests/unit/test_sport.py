@@ -191,3 +191,45 @@ def test_the_writer_coaches_every_sport_profile_within_the_rules(name: str) -> N
                       profile=SPORTS[name])
         failures += [f"{goal} {level} {days}d {weeks}w: {v}" for v in validate(build_program(req), req)]
     assert failures == []
+
+
+OLDER_PLAYER = {"sport": {"name": "soccer"}, "age": 68}
+HOLD, SUPPORTED_SL_RDL = "Single-leg balance hold", "Supported single-leg Romanian deadlift"
+
+
+@pytest.mark.parametrize("goal", GOALS)
+def test_an_older_beginner_one_day_a_week_gets_balance_inside_a_lift_not_a_ninth_exercise(goal: str) -> None:
+    """Four drills, four lifts and a balance hold would be nine exercises, one over a beginner's
+    count: the hold folds into the single-leg version of one of the day's lifts (writer/balance.py),
+    dosed as that lift is, and the week still has its balance work."""
+    broken, folded = [], set()
+    for weeks in (4, 8, 12):
+        req = request(goal_category=goal, fitness_level="beginner", days_per_week=1, duration_weeks=weeks,
+                      profile=OLDER_PLAYER)
+        program = build_program(req)
+        broken += [f"{weeks}w: {v}" for v in validate(program, req)
+                   if v.rule in (Rule.session_volume, Rule.older_adult, Rule.load_type, Rule.unknown_exercise)]
+        for week in program.weeks:
+            for day in week.days:
+                names = [e.name for e in day.exercises]
+                if HOLD not in names:
+                    single = [e for e in day.exercises if e.name in (SUPPORTED_SL_RDL, "Step-up")]
+                    assert single and all("per side" in str(e.reps) for e in single), (weeks, week.week, names)
+                    folded |= {e.name for e in single}
+    assert broken == []
+    assert folded == {SUPPORTED_SL_RDL, "Step-up"}  # the hinge day and the squat day each fold theirs
+
+
+def test_a_fold_keeps_the_whole_program_within_the_rules() -> None:
+    req = request(goal_category="strength", fitness_level="beginner", days_per_week=1, duration_weeks=4,
+                  profile=OLDER_PLAYER)
+    program = build_program(req)
+    assert validate(program, req) == []
+    day = program.weeks[0].days[0]
+    assert len(day.exercises) == 8 and HOLD not in [e.name for e in day.exercises]
+    rdl = next(e for e in day.exercises if e.name == SUPPORTED_SL_RDL)
+    assert parse_reps(rdl.reps) is not None and "wall or rail" in rdl.notes
+    # The same person at two days a week has room for the hold itself.
+    two = build_program(request(goal_category="strength", fitness_level="beginner", days_per_week=2,
+                                duration_weeks=4, profile=OLDER_PLAYER))
+    assert any(e.name == HOLD for d in two.weeks[0].days for e in d.exercises)

@@ -7,17 +7,15 @@ import math
 from collections.abc import Collection
 from dataclasses import replace
 
-from app.coaching.catalogue import TEST_ORDER, LibraryExercise, by_name, contributions, of_pattern, tagged, trainable
+from app.coaching.catalogue import TEST_ORDER, LibraryExercise, contributions, of_pattern, trainable
 from app.coaching.kinds import MAJOR_MUSCLES, BodyArea, Movement, Muscle, Pattern
 from app.coaching.names import lookup
 from app.coaching.policy import (
-    BALANCE_HOLD_SETS,
     INJURED_AREA_MAX_RPE,
     INJURED_AREA_MAX_SETS,
     INJURED_AREA_MIN_REPS,
     MAX_TESTS_PER_WEEK,
     MIN_SETS,
-    OLDER_ADULT_AGE,
     POST_VIRAL_VOLUME_SHARE,
     SESSION_SETS,
     STRENGTH_PATTERNS,
@@ -33,6 +31,7 @@ from app.coaching.words import (
     Emphasis,
     Injury,
 )
+from app.coaching.writer.balance import balance_work
 from app.coaching.writer.dosing import dose
 from app.coaching.writer.emphasis import shift, targets
 from app.coaching.writer.fitting import MIN_EXERCISES, fit_week, minutes_of, one_lead_when_short
@@ -318,7 +317,7 @@ def build_week(profile: Profile, plan: WeekPlan) -> TrainingWeek:
         days.append(TrainingDay(day=number, name=_day_name(profile, template.name, chosen), exercises=exercises))
         roles.append(kept)
     _keep_every_muscle(profile, plan, days, roles, dropped)
-    _balance_work(profile, days, roles)
+    balance_work(profile, days, roles)
     sport_week(profile, plan, templates, days, roles)
     # The profile's equipment list and minutes (nothing without a profile).
     fit_week(profile, days, roles, plan.kind is WeekKind.deload)
@@ -346,24 +345,3 @@ def _keep_every_muscle(profile: Profile, plan: WeekPlan, days: list[TrainingDay]
             days[i].exercises.append(exercise)
             roles[i].append(role)
             trained |= set(ex.muscles)
-
-
-def _balance_work(profile: Profile, days: list[TrainingDay], roles: list[list[Role]]) -> None:
-    """From 65, every week has balance work: a single-leg hold on its first day, unless the week
-    already has single-leg work that trains balance."""
-    age = profile.constraints.age
-    balance = tagged("balance")
-    if age is None or age < OLDER_ADULT_AGE or any(ex.name in balance for d in days for ex in d.exercises):
-        return
-    hold = by_name("Single-leg balance hold")
-    # On the day with the most room; an accessory there gives up sets if the session would pass its cap.
-    cap = SESSION_SETS[profile.request.fitness_level]
-    day = min(days, key=lambda d: sum(ex.sets for ex in d.exercises))
-    while sum(ex.sets for ex in day.exercises) + BALANCE_HOLD_SETS > cap:
-        spare = max(day.exercises[1:], key=lambda ex: ex.sets, default=None)
-        if spare is None or spare.sets <= 2:
-            break
-        spare.sets -= 1
-    day.exercises.append(Exercise(name=hold.name, sets=BALANCE_HOLD_SETS, reps="30s", intensity="Easy",
-                                  rest_seconds=30, notes=f"{hold.cue} Each side."))
-    roles[days.index(day)].append(Role.core)

@@ -17,6 +17,7 @@ from app.coaching.kinds import Movement, Pattern
 from app.coaching.names import lookup
 from app.coaching.policy import BEGINNER_MAX_EXERCISES, MIN_SETS, SESSION_SETS
 from app.coaching.sport import COMPETITION_LIFTS, Work, field_sport, lift_of, lifts_owed, owed, works
+from app.coaching.writer.balance import fold_hold
 from app.coaching.writer.dosing import dose
 from app.coaching.writer.fitting import Budget, Item, drop_extra
 from app.coaching.writer.periodization import WeekKind, WeekPlan
@@ -97,7 +98,7 @@ def _place(profile: Profile, plan: WeekPlan, training: list[int], days: list[Tra
             days[i].exercises.insert(placed[i], exercise)
             roles[i].insert(placed[i], Role.explosive)
             placed[i] += 1
-        _make_room(profile, days[i], roles[i], _stage(profile, plan))
+        _make_room(profile, plan, days[i], roles[i])
 
 
 def _filters(profile: Profile) -> Filters:
@@ -174,16 +175,16 @@ def _competition_lifts(profile: Profile, plan: WeekPlan, training: list[int], da
         at = n if len(training) == 1 else 0
         days[i].exercises.insert(at, exercise)
         roles[i].insert(at, Role.main)
-        _make_room(profile, days[i], roles[i], _stage(profile, plan))
+        _make_room(profile, plan, days[i], roles[i])
 
 
-def _make_room(profile: Profile, day: TrainingDay, day_roles: list[Role], stage: int) -> None:
+def _make_room(profile: Profile, plan: WeekPlan, day: TrainingDay, day_roles: list[Role]) -> None:
     """The session within its sets cap (and a beginner's within its exercise count): accessories,
     trunk work and then secondary lifts give up sets, down to two; then the last accessory whose
     muscles the day trains elsewhere leaves; last of all the sport's own work gives up sets. For a
     hypertrophy goal the sport's work gives first (the muscles' weekly sets are the goal), keeping a
     set more past the program's first third, so it still builds."""
-    cap = SESSION_SETS[profile.request.fitness_level]
+    cap, stage = SESSION_SETS[profile.request.fitness_level], _stage(profile, plan)
 
     def total() -> int:
         return sum(ex.sets for ex in day.exercises)
@@ -199,8 +200,11 @@ def _make_room(profile: Profile, day: TrainingDay, day_roles: list[Role], stage:
         give((Role.explosive, Role.recovery), MIN_SETS + (stage > 0))
     give((Role.accessory, Role.core))
     give((Role.secondary,))
-    while (total() > cap or (profile.level == 0 and len(day.exercises) > BEGINNER_MAX_EXERCISES)) and _drop(
-            day, day_roles):
+    while total() > cap and _drop(day, day_roles):
+        pass
+    # A beginner's exercise count: an extra exercise leaves, else the balance hold folds into a lift.
+    while profile.level == 0 and len(day.exercises) > BEGINNER_MAX_EXERCISES and (
+            _drop(day, day_roles) or fold_hold(profile, plan, day, day_roles)):
         pass
     give((Role.explosive, Role.recovery))
 
