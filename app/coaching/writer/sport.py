@@ -4,7 +4,9 @@ the snatch and the clean and jerk for a weightlifter (what is owed: app/coaching
 Speed work opens the day, right after the warm-up, while the legs are fresh; conditioning closes it.
 The dose builds through the program in three stages (off- and pre-season), or holds at the middle
 one in season, when games and practice carry the load. Lighter weeks carry less of it, never a
-single set. To make room, the day's accessories give up sets before the session passes its cap.
+single set. To make room, the day's accessories give up sets before the session passes its cap,
+and a lift gives one up only while the muscles it trains keep hypertrophy's weekly floor; in the
+program's first third a full session starts the drills at their least, so they can build.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, replace
 
-from app.coaching.catalogue import EXERCISES, LibraryExercise
-from app.coaching.kinds import Movement, Pattern
+from app.coaching.catalogue import EXERCISES, LibraryExercise, contributions
+from app.coaching.kinds import MAJOR_MUSCLES, Movement, Muscle, Pattern
 from app.coaching.names import lookup
-from app.coaching.policy import BEGINNER_MAX_EXERCISES, MIN_SETS, SESSION_SETS
+from app.coaching.policy import BEGINNER_MAX_EXERCISES, MIN_SETS, SESSION_SETS, weekly_floor
 from app.coaching.sport import COMPETITION_LIFTS, Work, field_sport, lift_of, lifts_owed, owed, works
 from app.coaching.writer.balance import fold_hold
 from app.coaching.writer.dosing import dose
@@ -51,6 +53,7 @@ DOSES = {
 # sprint has no 1RM, and rule percent-1rm reads a percentage as one).
 TOP_SPEED = ("Fast, a step below top speed", "Fast, close to top speed", "Maximal effort")
 CONTROLLED = "Fast but controlled, RPE 7"  # an effort ceiling (injury, caution, age): never all-out
+SPORT_ROLES = (Role.explosive, Role.recovery)  # the sport's drills and conditioning in a day
 
 
 def sport_week(profile: Profile, plan: WeekPlan, templates: tuple[DayTemplate, ...], days: list[TrainingDay],
@@ -98,7 +101,7 @@ def _place(profile: Profile, plan: WeekPlan, training: list[int], days: list[Tra
             days[i].exercises.insert(placed[i], exercise)
             roles[i].insert(placed[i], Role.explosive)
             placed[i] += 1
-        _make_room(profile, plan, days[i], roles[i])
+        _make_room(profile, plan, days, i, roles[i])
 
 
 def _filters(profile: Profile) -> Filters:
@@ -175,29 +178,35 @@ def _competition_lifts(profile: Profile, plan: WeekPlan, training: list[int], da
         at = n if len(training) == 1 else 0
         days[i].exercises.insert(at, exercise)
         roles[i].insert(at, Role.main)
-        _make_room(profile, plan, days[i], roles[i])
+        _make_room(profile, plan, days, i, roles[i])
 
 
-def _make_room(profile: Profile, plan: WeekPlan, day: TrainingDay, day_roles: list[Role]) -> None:
-    """The session within its sets cap (and a beginner's within its exercise count): accessories,
-    trunk work and then secondary lifts give up sets, down to two; then the last accessory whose
-    muscles the day trains elsewhere leaves; last of all the sport's own work gives up sets. For a
-    hypertrophy goal the sport's work gives first (the muscles' weekly sets are the goal), keeping a
-    set more past the program's first third, so it still builds."""
-    cap, stage = SESSION_SETS[profile.request.fitness_level], _stage(profile, plan)
+def _make_room(profile: Profile, plan: WeekPlan, days: list[TrainingDay], at: int, day_roles: list[Role]) -> None:
+    """Day `at` of the week within its sets cap (and a beginner's within its exercise count):
+    accessories, trunk work and then secondary lifts give up sets, down to two and never below a
+    muscle's weekly floor; then the last accessory whose muscles the day trains elsewhere leaves (or,
+    for a beginner's count, the balance hold folds into a lift); last of all the sport's own work
+    gives up sets. For a hypertrophy goal the sport's work gives first (the muscles' weekly sets are
+    the goal), keeping a set more past the program's first third, so it still builds; in that first
+    third it gives first for every goal, down to two sets, leaving room to build later."""
+    cap, stage, day = SESSION_SETS[profile.request.fitness_level], _stage(profile, plan), days[at]
+    floor = _floor(profile)
 
     def total() -> int:
         return sum(ex.sets for ex in day.exercises)
 
-    def give(roles: tuple[Role, ...], floor: int = MIN_SETS) -> None:
+    def give(roles: tuple[Role, ...], least: int = MIN_SETS) -> None:
         while total() > cap:
-            options = [i for i, r in enumerate(day_roles) if r in roles and day.exercises[i].sets > floor]
+            options = [i for i, r in enumerate(day_roles) if r in roles and day.exercises[i].sets > least
+                       and (r in SPORT_ROLES or _keeps_floor(days, day.exercises[i], floor))]
             if not options:
                 return
             day.exercises[max(options, key=lambda i: day.exercises[i].sets)].sets -= 1
 
-    if profile.goal is GoalCategory.hypertrophy:
-        give((Role.explosive, Role.recovery), MIN_SETS + (stage > 0))
+    if profile.goal is GoalCategory.hypertrophy or stage == 0:
+        # In the program's first third a full session starts the drills at their least, leaving them
+        # room to build; for hypertrophy they give first throughout (the muscles' sets are the goal).
+        give(SPORT_ROLES, MIN_SETS + (stage > 0))
     give((Role.accessory, Role.core))
     give((Role.secondary,))
     while total() > cap and _drop(day, day_roles):
@@ -206,7 +215,30 @@ def _make_room(profile: Profile, plan: WeekPlan, day: TrainingDay, day_roles: li
     while profile.level == 0 and len(day.exercises) > BEGINNER_MAX_EXERCISES and (
             _drop(day, day_roles) or fold_hold(profile, plan, day, day_roles)):
         pass
-    give((Role.explosive, Role.recovery))
+    give(SPORT_ROLES)
+
+
+def _floor(profile: Profile) -> float:
+    """Hard sets a week each major muscle keeps while the sport's work makes room: hypertrophy's
+    floor, the goal's own (rule weekly-volume checks it); nothing for the other goals."""
+    request = profile.request
+    if profile.goal is not GoalCategory.hypertrophy or profile.paced:
+        return 0.0
+    minutes = request.profile.minutes_per_session if request.profile else None
+    return float(weekly_floor(request.fitness_level, request.days_per_week, minutes))
+
+
+def _keeps_floor(days: list[TrainingDay], ex: Exercise, floor: float) -> bool:
+    """Whether one set fewer of this exercise keeps every major muscle it trains at the floor."""
+    entry = lookup(ex.name)
+    if not floor or entry is None:
+        return True
+    week: dict[Muscle, float] = {}
+    for d in days:
+        for e in d.exercises:
+            for muscle, share in contributions(found) if (found := lookup(e.name)) is not None else ():
+                week[muscle] = week.get(muscle, 0.0) + e.sets * share
+    return all(week.get(m, 0.0) - share >= floor for m, share in contributions(entry) if m in MAJOR_MUSCLES)
 
 
 def _drop(day: TrainingDay, day_roles: list[Role]) -> bool:
