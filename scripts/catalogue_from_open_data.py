@@ -149,6 +149,13 @@ def stresses_of(pattern: str, name: str, equipment: str, flags: dict[str, bool])
         areas.add("neck" if "shrug" in name else "shoulder")
     if pattern == "core" and "plank" in name:
         areas |= {"shoulder", "wrist_hand"}
+    # A load held in the hands loads the wrist: every row, a deadlift's grip, a goblet or front-rack
+    # hold, a dumbbell in each hand (a bar on the back does not).
+    held = equipment in ("barbell", "dumbbell", "kettlebell", "trap_bar", "cable", "band")
+    if pattern == "h_pull" or (held and pattern in ("hinge", "delts", "chest_fly") and "good morning" not in name) or (
+            pattern in ("squat", "lunge") and (equipment in ("dumbbell", "kettlebell")
+                                                or re.search(r"front|goblet|overhead", name))):
+        areas.add("wrist_hand")
     return sorted(areas)
 
 

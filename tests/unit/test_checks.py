@@ -475,10 +475,30 @@ def test_a_sore_shoulder_changes_the_program_and_says_so() -> None:
     assert "right shoulder" in program.summary
     assert "pain goes above 3 out of 10" in program.description and "physiotherapist" in program.description
     assert "beyond light work in a pain-free range" in program.description
-    # An upper day the injury left without a press or pull does not keep "bench and row" in its name.
+    # An upper day the injury left only light band presses and rows (a wrist and an elbow), or no press
+    # or pull at all (and a shoulder), does not keep "bench and row" in its name.
     arm = {"injuries": [*WRIST["injuries"], {"area": "elbow", "side": "right", "status": "current"}]}
     names = {d.name for w in build_program(request(profile=arm, days_per_week=4)).weeks for d in w.days}
+    assert not any("bench" in n for n in names) and any("light work around the injury" in n for n in names), names
+    whole_arm = {"injuries": [*arm["injuries"], {"area": "shoulder", "status": "current"}]}
+    names = {d.name for w in build_program(request(profile=whole_arm, days_per_week=4)).weeks for d in w.days}
     assert not any("bench" in n for n in names) and any("sparing the injury" in n for n in names), names
+
+
+def test_a_sore_wrist_keeps_a_loaded_grip_out_and_still_trains_the_upper_body_lightly() -> None:
+    """A held load loads the wrist: a deadlift's or a row's grip, a goblet or front-rack hold. "Nothing
+    here loads your wrist" must be true of the exercises, not only said."""
+    for goal in ("strength", "hypertrophy"):
+        program = build_program(request(goal_category=goal, profile=WRIST))
+        names = {e.name for e in each_exercise(program)}
+        assert not names & {"Conventional deadlift", "Romanian deadlift", "Barbell bent-over row", "Goblet squat",
+                            "Front squat", "Seal row", "Dumbbell Romanian deadlift"}, names
+        wrist = [e for e in each_exercise(program) if "wrist_hand" in by_name(e.name).stresses]
+        assert wrist and all("wrist_hand" in by_name(e.name).gentle and "Gentle for your wrist:" in e.notes
+                             for e in wrist)
+        upper = {by_name(e.name).pattern.name for e in wrist}
+        assert {"h_pull", "v_push"} <= upper, upper  # a band row and a band press: the upper body still trains
+        assert "beyond light work in a pain-free range" in program.description
 
 
 def test_post_viral_fatigue_is_a_third_less_work_in_at_most_three_sessions() -> None:

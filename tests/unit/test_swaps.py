@@ -81,7 +81,7 @@ def test_a_swap_around_a_sore_knee_is_gentle_work_dosed_light() -> None:
     new = swaps.apply(old, {"Back squat": choices}, writer, 5)
     swapped = [e for w in new.weeks[4:] if not w.deload for d in w.days for e in d.exercises
                if e.name == choices[0].name and e.notes.startswith("Gentle for your knee")]
-    assert swapped and all(e.intensity.startswith("RPE 7") and e.reps.startswith("10-15") for e in swapped)
+    assert swapped and all(e.intensity.startswith("RPE 7") and int(str(e.reps).split("-")[0]) >= 10 for e in swapped)
 
 
 def test_a_day_with_every_option_already_leaves_the_exercise_out() -> None:

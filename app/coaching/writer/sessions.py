@@ -8,6 +8,7 @@ from collections.abc import Collection
 from dataclasses import replace
 
 from app.coaching.catalogue import TEST_ORDER, LibraryExercise, contributions, of_pattern, trainable
+from app.coaching.health import AREA_WORDS
 from app.coaching.kinds import MAJOR_MUSCLES, BodyArea, Movement, Muscle, Pattern
 from app.coaching.names import lookup
 from app.coaching.policy import (
@@ -172,7 +173,7 @@ def _exercise(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan,
     if d.sets <= 0:
         return None  # a lighter week leaves it out rather than give it one set
     lead = {Role.main: "Main lift.", Role.explosive: "Explosive: full speed, full rest."}.get(role, "")
-    gentle = gentle_dose(ex, profile.filters.spared)
+    gentle = gentle_dose(ex, profile.filters.spared, later=plan.ramp >= 0.5)
     if gentle is not None:  # gentle work for an injured area: light, high reps, pain-free range (rule injury-area)
         reps, light, lead = gentle
         d = replace(d, sets=min(d.sets, INJURED_AREA_MAX_SETS), reps=reps,
@@ -184,19 +185,21 @@ def _exercise(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan,
     return out
 
 
-def gentle_dose(ex: LibraryExercise, spared: Collection[BodyArea]) -> tuple[str, str, str] | None:
-    """The reps, effort and lead note of work that loads an injured area, or None when it loads none."""
+def gentle_dose(ex: LibraryExercise, spared: Collection[BodyArea], later: bool = False) -> tuple[str, str, str] | None:
+    """The reps, effort and lead note of work that loads an injured area, or None when it loads none.
+    Light work progresses by reps at the same light effort, as a physiotherapist progresses it: the
+    low end of its range early in a block, the high end `later` (from the block's middle)."""
     injured = sorted(ex.stresses & set(spared))
     if not injured:
         return None
-    where = " and ".join(a.value.replace("_", " ") for a in injured)
-    return (_light_reps(ex), f"RPE {INJURED_AREA_MAX_RPE:g}, pain-free range",
+    where = " and ".join(AREA_WORDS[a] for a in injured)  # "wrist", not "wrist hand"
+    return (_light_reps(ex, later), f"RPE {INJURED_AREA_MAX_RPE:g}, pain-free range",
             f"Gentle for your {where}: light, in a pain-free range only; leave it out if it hurts.")
 
 
-def _light_reps(ex: LibraryExercise) -> str:
-    low = INJURED_AREA_MIN_REPS
-    return f"{low}-{low + 5} per side" if ex.unit.name == "per_side" else f"{low}-{low + 5}"
+def _light_reps(ex: LibraryExercise, later: bool) -> str:
+    low, high = INJURED_AREA_MIN_REPS + 2 * later, INJURED_AREA_MIN_REPS + 2 + 3 * later
+    return f"{low}-{high} per side" if ex.unit.name == "per_side" else f"{low}-{high}"
 
 
 EMPHASIS_MUSCLES = {Emphasis.arms: (Muscle.biceps, Muscle.triceps), Emphasis.glutes: (Muscle.glutes,),
@@ -279,11 +282,15 @@ def balanced_week(profile: Profile, templates: tuple[DayTemplate, ...], block: i
 
 
 def _day_name(profile: Profile, name: str, chosen: Chosen) -> str:
-    """The template's name, unless an injury left the day no squat, hinge, lunge, press or pull (a
-    sore shoulder's upper days: core, carries and arm work): then the name says so, not "bench and row"."""
-    if not profile.filters.spared or any(ex.pattern in STRENGTH_PATTERNS for _, ex, _ in chosen):
+    """The template's name, unless an injury changed what the day is: no squat, hinge, lunge, press or
+    pull left (a sore shoulder's upper days: core, carries and arm work), or only light ones around
+    the injured area (a sore wrist's band presses and rows). Then the name says so, not "bench and row"."""
+    spared = profile.filters.spared
+    lifts = [ex for _, ex, _ in chosen if ex.pattern in STRENGTH_PATTERNS]
+    if not spared or any(not ex.stresses & spared for ex in lifts):
         return name
-    return f"{name.split(':')[0]}: accessories and core, sparing the injury"
+    what = "light work around the injury" if lifts else "accessories and core, sparing the injury"
+    return f"{name.split(':')[0]}: {what}"
 
 
 def build_week(profile: Profile, plan: WeekPlan) -> TrainingWeek:
