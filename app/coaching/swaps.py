@@ -25,8 +25,8 @@ from app.coaching.kinds import Load
 from app.coaching.names import lookup, words
 from app.coaching.policy import HEAVY_REPS, LOAD_MIN_REPS, MIN_SETS, TEST_MIN_RPE
 from app.coaching.prescription import parse_effort, parse_reps, rpe_of
+from app.coaching.writer.gentle import gentle_dose
 from app.coaching.writer.profile import Profile
-from app.coaching.writer.sessions import gentle_dose
 from app.models import Exercise, ProgramContent, TrainingDay
 
 MAX_OPTIONS = 5

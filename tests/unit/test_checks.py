@@ -501,6 +501,17 @@ def test_a_sore_wrist_keeps_a_loaded_grip_out_and_still_trains_the_upper_body_li
         assert "beyond light work in a pain-free range" in program.description
 
 
+def test_at_70_a_sore_ankle_keeps_its_balance_work_light() -> None:
+    """Standing on one leg is how a physiotherapist retrains an ankle: the weekly balance hold stays,
+    as gentle work (light, pain-free), not as work that loads the injury at full effort."""
+    req = request(profile={"age": 70, "injuries": [{"area": "ankle_foot", "status": "current"}]}, days_per_week=2)
+    program = build_program(req)
+    assert validate(program, req) == []
+    holds = [e for e in each_exercise(program) if e.name == "Single-leg balance hold"]
+    assert holds and all(e.notes.startswith("Gentle for your ankle:") and "pain-free" in e.intensity for e in holds
+                         if not e.intensity.startswith("RPE 5 to 6"))
+
+
 def test_post_viral_fatigue_is_a_third_less_work_in_at_most_three_sessions() -> None:
     for goal in ("hypertrophy", "strength"):
         plain, paced = request(goal_category=goal, days_per_week=5), request(

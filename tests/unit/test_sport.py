@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from app.coaching.catalogue import rules_out
+from app.coaching.kinds import Movement
 from app.coaching.names import lookup
 from app.coaching.person import read_person
 from app.coaching.prescription import parse_reps
@@ -235,3 +237,20 @@ def test_a_fold_keeps_the_whole_program_within_the_rules() -> None:
     two = build_program(request(goal_category="strength", fitness_level="beginner", days_per_week=2,
                                 duration_weeks=4, profile=OLDER_PLAYER))
     assert any(e.name == HOLD for d in two.weeks[0].days for e in d.exercises)
+
+
+@pytest.mark.parametrize("goal", GOALS)
+def test_a_heavier_players_sprints_never_lift_a_ban_of_age_or_pregnancy(goal: str) -> None:
+    """A heavier athlete still sprints and cuts; at 68 (or pregnant) impact stays out whatever the weight
+    (it once did not: the weight's exception lifted every ban of impact)."""
+    heavy = {"weight_kg": 120, "goal_category": goal}
+    young = request(profile={"sport": {"name": "rugby"}}, **heavy)
+    program = build_program(young)
+    assert validate(program, young) == [] and sum(sport_work(program, 1).get(w, 0) for w in (Work.sprint,)) > 0
+    for profile in ({"sport": {"name": "rugby"}, "age": 68},
+                    {"sport": {"name": "soccer"}, "conditions": [{"kind": "pregnancy"}]}):
+        req = request(profile=profile, **heavy)
+        program = build_program(req)
+        assert validate(program, req) == [], profile
+        # Sprints on a sled or a bike, if any: nothing that lands.
+        assert not [e.name for e in each_exercise(program) if rules_out(lookup(e.name) or _none(), Movement.impact)]

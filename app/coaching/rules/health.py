@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from app.coaching.health import AREA_WORDS
 from app.coaching.kinds import BodyArea, Impact, Load, Pattern
 from app.coaching.policy import (
     HYPERTENSION_MIN_REPS,
@@ -64,12 +65,12 @@ def injury_area(s: Subject) -> Iterator[str]:
         gentle = set(loads) <= it.entry.gentle and it.rpe is not None and it.rpe <= INJURED_AREA_MAX_RPE and (
             it.reps is None or it.reps.unit != "reps" or it.reps.low >= INJURED_AREA_MIN_REPS)
         if loads and not gentle:
-            areas = ", ".join(a.value.replace("_", " ") for a in loads)
+            areas = ", ".join(AREA_WORDS[a] for a in loads)
             yield (f"{it.where}: loads the {areas}, which a current or recovering injury spares; only work the "
                    f"catalogue calls gentle for it fits, light (RPE {INJURED_AREA_MAX_RPE:g} or less, "
                    f"{INJURED_AREA_MIN_REPS}+ reps) in a pain-free range")
         elif loads and it.ex.sets > INJURED_AREA_MAX_SETS:
-            areas = ", ".join(a.value.replace("_", " ") for a in loads)
+            areas = ", ".join(AREA_WORDS[a] for a in loads)
             yield (f"{it.where}: {it.ex.sets} sets of work that loads the injured {areas}; light work around an "
                    f"injury is at most {INJURED_AREA_MAX_SETS} sets of an exercise")
         if it.rpe is not None and it.rpe > INJURY_MAX_RPE:

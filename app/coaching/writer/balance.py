@@ -16,6 +16,7 @@ from app.coaching.kinds import Pattern
 from app.coaching.names import lookup
 from app.coaching.policy import BALANCE_HOLD_SETS, OLDER_ADULT_AGE, SESSION_SETS
 from app.coaching.writer.dosing import dose
+from app.coaching.writer.gentle import gentle_dose
 from app.coaching.writer.periodization import WeekPlan
 from app.coaching.writer.profile import Profile
 from app.coaching.writer.splits import Role
@@ -46,8 +47,11 @@ def balance_work(profile: Profile, days: list[TrainingDay], roles: list[list[Rol
         if spare is None or spare.sets <= 2:
             break
         spare.sets -= 1
-    day.exercises.append(Exercise(name=hold.name, sets=BALANCE_HOLD_SETS, reps="30s", intensity="Easy",
-                                  rest_seconds=30, notes=f"{hold.cue} Each side."))
+    # A sore ankle keeps it, light: standing on one leg is how a physiotherapist retrains an ankle.
+    gentle = gentle_dose(hold, profile.filters.spared)
+    intensity, lead = ("Easy", "") if gentle is None else gentle[1:]
+    day.exercises.append(Exercise(name=hold.name, sets=BALANCE_HOLD_SETS, reps="30s", intensity=intensity,
+                                  rest_seconds=30, notes=f"{lead} {hold.cue} Each side.".strip()))
     roles[days.index(day)].append(Role.core)
 
 

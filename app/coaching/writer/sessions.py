@@ -4,17 +4,13 @@ what they may do), balanced so each muscle's weekly sets fall in its band, and t
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
 from dataclasses import replace
 
 from app.coaching.catalogue import TEST_ORDER, LibraryExercise, contributions, of_pattern, trainable
-from app.coaching.health import AREA_WORDS
-from app.coaching.kinds import MAJOR_MUSCLES, BodyArea, Movement, Muscle, Pattern
+from app.coaching.kinds import MAJOR_MUSCLES, Movement, Muscle, Pattern
 from app.coaching.names import lookup
 from app.coaching.policy import (
-    INJURED_AREA_MAX_RPE,
     INJURED_AREA_MAX_SETS,
-    INJURED_AREA_MIN_REPS,
     MAX_TESTS_PER_WEEK,
     MIN_SETS,
     POST_VIRAL_VOLUME_SHARE,
@@ -36,6 +32,7 @@ from app.coaching.writer.balance import balance_work
 from app.coaching.writer.dosing import dose
 from app.coaching.writer.emphasis import shift, targets
 from app.coaching.writer.fitting import MIN_EXERCISES, fit_week, minutes_of, one_lead_when_short
+from app.coaching.writer.gentle import gentle_dose
 from app.coaching.writer.periodization import WeekKind, WeekPlan, week_focus
 from app.coaching.writer.profile import Profile
 from app.coaching.writer.selection import SPARING, pick
@@ -183,23 +180,6 @@ def _exercise(profile: Profile, role: Role, ex: LibraryExercise, plan: WeekPlan,
     pins = PINS_NOTE if needs_pins(out, ex) else ""  # right after the lead: never clipped away
     out.notes = clip(" ".join(part for part in (lead, pins, d.note, ex.cue, *profile_notes(profile, ex)) if part), 300)
     return out
-
-
-def gentle_dose(ex: LibraryExercise, spared: Collection[BodyArea], later: bool = False) -> tuple[str, str, str] | None:
-    """The reps, effort and lead note of work that loads an injured area, or None when it loads none.
-    Light work progresses by reps at the same light effort, as a physiotherapist progresses it: the
-    low end of its range early in a block, the high end `later` (from the block's middle)."""
-    injured = sorted(ex.stresses & set(spared))
-    if not injured:
-        return None
-    where = " and ".join(AREA_WORDS[a] for a in injured)  # "wrist", not "wrist hand"
-    return (_light_reps(ex, later), f"RPE {INJURED_AREA_MAX_RPE:g}, pain-free range",
-            f"Gentle for your {where}: light, in a pain-free range only; leave it out if it hurts.")
-
-
-def _light_reps(ex: LibraryExercise, later: bool) -> str:
-    low, high = INJURED_AREA_MIN_REPS + 2 * later, INJURED_AREA_MIN_REPS + 2 + 3 * later
-    return f"{low}-{high} per side" if ex.unit.name == "per_side" else f"{low}-{high}"
 
 
 EMPHASIS_MUSCLES = {Emphasis.arms: (Muscle.biceps, Muscle.triceps), Emphasis.glutes: (Muscle.glutes,),

@@ -54,6 +54,7 @@ DOSES = {
 TOP_SPEED = ("Fast, a step below top speed", "Fast, close to top speed", "Maximal effort")
 CONTROLLED = "Fast but controlled, RPE 7"  # an effort ceiling (injury, caution, age): never all-out
 SPORT_ROLES = (Role.explosive, Role.recovery)  # the sport's drills and conditioning in a day
+IMPACT_CONDITIONS = frozenset({"pregnancy", "postpartum"})  # they rule impact out (writer/profile.py)
 
 
 def sport_week(profile: Profile, plan: WeekPlan, templates: tuple[DayTemplate, ...], days: list[TrainingDay],
@@ -105,9 +106,12 @@ def _place(profile: Profile, plan: WeekPlan, training: list[int], days: list[Tra
 
 
 def _filters(profile: Profile) -> Filters:
-    # A heavier athlete still sprints and cuts (a rugby forward must): only the hardest landings stay out.
+    # A heavier athlete still sprints and cuts (a rugby forward must): only the hardest landings stay
+    # out. Only the weight's own ban is lifted: impact ruled out for another reason (65 or over, a
+    # pregnancy, the person's words) stays out.
     banned = set(profile.filters.banned)
-    if Movement.impact in banned and profile.heavy:
+    weight_only = Movement.impact not in profile.constraints.banned and not profile.conditions & IMPACT_CONDITIONS
+    if Movement.impact in banned and profile.heavy and weight_only:
         banned = (banned - {Movement.impact}) | {Movement.high_impact}
     return replace(profile.filters, banned=frozenset(banned), heavy_only=False)
 

@@ -213,7 +213,8 @@ def description(profile: Profile, plans: list[WeekPlan]) -> str:
         lines.append("Percentages are of your current best single; the last week finds your new one.")
     if profile.heavy and any(ex.pattern is Pattern.jump for days in profile.balanced.values()
                              for chosen in days for _, ex, _ in chosen):
-        lines.append("Any jumping uses low-impact options with fewer landings.")
+        # Not "low-impact": a heavier athlete's sport still has its sprints and cuts (writer/sport.py).
+        lines.append("Any jumping uses the softer options, with fewer landings.")
     if profile.tall:
         lines.append("At your height, bar choices and ranges of motion are set to keep long levers safe.")
     return clip(" ".join(lines), 2000)
