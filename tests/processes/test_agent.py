@@ -89,6 +89,18 @@ def _tool_name(messages: list[dict[str, Any]], call_id: str) -> str:
     return "?"
 
 
+def _unanswered_question(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The result of a tool the person's question called (check_program_status...) that no reply has
+    answered yet, when the generation's updates were added after it: each update of a long-running
+    call joins the context as a call and result of its own (livekit's RunContext.update)."""
+    for m in reversed(messages):
+        if m.get("role") == "user" or (m.get("role") == "assistant" and _text(m)):
+            return None  # answered already, or a new turn
+        if m.get("role") == "tool" and _tool_name(messages, m.get("tool_call_id", "")) != "generate_workout_program":
+            return m
+    return None
+
+
 @dataclass
 class Brain:
     """The fake LLM's side: answers the person by script and relays what tools report."""
@@ -103,7 +115,12 @@ class Brain:
         if last["role"] == "user":
             said = _text(last).lower()
             return next((reply for key, reply in self.script if key in said), Text("Could you say that again?"))
-        if "Progress:" in _text(last):
+        question = _unanswered_question(messages)
+        if question is not None:
+            # The person asked how it looks while the program was being written, and an update of the
+            # generation landed after the answer's tool result: a model replies to the question.
+            last = question
+        elif "Progress:" in _text(last):
             # Silent updates join the context without a reply of their own; one that lands while
             # a spoken update's reply is being requested must not hide it. Relay the newest spoken one.
             since = messages[max((i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=0):]
