@@ -122,12 +122,13 @@ def fit_week(profile: Profile, days: list[TrainingDay], roles: list[list[Role]],
     for day, day_roles in zip(days, roles, strict=True):
         items = [Item(day_roles[i] if i < len(day_roles) else Role.core, lookup(ex.name), ex)
                  for i, ex in enumerate(day.exercises)]
-        others = _muscle_sets(ex for d in days if d is not day for ex in d.exercises)
+        others = muscle_sets(ex for d in days if d is not day for ex in d.exercises)
         budget = Budget(floor, others)
         day.exercises = [it.ex for it in fit_session(items, minutes, DELOAD_MAX_SHARE if deload else 1.0, budget)]
 
 
-def _muscle_sets(exercises: Iterable[Exercise]) -> dict[Muscle, float]:
+def muscle_sets(exercises: Iterable[Exercise]) -> dict[Muscle, float]:
+    """Hard sets per muscle of these exercises (the prime mover's whole, the others' half)."""
     out: dict[Muscle, float] = {}
     for ex in exercises:
         entry = lookup(ex.name)
@@ -146,7 +147,7 @@ class Budget:
     def spares(self, items: list[Item], it: Item, sets: int) -> bool:
         if not self.floor or it.entry is None:
             return True
-        day = _muscle_sets(i.ex for i in items)
+        day = muscle_sets(i.ex for i in items)
         return all(self.others.get(m, 0.0) + day.get(m, 0.0) - sets * share >= self.floor
                    for m, share in contributions(it.entry) if m in MAJOR_MUSCLES)
 

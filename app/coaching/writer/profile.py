@@ -19,6 +19,7 @@ from app.coaching.policy import (
     YOUTH_AGE,
     YOUTH_SPORT_MAX_DAYS,
 )
+from app.coaching.sport import NO_LANDINGS
 from app.coaching.words import (
     Constraints,
     Emphasis,
@@ -114,7 +115,7 @@ def read_profile(request: GenerateRequest, constraints: Constraints | None = Non
         banned.add(Movement.impact)  # a heavier body absorbs every landing: keep them low
     if "osteoporosis" in conditions:
         banned |= {Movement.spinal_flexion, Movement.high_impact}
-    if conditions & {"pregnancy", "postpartum"}:
+    if conditions & NO_LANDINGS:
         banned |= {Movement.impact, Movement.jump}  # a jump is a landing, whatever box it lands on
     if level == 0 and request.weight_kg >= HEAVY_PULL_KG:
         banned.add(Movement.pull_up)  # even band-assisted, a pull-up lifts most of a heavy body: pull a cable

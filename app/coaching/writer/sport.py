@@ -18,10 +18,10 @@ from app.coaching.catalogue import EXERCISES, LibraryExercise, contributions
 from app.coaching.kinds import MAJOR_MUSCLES, Movement, Muscle, Pattern
 from app.coaching.names import lookup
 from app.coaching.policy import BEGINNER_MAX_EXERCISES, MIN_SETS, SESSION_SETS, weekly_floor
-from app.coaching.sport import COMPETITION_LIFTS, Work, field_sport, lift_of, lifts_owed, owed, works
+from app.coaching.sport import COMPETITION_LIFTS, NO_LANDINGS, Work, field_sport, lift_of, lifts_owed, owed, works
 from app.coaching.writer.balance import fold_hold
 from app.coaching.writer.dosing import dose
-from app.coaching.writer.fitting import Budget, Item, drop_extra
+from app.coaching.writer.fitting import Budget, Item, drop_extra, muscle_sets
 from app.coaching.writer.periodization import WeekKind, WeekPlan
 from app.coaching.writer.profile import Profile
 from app.coaching.writer.selection import Filters
@@ -54,7 +54,6 @@ DOSES = {
 TOP_SPEED = ("Fast, a step below top speed", "Fast, close to top speed", "Maximal effort")
 CONTROLLED = "Fast but controlled, RPE 7"  # an effort ceiling (injury, caution, age): never all-out
 SPORT_ROLES = (Role.explosive, Role.recovery)  # the sport's drills and conditioning in a day
-IMPACT_CONDITIONS = frozenset({"pregnancy", "postpartum"})  # they rule impact out (writer/profile.py)
 
 
 def sport_week(profile: Profile, plan: WeekPlan, templates: tuple[DayTemplate, ...], days: list[TrainingDay],
@@ -110,7 +109,7 @@ def _filters(profile: Profile) -> Filters:
     # out. Only the weight's own ban is lifted: impact ruled out for another reason (65 or over, a
     # pregnancy, the person's words) stays out.
     banned = set(profile.filters.banned)
-    weight_only = Movement.impact not in profile.constraints.banned and not profile.conditions & IMPACT_CONDITIONS
+    weight_only = Movement.impact not in profile.constraints.banned and not profile.conditions & NO_LANDINGS
     if Movement.impact in banned and profile.heavy and weight_only:
         banned = (banned - {Movement.impact}) | {Movement.high_impact}
     return replace(profile.filters, banned=frozenset(banned), heavy_only=False)
@@ -201,8 +200,9 @@ def _make_room(profile: Profile, plan: WeekPlan, days: list[TrainingDay], at: in
 
     def give(roles: tuple[Role, ...], least: int = MIN_SETS) -> None:
         while total() > cap:
+            week = muscle_sets(e for d in days for e in d.exercises) if floor else {}
             options = [i for i, r in enumerate(day_roles) if r in roles and day.exercises[i].sets > least
-                       and (r in SPORT_ROLES or _keeps_floor(days, day.exercises[i], floor))]
+                       and (r in SPORT_ROLES or _keeps_floor(week, day.exercises[i], floor))]
             if not options:
                 return
             day.exercises[max(options, key=lambda i: day.exercises[i].sets)].sets -= 1
@@ -232,16 +232,12 @@ def _floor(profile: Profile) -> float:
     return float(weekly_floor(request.fitness_level, request.days_per_week, minutes))
 
 
-def _keeps_floor(days: list[TrainingDay], ex: Exercise, floor: float) -> bool:
-    """Whether one set fewer of this exercise keeps every major muscle it trains at the floor."""
+def _keeps_floor(week: dict[Muscle, float], ex: Exercise, floor: float) -> bool:
+    """Whether one set fewer of this exercise keeps every major muscle it trains at the floor, given
+    the week's hard sets per muscle."""
     entry = lookup(ex.name)
     if not floor or entry is None:
         return True
-    week: dict[Muscle, float] = {}
-    for d in days:
-        for e in d.exercises:
-            for muscle, share in contributions(found) if (found := lookup(e.name)) is not None else ():
-                week[muscle] = week.get(muscle, 0.0) + e.sets * share
     return all(week.get(m, 0.0) - share >= floor for m, share in contributions(entry) if m in MAJOR_MUSCLES)
 
 
