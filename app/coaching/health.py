@@ -11,7 +11,10 @@ from app.coaching.kinds import BodyArea
 from app.coaching.policy import PAIN_CEILING, POST_VIRAL_MAX_DAYS
 from app.coaching.profile import Injury, Profile
 
-GENTLE_AREAS = frozenset(area for ex in EXERCISES if ex.stock for area in ex.gentle)
+# Areas some prescribed work may still load, light: the writer's stock choices and the balance hold
+# it adds from 65 (stock = false), gentle for an ankle. So "nothing loads your ankle" is never said
+# beside that hold: the words say "nothing heavy" instead.
+GENTLE_AREAS = frozenset(area for ex in EXERCISES if ex.stock or "balance" in ex.tags for area in ex.gentle)
 
 AREA_WORDS: dict[BodyArea, str] = {
     BodyArea.neck: "neck", BodyArea.shoulder: "shoulder", BodyArea.elbow: "elbow",

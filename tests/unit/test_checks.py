@@ -510,6 +510,9 @@ def test_at_70_a_sore_ankle_keeps_its_balance_work_light() -> None:
     holds = [e for e in each_exercise(program) if e.name == "Single-leg balance hold"]
     assert holds and all(e.notes.startswith("Gentle for your ankle:") and "pain-free" in e.intensity for e in holds
                          if not e.intensity.startswith("RPE 5 to 6"))
+    # The words do not say "nothing loads your ankle" beside it.
+    assert "Nothing heavy loads your ankle" in program.summary
+    assert "Nothing here loads your ankle beyond light work in a pain-free range" in program.description
 
 
 def test_post_viral_fatigue_is_a_third_less_work_in_at_most_three_sessions() -> None:
